@@ -1,0 +1,216 @@
+//! Diagnostics: every problem guidepost finds in a site, as data.
+//!
+//! A *diagnostic* has a severity, a stable code (`unknown-key`, `broken-link` …) that scripts and
+//! docs can rely on, a message saying what is wrong, an optional span (file, 1-based line and
+//! column, the source line) saying where, and an optional help text saying how to fix it.
+//! Stages collect diagnostics instead of returning early, so a build reports every problem at
+//! once; rendering them (terminal text, JSON) is separate from finding them.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::source::SourceFile;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// Where a diagnostic points: a file, and optionally a position in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// Path relative to the site root, with `/` separators.
+    pub file: String,
+    /// 1-based line; 0 when the problem concerns the whole file.
+    pub line: usize,
+    /// 1-based column in characters.
+    pub column: usize,
+    /// Length of the marked text in characters (at least 1).
+    #[serde(skip)]
+    pub len: usize,
+    /// The text of the line, for the snippet.
+    #[serde(skip)]
+    pub line_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub span: Option<Span>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: None,
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            code,
+            message: message.into(),
+            span: None,
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Points at the byte range `range` of `file` (clamped to the file).
+    pub fn at(mut self, file: &SourceFile, range: std::ops::Range<usize>) -> Self {
+        self.span = Some(file.span(range));
+        self
+    }
+
+    /// Points at a file as a whole.
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.span = Some(Span {
+            file: file.into(),
+            line: 0,
+            column: 0,
+            len: 0,
+            line_text: String::new(),
+        });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The `file:line:col` location, if any.
+    pub fn location(&self) -> Option<String> {
+        self.span.as_ref().map(|s| {
+            if s.line == 0 {
+                s.file.clone()
+            } else {
+                format!("{}:{}:{}", s.file, s.line, s.column)
+            }
+        })
+    }
+
+    /// Renders as rustc-style text with the source line and a caret.
+    pub fn render(&self, color: bool) -> String {
+        use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let mut elements: Vec<annotate_snippets::Element<'_>> = Vec::new();
+        let location;
+        match &self.span {
+            Some(s) if s.line > 0 => {
+                // byte range of the marked characters within the line
+                let start = s
+                    .line_text
+                    .char_indices()
+                    .nth(s.column - 1)
+                    .map_or(s.line_text.len(), |(i, _)| i);
+                let end = s.line_text[start..]
+                    .char_indices()
+                    .nth(s.len.max(1))
+                    .map_or(s.line_text.len(), |(i, _)| start + i);
+                elements.push(
+                    Snippet::source(&s.line_text)
+                        .line_start(s.line)
+                        .path(&s.file)
+                        .annotation(AnnotationKind::Primary.span(start..end))
+                        .into(),
+                );
+            }
+            Some(s) => {
+                location = format!("in {}", s.file);
+                elements.push(Level::NOTE.message(&location).into());
+            }
+            None => {}
+        }
+        if let Some(help) = &self.help {
+            elements.push(Level::HELP.message(help).into());
+        }
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        let group =
+            annotate_snippets::Group::with_title(level.primary_title(&self.message).id(self.code))
+                .elements(elements);
+        renderer.render(&[group])
+    }
+}
+
+/// All diagnostics of a run, in a stable order.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.0.extend(other);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+    pub fn errors(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.0.len() - self.errors()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Sorts by file, line and column so output does not depend on thread scheduling.
+    pub fn sort(&mut self) {
+        self.0.sort_by(|a, b| {
+            let key = |d: &Diagnostic| d.span.as_ref().map(|s| (s.file.clone(), s.line, s.column));
+            key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+        });
+        self.0.dedup();
+    }
+    pub fn render(&self, color: bool) -> String {
+        let mut out = String::new();
+        for d in &self.0 {
+            let _ = writeln!(out, "{}", d.render(color));
+        }
+        out
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}

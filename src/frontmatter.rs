@@ -1,0 +1,397 @@
+//! Front matter: the block of settings at the very start of a content file.
+//!
+//! TOML between `+++` lines or YAML between `---` lines, parsed into strict structs (an unknown
+//! key is an error with a "did you mean"). Errors are mapped back to the line and column of the
+//! file, and the most common mistake of Chinese keyboards, full-width punctuation in the syntax
+//! (`title：…`, `title ＝ “…”`), gets a diagnostic of its own that says which character to type.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::source::SourceFile;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Yaml,
+}
+
+/// A file split into its front matter and its body.
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    pub format: Option<Format>,
+    /// The front matter text (between the fences) and its byte offset in the file.
+    pub matter: &'a str,
+    pub matter_offset: usize,
+    /// The Markdown body and its byte offset in the file.
+    pub body: &'a str,
+    pub body_offset: usize,
+}
+
+/// Splits front matter off the start of a file. Only the very start counts: a `---` further
+/// down is a thematic break, never metadata.
+pub fn split(file: &SourceFile) -> Result<Split<'_>, Diagnostic> {
+    let text = file.text.as_str();
+    let (format, fence) = if text.starts_with("+++\n") || text == "+++" {
+        (Format::Toml, "+++")
+    } else if text.starts_with("---\n") {
+        (Format::Yaml, "---")
+    } else {
+        return Ok(Split {
+            format: None,
+            matter: "",
+            matter_offset: 0,
+            body: text,
+            body_offset: 0,
+        });
+    };
+    let start = fence.len() + 1;
+    let mut pos = start;
+    for line in text[start.min(text.len())..].split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed == fence || (format == Format::Yaml && trimmed == "...") {
+            let body_offset = pos + line.len();
+            return Ok(Split {
+                format: Some(format),
+                matter: &text[start..pos],
+                matter_offset: start,
+                body: &text[body_offset..],
+                body_offset,
+            });
+        }
+        pos += line.len();
+    }
+    Err(Diagnostic::error(
+        "front-matter",
+        format!("the front matter is not closed: no line `{fence}` after the first one"),
+    )
+    .at(file, 0..fence.len())
+    .help(format!(
+        "end the settings block with a line holding only `{fence}`"
+    )))
+}
+
+static FULLWIDTH_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*([：＝:=])\s*(.?)").unwrap());
+static UNKNOWN_FIELD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"unknown field `([^`]*)`, expected (?:one of )?(.*)").unwrap());
+static MISSING_FIELD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"missing field `([^`]*)`").unwrap());
+static UNKNOWN_VARIANT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"unknown variant `([^`]*)`, expected (?:one of )?(.*)").unwrap());
+
+/// Parses the front matter of `file` into `T`. `what` names the file's role for messages
+/// ("guide", "channel"). Returns `None` (with diagnostics) when it cannot be read.
+pub fn parse<T: DeserializeOwned>(
+    file: &SourceFile,
+    split: &Split<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let format = split.format.unwrap_or(Format::Toml);
+    let before = diags.len();
+    check_fullwidth(file, split, format, diags);
+    if diags.len() > before {
+        return None;
+    }
+    let result: Result<T, (String, Option<Range<usize>>)> = match format {
+        Format::Toml => toml::from_str(split.matter).map_err(|e| {
+            let span = e
+                .span()
+                .map(|r| r.start + split.matter_offset..r.end + split.matter_offset);
+            (e.message().trim().to_string(), span)
+        }),
+        Format::Yaml => {
+            // an empty YAML document is null, not an empty mapping
+            let matter = if split.matter.trim().is_empty() {
+                "{}"
+            } else {
+                split.matter
+            };
+            serde_saphyr::from_str(matter).map_err(|e| {
+                let span = e.location().map(|l| {
+                    let line = (l.line() as usize).max(1);
+                    let (fm_line, _) = file.line_col(split.matter_offset);
+                    let start = line_offset(file, fm_line + line - 1)
+                        + (l.column() as usize).saturating_sub(1);
+                    start..start + 1
+                });
+                (yaml_message(&e.to_string()), span)
+            })
+        }
+    };
+    match result {
+        Ok(v) => Some(v),
+        Err((message, span)) => {
+            diags.push(describe(file, split, format, &message, span));
+            None
+        }
+    }
+}
+
+fn line_offset(file: &SourceFile, line: usize) -> usize {
+    file.text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum()
+}
+
+fn yaml_message(s: &str) -> String {
+    // serde-saphyr appends the position, which the diagnostic shows on its own
+    let s = s.lines().next().unwrap_or(s);
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+/// Turns a parser message into a diagnostic with guidepost's wording and a useful hint.
+fn describe(
+    file: &SourceFile,
+    split: &Split<'_>,
+    format: Format,
+    message: &str,
+    span: Option<Range<usize>>,
+) -> Diagnostic {
+    let key_span = |key: &str| -> Range<usize> {
+        let mut off = split.matter_offset;
+        for line in split.matter.split_inclusive('\n') {
+            let t = line.trim_start();
+            if t.starts_with(key) && t[key.len()..].trim_start().starts_with(['=', ':']) {
+                let s = off + (line.len() - t.len());
+                return s..s + key.len();
+            }
+            off += line.len();
+        }
+        span.clone()
+            .unwrap_or(split.matter_offset..split.matter_offset)
+    };
+    let fallback = span.clone().unwrap_or(0..3);
+    if let Some(c) = UNKNOWN_FIELD.captures(message) {
+        let key = &c[1];
+        let known = backticked(&c[2]);
+        let help = match did_you_mean(key, known.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? known keys: {}", known.join(", ")),
+            None => format!("known keys: {}", known.join(", ")),
+        };
+        return Diagnostic::error(
+            "unknown-key",
+            format!("unknown key `{key}` in the front matter"),
+        )
+        .at(file, key_span(key))
+        .help(help);
+    }
+    if let Some(c) = MISSING_FIELD.captures(message) {
+        let key = &c[1];
+        let example = match format {
+            Format::Toml => format!("{key} = \"…\""),
+            Format::Yaml => format!("{key}: …"),
+        };
+        let fence = split.matter_offset.saturating_sub(4);
+        return Diagnostic::error("missing-key", format!("the front matter has no `{key}`"))
+            .at(file, fence..fence + 3)
+            .help(format!("add a line `{example}` to the front matter"));
+    }
+    if let Some(c) = UNKNOWN_VARIANT.captures(message) {
+        let value = &c[1];
+        let known = backticked(&c[2]);
+        let help = match did_you_mean(value, known.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? allowed: {}", known.join(", ")),
+            None => format!("allowed values: {}", known.join(", ")),
+        };
+        let range = file.text[split.matter_offset..split.matter_offset + split.matter.len()]
+            .find(value)
+            .map(|i| split.matter_offset + i..split.matter_offset + i + value.len())
+            .unwrap_or(fallback);
+        return Diagnostic::error(
+            "invalid-value",
+            format!("`{value}` is not an allowed value here"),
+        )
+        .at(file, range)
+        .help(help);
+    }
+    let syntax = match format {
+        Format::Toml => "TOML",
+        Format::Yaml => "YAML",
+    };
+    let help = match format {
+        Format::Toml => {
+            "each line is `key = value`; text goes in straight double quotes: title = \"学信网图像采集码获取流程\""
+        }
+        Format::Yaml => "each line is `key: value`, with a half-width colon and a space after it",
+    };
+    Diagnostic::error(
+        "front-matter",
+        format!(
+            "invalid {syntax} in the front matter: {}",
+            first_line(message)
+        ),
+    )
+    .at(file, fallback)
+    .help(help)
+}
+
+fn backticked(s: &str) -> Vec<&str> {
+    s.split('`').skip(1).step_by(2).collect()
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s).trim_end_matches('.')
+}
+
+/// Full-width punctuation where the syntax wants ASCII: the usual result of typing front matter
+/// with a Chinese input method.
+fn check_fullwidth(
+    file: &SourceFile,
+    split: &Split<'_>,
+    format: Format,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut off = split.matter_offset;
+    for line in split.matter.split_inclusive('\n') {
+        if let Some(c) = FULLWIDTH_KEY.captures(line) {
+            let sep = c.get(2).unwrap();
+            let (want, name) = match (sep.as_str(), format) {
+                ("：", Format::Yaml) => (Some(":"), "colon"),
+                ("：", Format::Toml) => (Some("="), "equals sign"),
+                ("＝", _) => (
+                    Some(if format == Format::Toml { "=" } else { ":" }),
+                    "equals sign",
+                ),
+                _ => (None, ""),
+            };
+            if let Some(want) = want {
+                let r = off + sep.start()..off + sep.end();
+                let found = sep.as_str();
+                let msg = if found == "：" {
+                    "a full-width colon `：` after the key"
+                } else {
+                    "a full-width equals sign `＝` after the key"
+                };
+                let help = if found == "：" && format == Format::Yaml {
+                    "use a half-width colon `:` followed by a space (switch the input method to English punctuation)".to_string()
+                } else {
+                    format!(
+                        "use a half-width {name} `{want}` (switch the input method to English punctuation): `{} {want} …`",
+                        &c[1]
+                    )
+                };
+                diags.push(
+                    Diagnostic::error("fullwidth-punctuation", msg)
+                        .at(file, r)
+                        .help(help),
+                );
+            } else if let Some(q) = c
+                .get(3)
+                .filter(|q| matches!(q.as_str(), "“" | "”" | "‘" | "’"))
+            {
+                let r = off + q.start()..off + q.end();
+                diags.push(
+                    Diagnostic::error("fullwidth-punctuation", format!("the value starts with a curly quote `{}`", q.as_str()))
+                        .at(file, r)
+                        .help("put text in straight quotes `\"…\"` (curly quotes “ ” may stay inside the text)"),
+                );
+            }
+        }
+        off += line.len();
+    }
+}
+
+/// A calendar date (`updated = 2026-11-20` in TOML, or a `"2026-11-20"` string in either format).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub jiff::civil::Date);
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Date;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a date like 2026-11-20")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Date, E> {
+                let day = s.get(..10).unwrap_or(s);
+                day.parse::<jiff::civil::Date>()
+                    .map(Date)
+                    .map_err(|_| E::custom(format!("`{s}` is not a date like 2026-11-20")))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Date, A::Error> {
+                let dt = toml::value::Datetime::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                self.visit_str(&dt.to_string())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Meta {
+        title: String,
+        #[serde(default)]
+        updated: Option<Date>,
+    }
+
+    fn run(text: &str) -> (Option<Meta>, Vec<Diagnostic>) {
+        let f = SourceFile::new("g/_index.md", "g/_index.md", text.to_string());
+        let mut d = vec![];
+        let s = split(&f).unwrap();
+        (parse(&f, &s, &mut d), d)
+    }
+
+    #[test]
+    fn toml_and_yaml_parse_the_same() {
+        let (a, _) = run("+++\ntitle = \"标题\"\nupdated = 2026-11-20\n+++\n正文");
+        let (b, _) = run("---\ntitle: 标题\nupdated: 2026-11-20\n---\n正文");
+        assert_eq!(a.unwrap().updated, b.unwrap().updated);
+    }
+
+    #[test]
+    fn unknown_key_suggests() {
+        let (m, d) = run("+++\ntitel = \"x\"\n+++\n");
+        assert!(m.is_none());
+        assert_eq!(d[0].code, "unknown-key");
+        assert_eq!(d[0].location().unwrap(), "g/_index.md:2:1");
+        assert!(
+            d[0].help
+                .as_ref()
+                .unwrap()
+                .starts_with("did you mean `title`?"),
+            "{:?}",
+            d[0].help
+        );
+    }
+
+    #[test]
+    fn fullwidth_colon_is_explained() {
+        let (_, d) = run("---\ntitle：标题\n---\n");
+        assert_eq!(d[0].code, "fullwidth-punctuation");
+        assert_eq!(d[0].location().unwrap(), "g/_index.md:2:6");
+        assert!(d[0].help.as_ref().unwrap().contains("half-width colon"));
+    }
+
+    #[test]
+    fn a_rule_further_down_is_not_front_matter() {
+        let f = SourceFile::new("a.md", "a.md", "正文\n\n---\n\n更多\n\n---\n".into());
+        let s = split(&f).unwrap();
+        assert_eq!(s.format, None);
+        assert_eq!(s.body, f.text);
+    }
+}

@@ -1,0 +1,252 @@
+//! guidepost: a static site generator for step-by-step how-to guides.
+//!
+//! # Glossary
+//! - A **guide** is one task, such as "学信网图像采集码获取流程": a folder `content/GUIDE/` with
+//!   an `_index.md` (title, attachment label, intro) and one Markdown file per channel.
+//! - A **channel** is one way of doing the task (the website, the WeChat official account, the
+//!   app): `content/GUIDE/CHANNEL.md`, a list of steps.
+//! - A **step** is a `##` heading of a channel and what follows it; steps are numbered
+//!   automatically and have the anchor `step-N` (or the author's `{#id}`).
+//! - A **slot** is a screenshot the Markdown asks for whose file does not exist yet: it renders
+//!   as a placeholder and is counted, never an error.
+//!
+//! # The pipeline
+//! [`build`] runs pure stages with values in between: [`discover::discover`] reads the tree,
+//! [`load::load`] parses front matter and Markdown into the [`model::Site`], [`render`] plans
+//! the output jobs and renders them through the [`theme`], and [`output`] writes them into a
+//! staging folder that replaces the output only when everything succeeded.
+
+pub mod diagnostic;
+pub mod discover;
+pub mod frontmatter;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod source;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::render::{Job, Prepared, Renderer};
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    /// Overrides `base_url` of `site.toml`.
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+/// What a build did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub pages: usize,
+    pub guides: usize,
+    pub channels: usize,
+    pub open_slots: usize,
+    pub files: usize,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    /// Written; warnings may remain.
+    Built(Summary, Diagnostics),
+    /// Content errors: nothing was written.
+    Failed(Diagnostics),
+}
+
+/// Builds the site at `opts.root` into `opts.output`. `Err` is an I/O failure or a refused
+/// output folder (nothing changed either way).
+pub fn build(opts: &BuildOptions) -> Result<Outcome, String> {
+    let start = Instant::now();
+    output::guard(&opts.root, &opts.output)?;
+    let mut diags = Vec::new();
+    let ((inputs, discover_diags), (theme, theme_diags)) = rayon::join(
+        || {
+            let mut d = Vec::new();
+            (discover::discover(&opts.root, &mut d), d)
+        },
+        || {
+            let mut d = Vec::new();
+            (theme::load(&opts.root, &mut d), d)
+        },
+    );
+    diags.extend(discover_diags);
+    diags.extend(theme_diags);
+    let Some(inputs) = inputs else {
+        return Ok(failed(diags));
+    };
+    let loaded = load::load(
+        &inputs,
+        &load::LoadOptions {
+            drafts: opts.drafts,
+        },
+        &mut diags,
+    );
+    finish(opts, inputs, theme, loaded, diags, start)
+}
+
+fn failed(diags: Vec<Diagnostic>) -> Outcome {
+    let mut d = Diagnostics(diags);
+    d.sort();
+    Outcome::Failed(d)
+}
+
+fn finish(
+    opts: &BuildOptions,
+    inputs: discover::Inputs,
+    theme: Option<theme::Theme>,
+    loaded: Option<load::Loaded>,
+    mut diags: Vec<Diagnostic>,
+    start: Instant,
+) -> Result<Outcome, String> {
+    let (Some(theme), Some(mut loaded)) = (theme, loaded) else {
+        return Ok(failed(diags));
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        return Ok(failed(diags));
+    }
+    if let Some(b) = &opts.base_url {
+        let mut b = b.clone();
+        if !b.ends_with('/') {
+            b.push('/');
+        }
+        loaded.site.config.base_url = Some(b);
+    }
+    let site = &loaded.site;
+
+    let prepared: Result<Vec<_>, Diagnostic> = site
+        .guides
+        .par_iter()
+        .map(|g| render::prepare_guide(&theme, g))
+        .collect();
+    let intro = {
+        let mut s = String::new();
+        render::blocks_html(&theme, &site.intro, &mut s).map(|_| s)
+    };
+    let (guides, intro) = match (prepared, intro) {
+        (Ok(g), Ok(i)) => (g, i),
+        (Err(d), _) => {
+            diags.push(d);
+            return Ok(failed(diags));
+        }
+        (_, Err(e)) => {
+            diags.push(theme::template_error(&e, "templates/components.html", ""));
+            return Ok(failed(diags));
+        }
+    };
+    let prepared = Prepared { intro, guides };
+    let renderer = Renderer {
+        site,
+        theme: &theme,
+        prepared: &prepared,
+    };
+
+    let staging = output::Staging::new(&opts.output)
+        .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
+    let jobs = render::plan(site);
+    let io_err = |path: &str, e: std::io::Error| {
+        Diagnostic::error("io", format!("cannot write {path}: {e}"))
+    };
+    // folders first, so parallel writers never race to create them
+    let mut dirs: Vec<String> = vec!["static".into()];
+    for g in &site.guides {
+        dirs.push(g.id.0.clone());
+        for c in &g.channels {
+            dirs.push(format!("{}/{}", g.id.0, c.id.0));
+        }
+    }
+    for a in &loaded.assets {
+        if let Some((d, _)) = a.rsplit_once('/') {
+            dirs.push(d.to_string());
+        }
+    }
+    for s in theme.statics.keys() {
+        if let Some((d, _)) = s.rsplit_once('/') {
+            dirs.push(format!("static/{d}"));
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    if let Err(e) = staging.create_dirs(dirs.iter().map(String::as_str)) {
+        staging.abandon();
+        return Err(format!("cannot write into {}: {e}", opts.output.display()));
+    }
+
+    let page_errors: Vec<Diagnostic> = jobs
+        .par_iter()
+        .filter_map(|job| {
+            let path = job.path(site);
+            match renderer.render(job) {
+                Ok(bytes) => staging.write(&path, &bytes).err().map(|e| io_err(&path, e)),
+                Err(d) => Some(d),
+            }
+        })
+        .collect();
+    let asset_errors: Vec<Diagnostic> = loaded
+        .assets
+        .par_iter()
+        .filter_map(|a| {
+            staging
+                .copy(&inputs.content_dir.join(a), a)
+                .err()
+                .map(|e| io_err(a, e))
+        })
+        .collect();
+    let static_errors: Vec<Diagnostic> = theme
+        .statics
+        .iter()
+        .filter_map(|(name, src)| {
+            let rel = format!("static/{name}");
+            let r = match src {
+                theme::StaticSource::Embedded(b) => staging.write(&rel, b),
+                theme::StaticSource::File(p) => staging.copy(p, &rel),
+            };
+            r.err().map(|e| io_err(&rel, e))
+        })
+        .collect();
+    let had_errors =
+        !(page_errors.is_empty() && asset_errors.is_empty() && static_errors.is_empty());
+    diags.extend(page_errors);
+    diags.extend(asset_errors);
+    diags.extend(static_errors);
+    if had_errors {
+        staging.abandon();
+        return Ok(failed(diags));
+    }
+    staging
+        .commit()
+        .map_err(|e| format!("cannot replace {}: {e}", opts.output.display()))?;
+
+    let summary = Summary {
+        pages: jobs.iter().filter(|j| !matches!(j, Job::Sitemap)).count(),
+        guides: site.guides.len(),
+        channels: site.guides.iter().map(|g| g.channels.len()).sum(),
+        open_slots: site
+            .guides
+            .iter()
+            .flat_map(|g| &g.channels)
+            .map(|c| c.slots().count())
+            .sum(),
+        files: jobs.len() + loaded.assets.len() + theme.statics.len(),
+        elapsed: start.elapsed(),
+    };
+    let mut d = Diagnostics(diags);
+    d.sort();
+    Ok(Outcome::Built(summary, d))
+}
+
+/// The nearest folder at or above `dir` that holds `site.toml`.
+pub fn find_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join("site.toml").is_file())
+        .map(Path::to_path_buf)
+}

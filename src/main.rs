@@ -1,0 +1,128 @@
+//! The `guidepost` command line: turns arguments into options once, runs a command, prints its
+//! diagnostics and summary, and decides the exit code (0 ok, 1 content errors, 2 usage or I/O).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use guidepost::{BuildOptions, Outcome};
+
+#[derive(Parser)]
+#[command(
+    name = "guidepost",
+    version,
+    about = "Step-by-step how-to guides from Markdown: for phones, for print, for links in notices"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder (atomically: a failed build changes nothing)
+    Build(BuildArgs),
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Where to write the site (default: ROOT/public)
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Override `base_url` of site.toml (absolute URL of the published site)
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Include guides and channels marked `draft = true`
+    #[arg(long)]
+    drafts: bool,
+    /// Print only warnings, errors and nothing else
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(args) => build(args),
+    }
+}
+
+fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
+    match root {
+        Some(r) if r.join("site.toml").is_file() => Ok(r),
+        Some(r) => Err(format!(
+            "{} has no site.toml: is it a guidepost site folder?",
+            r.display()
+        )),
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+            guidepost::find_root(&cwd).ok_or_else(|| {
+                format!("no site.toml in {} or any folder above it: run guidepost inside a site folder, or pass --root DIR", cwd.display())
+            })
+        }
+    }
+}
+
+fn build(args: BuildArgs) -> ExitCode {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let output = args.output.unwrap_or_else(|| root.join("public"));
+    let opts = BuildOptions {
+        root,
+        output: output.clone(),
+        base_url: args.base_url,
+        drafts: args.drafts,
+    };
+    match guidepost::build(&opts) {
+        Err(e) => usage_error(&e),
+        Ok(Outcome::Failed(diags)) => {
+            eprint!("{}", diags.render(color));
+            eprintln!(
+                "build failed: {} error{}, {} warning{}; {} was left unchanged",
+                diags.errors(),
+                plural(diags.errors()),
+                diags.warnings(),
+                plural(diags.warnings()),
+                output.display()
+            );
+            ExitCode::from(1)
+        }
+        Ok(Outcome::Built(s, diags)) => {
+            eprint!("{}", diags.render(color));
+            if !args.quiet {
+                eprintln!(
+                    "built {} pages ({} guide{}, {} channel{}) into {}: {} screenshot{} to capture, {} warning{}, {:.2} s",
+                    s.pages,
+                    s.guides,
+                    plural(s.guides),
+                    s.channels,
+                    plural(s.channels),
+                    output.display(),
+                    s.open_slots,
+                    plural(s.open_slots),
+                    diags.warnings(),
+                    plural(diags.warnings()),
+                    s.elapsed.as_secs_f64()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}

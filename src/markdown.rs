@@ -1,0 +1,936 @@
+//! Markdown → blocks: one channel file (or guide intro) in, steps of [`Block`]s out.
+//!
+//! The stage runs in named passes over pulldown-cmark's events, keeping source offsets so every
+//! diagnostic points at a line and column:
+//! 1. parse with the offset iterator and merge adjacent text;
+//! 2. `repair_cjk_emphasis`: `**注意：**正文` and friends, which CommonMark's flanking rules leave
+//!    as literal asterisks next to Chinese punctuation;
+//! 3. `drop_cjk_soft_breaks`: a line break between two Chinese characters is not a space;
+//! 4. `transform`: `##` headings become step markers, local images become figures or slots
+//!    (lifted out of their paragraph), GitHub alerts become callouts, links to `.md` files become
+//!    page URLs;
+//! 5. HTML is written once for the whole file (so footnotes and tables keep their state) and
+//!    split at the markers into steps and blocks.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{ANCHOR_MARKER, Block, CalloutKind, Device, Figure, ROOT_MARKER, Slot, Step};
+use crate::source::SourceFile;
+
+const M: char = '\u{E001}';
+
+/// What the Markdown stage needs to know about the rest of the site.
+pub struct Env<'a> {
+    pub file: &'a SourceFile,
+    /// Byte offset of the Markdown body in the file.
+    pub body_offset: usize,
+    /// Directory of the file, relative to `content/`, `/`-separated ("" for the top).
+    pub dir: &'a str,
+    /// The `content/` folder on disk.
+    pub content_dir: &'a Path,
+    /// Every file under `content/`, relative to it, `/`-separated.
+    pub files: &'a HashSet<String>,
+    /// The device of the channel (sets the slot shape).
+    pub device: Device,
+    /// Whether `##` headings are steps (channel files) or plain headings (intros).
+    pub steps: bool,
+}
+
+/// A link to a page of the site, kept to check its anchor once every page is known.
+#[derive(Debug, Clone)]
+pub struct PageLink {
+    /// The target's URL path from the site root ("guide/", "guide/channel/").
+    pub page: String,
+    pub anchor: Option<String>,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// Blocks before the first step (all blocks when steps are off).
+    pub intro: Vec<Block>,
+    pub steps: Vec<Step>,
+    /// Files under `content/` the output needs (images, linked files).
+    pub assets: Vec<String>,
+    pub links: Vec<PageLink>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+}
+
+/// Renders a Markdown body.
+pub fn render(body: &str, env: &Env<'_>) -> Rendered {
+    let mut out = Rendered::default();
+    let events = parse(body, env.body_offset);
+    let events = repair_cjk_emphasis(events, &env.file.text);
+    let events = drop_cjk_soft_breaks(events);
+    let mut t = Transform {
+        env,
+        out: &mut out,
+        components: Vec::new(),
+        titles: Vec::new(),
+    };
+    let events = t.run(events);
+    let components = std::mem::take(&mut t.components);
+    let titles = std::mem::take(&mut t.titles);
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    assemble(&html, components, titles, &mut out, env);
+    out
+}
+
+type Spanned<'a> = (Event<'a>, Range<usize>);
+
+fn parse(body: &str, offset: usize) -> Vec<Spanned<'_>> {
+    let mut events: Vec<Spanned<'_>> = Vec::new();
+    for (ev, r) in Parser::new_ext(body, options()).into_offset_iter() {
+        let r = r.start + offset..r.end + offset;
+        if let Event::Text(t) = &ev
+            && let Some((Event::Text(prev), pr)) = events.last_mut()
+            && pr.end == r.start
+        {
+            let mut s = prev.to_string();
+            s.push_str(t);
+            *prev = CowStr::from(s);
+            pr.end = r.end;
+            continue;
+        }
+        events.push((ev, r));
+    }
+    events
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF | 0x3000..=0x303F | 0x3040..=0x30FF | 0x3100..=0x31FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x2FFFF)
+        || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—')
+}
+
+/// Pairs the `*`/`**`/`***` runs that CommonMark left literal inside a text event and turns them
+/// into emphasis. Text whose source differs from its content (escapes such as `\*`, entities) is
+/// left alone, so an escaped asterisk stays an asterisk; code never arrives here as text.
+fn repair_cjk_emphasis<'a>(events: Vec<Spanned<'a>>, source: &str) -> Vec<Spanned<'a>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut in_code = 0usize;
+    for (ev, r) in events {
+        match &ev {
+            Event::Start(Tag::CodeBlock(_)) => in_code += 1,
+            Event::End(TagEnd::CodeBlock) => in_code -= 1,
+            _ => {}
+        }
+        match ev {
+            Event::Text(t)
+                if in_code == 0 && t.contains('*') && source.get(r.clone()) == Some(&*t) =>
+            {
+                split_emphasis(&t, r, &mut out);
+            }
+            ev => out.push((ev, r)),
+        }
+    }
+    out
+}
+
+fn split_emphasis<'a>(t: &str, r: Range<usize>, out: &mut Vec<Spanned<'a>>) {
+    let runs: Vec<(usize, usize)> = {
+        let mut v = vec![];
+        let b = t.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'*' {
+                let s = i;
+                while i < b.len() && b[i] == b'*' {
+                    i += 1;
+                }
+                v.push((s, i - s));
+            } else {
+                i += 1;
+            }
+        }
+        v
+    };
+    let mut pos = 0;
+    let mut i = 0;
+    let text = |a: usize, b: usize, out: &mut Vec<Spanned<'a>>| {
+        if b > a {
+            out.push((
+                Event::Text(CowStr::from(t[a..b].to_string())),
+                r.start + a..r.start + b,
+            ));
+        }
+    };
+    while i < runs.len() {
+        let (s, n) = runs[i];
+        let close = (n <= 3)
+            .then(|| (i + 1..runs.len()).find(|&j| runs[j].1 == n))
+            .flatten()
+            .filter(|&j| {
+                let inner = &t[s + n..runs[j].0];
+                !inner.is_empty()
+                    && !inner.starts_with(char::is_whitespace)
+                    && !inner.ends_with(char::is_whitespace)
+            });
+        let Some(j) = close else {
+            i += 1;
+            continue;
+        };
+        let (e, _) = runs[j];
+        text(pos, s, out);
+        let tags: &[(Tag<'a>, TagEnd)] = match n {
+            1 => &[(Tag::Emphasis, TagEnd::Emphasis)],
+            2 => &[(Tag::Strong, TagEnd::Strong)],
+            _ => &[
+                (Tag::Emphasis, TagEnd::Emphasis),
+                (Tag::Strong, TagEnd::Strong),
+            ],
+        };
+        for (tag, _) in tags {
+            out.push((Event::Start(tag.clone()), r.start + s..r.start + s + n));
+        }
+        text(s + n, e, out);
+        for (_, end) in tags.iter().rev() {
+            out.push((Event::End(*end), r.start + e..r.start + e + n));
+        }
+        pos = e + n;
+        i = j + 1;
+    }
+    text(pos, t.len(), out);
+}
+
+/// Drops a soft line break whose neighbouring characters are both CJK.
+fn drop_cjk_soft_breaks(mut events: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
+    let last_char = |ev: &Event<'_>| match ev {
+        Event::Text(t) | Event::Code(t) => t.chars().next_back(),
+        _ => None,
+    };
+    let first_char = |ev: &Event<'_>| match ev {
+        Event::Text(t) | Event::Code(t) => t.chars().next(),
+        _ => None,
+    };
+    let inline_tag = |ev: &Event<'_>| {
+        matches!(
+            ev,
+            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. })
+                | Event::End(
+                    TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link
+                )
+        )
+    };
+    let mut drop = vec![false; events.len()];
+    for i in 0..events.len() {
+        if !matches!(events[i].0, Event::SoftBreak) {
+            continue;
+        }
+        let before = events[..i]
+            .iter()
+            .rev()
+            .find(|(e, _)| !inline_tag(e))
+            .and_then(|(e, _)| last_char(e));
+        let after = events[i + 1..]
+            .iter()
+            .find(|(e, _)| !inline_tag(e))
+            .and_then(|(e, _)| first_char(e));
+        if before.is_some_and(is_cjk) && after.is_some_and(is_cjk) {
+            drop[i] = true;
+        }
+    }
+    let mut i = 0;
+    events.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+    events
+}
+
+static STEP_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^\s*(?:",
+        r"第\s*([0-9一二三四五六七八九十]+)\s*步",
+        r"|步骤\s*([0-9一二三四五六七八九十]+)",
+        r"|[Ss]tep\s*([0-9]+)",
+        r"|[（(]\s*([0-9一二三四五六七八九十]+)\s*[）)]",
+        r"|([0-9]+)\s*(?:[.．、:：]|[)）])",
+        r"|([一二三四五六七八九十]+)\s*[、.．]",
+        r")\s*[:：.．、]?\s*"
+    ))
+    .unwrap()
+});
+
+fn parse_number(s: &str) -> Option<usize> {
+    if let Ok(n) = s.parse() {
+        return Some(n);
+    }
+    let digit = |c: char| "零一二三四五六七八九".chars().position(|d| d == c);
+    let chars: Vec<char> = s.chars().collect();
+    match chars.as_slice() {
+        [c] if *c == '十' => Some(10),
+        [c] => digit(*c),
+        ['十', b] => Some(10 + digit(*b)?),
+        [a, '十'] => Some(digit(*a)? * 10),
+        [a, '十', b] => Some(digit(*a)? * 10 + digit(*b)?),
+        _ => None,
+    }
+}
+
+/// Takes a typed step number off the start of a heading: `("1、登录", …)` → `Some(1)` and the
+/// byte length to remove.
+pub fn strip_step_number(title: &str) -> Option<(usize, usize)> {
+    let c = STEP_NUMBER.captures(title)?;
+    let m = c.iter().skip(1).flatten().next()?;
+    let end = c.get(0)?.end();
+    if end == title.len() {
+        return None; // the number is the whole title: keep it
+    }
+    Some((parse_number(m.as_str())?, end))
+}
+
+enum Component {
+    Figure(Figure),
+    Slot(Slot),
+}
+
+struct Transform<'e, 'o> {
+    env: &'e Env<'e>,
+    out: &'o mut Rendered,
+    components: Vec<Component>,
+    /// (anchor from `{#id}`, plain title, line) per step.
+    titles: Vec<(Option<String>, String, usize)>,
+}
+
+fn marker(s: &str) -> Event<'static> {
+    Event::Html(CowStr::from(format!("{M}{s}{M}")))
+}
+
+fn is_external(url: &str) -> bool {
+    url.starts_with("//")
+        || url.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+}
+
+/// Resolves `url` relative to the directory `dir` (both `/`-separated, relative to `content/`).
+/// `None` when it leaves `content/`.
+fn resolve(dir: &str, url: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if url.starts_with('/') {
+        vec![]
+    } else {
+        dir.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for seg in url.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The page URL (from the site root) of a content Markdown file, if it is a page.
+pub fn page_url(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        ["_index.md"] => Some(String::new()),
+        [g, "_index.md"] => Some(format!("{g}/")),
+        [g, c] if c.ends_with(".md") => Some(format!("{g}/{}/", &c[..c.len() - 3])),
+        _ => None,
+    }
+}
+
+fn encode_path(path: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}');
+    percent_encoding::utf8_percent_encode(path, SET).to_string()
+}
+
+impl Transform<'_, '_> {
+    fn err(&mut self, d: Diagnostic, r: Range<usize>) {
+        self.out.diagnostics.push(d.at(self.env.file, r));
+    }
+
+    fn run<'a>(&mut self, events: Vec<Spanned<'a>>) -> Vec<Event<'a>> {
+        let mut out = Vec::with_capacity(events.len());
+        let mut quotes: Vec<bool> = Vec::new();
+        let mut i = 0;
+        while i < events.len() {
+            let (ev, r) = &events[i];
+            match ev {
+                Event::Start(Tag::Heading {
+                    level: HeadingLevel::H2,
+                    id,
+                    ..
+                }) if self.env.steps => {
+                    let end = find_end(&events, i);
+                    self.step_heading(
+                        &events[i + 1..end],
+                        id.as_ref().map(|s| s.to_string()),
+                        r.clone(),
+                        &mut out,
+                    );
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::Heading {
+                    level: HeadingLevel::H1,
+                    ..
+                }) if self.env.steps => {
+                    self.out.diagnostics.push(
+                        Diagnostic::warning("heading-level", "a `#` heading in a channel file")
+                            .at(self.env.file, r.start..r.start + 1)
+                            .help("the page title comes from `title` in the front matter; start steps with `##`"),
+                    );
+                    out.push(ev.clone());
+                }
+                Event::Start(Tag::Paragraph) => {
+                    let end = find_end(&events, i);
+                    self.paragraph(&events[i + 1..end], &mut out);
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::Image { .. }) => {
+                    // an image outside a paragraph (in a heading or table cell): inline
+                    let end = find_end(&events, i);
+                    self.inline_image(&events[i..=end], &mut out);
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::BlockQuote(kind)) => {
+                    quotes.push(kind.is_some());
+                    match kind {
+                        Some(k) => out.push(marker(&format!("C{}", callout(*k).name()))),
+                        None => out.push(ev.clone()),
+                    }
+                }
+                Event::End(TagEnd::BlockQuote(_)) => {
+                    if quotes.pop() == Some(true) {
+                        out.push(marker("E"));
+                    } else {
+                        out.push(ev.clone());
+                    }
+                }
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let dest = self.link(dest_url, r.clone());
+                    out.push(Event::Start(Tag::Link {
+                        link_type: *link_type,
+                        dest_url: dest,
+                        title: title.clone(),
+                        id: id.clone(),
+                    }));
+                }
+                _ => out.push(ev.clone()),
+            }
+            i += 1;
+        }
+        out
+    }
+
+    fn step_heading<'a>(
+        &mut self,
+        inner: &[Spanned<'a>],
+        id: Option<String>,
+        r: Range<usize>,
+        out: &mut Vec<Event<'a>>,
+    ) {
+        let number = self.titles.len() + 1;
+        let line = self.env.file.line_col(r.start).0;
+        let mut inner: Vec<Spanned<'a>> = inner.to_vec();
+        if let Some((Event::Text(t), tr)) = inner.first_mut()
+            && let Some((typed, len)) = strip_step_number(t)
+        {
+            if typed != number {
+                self.out.diagnostics.push(
+                    Diagnostic::warning(
+                        "step-number",
+                        format!("this heading is numbered {typed} but it is step {number}"),
+                    )
+                    .at(self.env.file, tr.start..tr.start + len)
+                    .help("steps are numbered automatically: remove the typed number"),
+                );
+            }
+            *t = CowStr::from(t[len..].to_string());
+        }
+        let title_text: String = inner
+            .iter()
+            .filter_map(|(e, _)| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        if title_text.trim().is_empty() {
+            self.out.diagnostics.push(
+                Diagnostic::warning("empty-step-title", format!("step {number} has no title"))
+                    .at(self.env.file, r.clone())
+                    .help("write what the reader does in this step after `## `"),
+            );
+        }
+        self.titles.push((id, title_text.trim().to_string(), line));
+        out.push(marker("S"));
+        for (ev, er) in inner {
+            match ev {
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let dest = self.link(&dest_url, er);
+                    out.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: dest,
+                        title,
+                        id,
+                    }));
+                }
+                Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {}
+                ev => out.push(ev),
+            }
+        }
+        out.push(marker("T"));
+    }
+
+    /// A paragraph: local images at the top level are lifted out as figures/slots, and the text
+    /// around them stays in paragraphs of its own (a `<figure>` inside `<p>` is invalid HTML).
+    fn paragraph<'a>(&mut self, inner: &[Spanned<'a>], out: &mut Vec<Event<'a>>) {
+        let mut run: Vec<Event<'a>> = Vec::new();
+        let flush = |run: &mut Vec<Event<'a>>, out: &mut Vec<Event<'a>>| {
+            let blank = run.iter().all(|e| match e {
+                Event::SoftBreak | Event::HardBreak => true,
+                Event::Text(t) => t.trim().is_empty(),
+                _ => false,
+            });
+            if !blank {
+                out.push(Event::Start(Tag::Paragraph));
+                out.append(run);
+                out.push(Event::End(TagEnd::Paragraph));
+            }
+            run.clear();
+        };
+        let mut depth_link = 0;
+        let mut i = 0;
+        while i < inner.len() {
+            let (ev, r) = &inner[i];
+            match ev {
+                Event::Start(Tag::Image { dest_url, .. })
+                    if depth_link == 0 && !is_external(dest_url) =>
+                {
+                    let end = find_end(inner, i);
+                    let alt = plain_text(&inner[i + 1..end]);
+                    let component = self.local_image(dest_url, &alt, r.clone());
+                    flush(&mut run, out);
+                    out.push(marker(&format!("I{}", self.components.len())));
+                    self.components.push(component);
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::Image { .. }) => {
+                    let end = find_end(inner, i);
+                    self.inline_image(&inner[i..=end], &mut run);
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    depth_link += 1;
+                    let dest = self.link(dest_url, r.clone());
+                    run.push(Event::Start(Tag::Link {
+                        link_type: *link_type,
+                        dest_url: dest,
+                        title: title.clone(),
+                        id: id.clone(),
+                    }));
+                }
+                Event::End(TagEnd::Link) => {
+                    depth_link -= 1;
+                    run.push(ev.clone());
+                }
+                _ => run.push(ev.clone()),
+            }
+            i += 1;
+        }
+        flush(&mut run, out);
+    }
+
+    /// An image that stays inline: its source is rewritten like a link.
+    fn inline_image<'a>(&mut self, evs: &[Spanned<'a>], out: &mut Vec<Event<'a>>) {
+        for (ev, r) in evs {
+            match ev {
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let dest = if is_external(dest_url) {
+                        self.remote(dest_url, r.clone());
+                        dest_url.clone()
+                    } else {
+                        self.link(dest_url, r.clone())
+                    };
+                    out.push(Event::Start(Tag::Image {
+                        link_type: *link_type,
+                        dest_url: dest,
+                        title: title.clone(),
+                        id: id.clone(),
+                    }));
+                }
+                ev => out.push(ev.clone()),
+            }
+        }
+    }
+
+    fn remote(&mut self, url: &str, r: Range<usize>) {
+        if url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//") {
+            self.err(
+                Diagnostic::warning("remote-resource", format!("image loaded from another host: {url}"))
+                    .help("save the image into the guide's folder and link it relatively: remote images can be slow or blocked for readers"),
+                r,
+            );
+        }
+    }
+
+    fn local_image(&mut self, dest: &str, alt: &str, r: Range<usize>) -> Component {
+        let device = self.env.device;
+        let raw = dest.split(['#', '?']).next().unwrap_or(dest);
+        let decoded = percent_encoding::percent_decode_str(raw)
+            .decode_utf8_lossy()
+            .into_owned();
+        let line = self.env.file.line_col(r.start).0;
+        let Some(path) = resolve(self.env.dir, &decoded) else {
+            self.err(
+                Diagnostic::error(
+                    "outside-root",
+                    format!("the image `{dest}` is outside the content folder"),
+                )
+                .help("keep screenshots inside the guide's folder, e.g. `images/step-1.png`"),
+                r,
+            );
+            return Component::Slot(Slot {
+                alt: alt.to_string(),
+                path: decoded,
+                device,
+                line,
+            });
+        };
+        if alt.trim().is_empty() {
+            self.err(
+                Diagnostic::warning("missing-alt", "this screenshot has no description")
+                    .help("describe the screen in the brackets: `![学信网首页的“登录”按钮](images/1.png)`; it is the caption, the text for screen readers and the note on a placeholder"),
+                r.clone(),
+            );
+        }
+        if !self.env.files.contains(&path) {
+            return Component::Slot(Slot {
+                alt: alt.to_string(),
+                path,
+                device,
+                line,
+            });
+        }
+        match imagesize::size(self.env.content_dir.join(&path)) {
+            Ok(size) => {
+                self.out.assets.push(path.clone());
+                Component::Figure(Figure {
+                    url: encode_path(&path),
+                    path,
+                    alt: alt.to_string(),
+                    width: size.width as u32,
+                    height: size.height as u32,
+                    device,
+                })
+            }
+            Err(e) => {
+                self.err(
+                    Diagnostic::error("bad-image", format!("`{path}` cannot be read as an image: {e}"))
+                        .help("save the screenshot again as PNG or JPEG; until then it shows as a placeholder"),
+                    r,
+                );
+                Component::Slot(Slot {
+                    alt: alt.to_string(),
+                    path,
+                    device,
+                    line,
+                })
+            }
+        }
+    }
+
+    /// Rewrites a link destination: `.md` files become page URLs, other local files are
+    /// published with the page; external links are left alone.
+    fn link<'a>(&mut self, dest: &CowStr<'a>, r: Range<usize>) -> CowStr<'a> {
+        if dest.is_empty() || is_external(dest) {
+            return dest.clone();
+        }
+        if let Some(anchor) = dest.strip_prefix('#') {
+            return CowStr::from(format!("#{ANCHOR_MARKER}{anchor}"));
+        }
+        let (path_part, anchor) = match dest.split_once('#') {
+            Some((p, a)) => (p, Some(a.to_string())),
+            None => (dest.as_ref(), None),
+        };
+        let decoded = percent_encoding::percent_decode_str(path_part)
+            .decode_utf8_lossy()
+            .into_owned();
+        let Some(path) = resolve(self.env.dir, &decoded) else {
+            self.err(
+                Diagnostic::error(
+                    "outside-root",
+                    format!("the link `{dest}` points outside the content folder"),
+                )
+                .help("link to pages and files inside `content/`"),
+                r,
+            );
+            return dest.clone();
+        };
+        let hash = anchor.as_ref().map(|a| format!("#{a}")).unwrap_or_default();
+        if path.ends_with(".md") {
+            let page = page_url(&path).filter(|_| self.env.files.contains(&path));
+            let Some(page) = page else {
+                self.err(
+                    Diagnostic::error("broken-link", format!("the link `{dest}` points to a page that does not exist"))
+                        .help("link to a guide's `_index.md` or a channel file such as `wechat.md`, relative to this file"),
+                    r,
+                );
+                return dest.clone();
+            };
+            self.out.links.push(PageLink {
+                page: page.clone(),
+                anchor,
+                span: r,
+            });
+            return CowStr::from(format!("{ROOT_MARKER}{page}{hash}"));
+        }
+        let is_dir = path.is_empty() || decoded.ends_with('/');
+        if is_dir
+            || self
+                .env
+                .files
+                .iter()
+                .any(|f| f.starts_with(&format!("{path}/")))
+        {
+            // a folder link such as `../other-guide/`: fine if it is a guide
+            let page = if path.is_empty() {
+                String::new()
+            } else {
+                format!("{path}/")
+            };
+            if page.is_empty() || self.env.files.contains(&format!("{path}/_index.md")) {
+                self.out.links.push(PageLink {
+                    page: page.clone(),
+                    anchor,
+                    span: r,
+                });
+                return CowStr::from(format!("{ROOT_MARKER}{page}{hash}"));
+            }
+        }
+        if !self.env.files.contains(&path) {
+            self.err(
+                Diagnostic::error(
+                    "broken-link",
+                    format!("the link `{dest}` points to a file that does not exist"),
+                )
+                .help("check the file name and that the path is relative to this Markdown file"),
+                r,
+            );
+            return dest.clone();
+        }
+        self.out.assets.push(path.clone());
+        CowStr::from(format!("{ROOT_MARKER}{}{hash}", encode_path(&path)))
+    }
+}
+
+fn callout(k: BlockQuoteKind) -> CalloutKind {
+    match k {
+        BlockQuoteKind::Note => CalloutKind::Note,
+        BlockQuoteKind::Tip => CalloutKind::Tip,
+        BlockQuoteKind::Important => CalloutKind::Important,
+        BlockQuoteKind::Warning => CalloutKind::Warning,
+        BlockQuoteKind::Caution => CalloutKind::Caution,
+    }
+}
+
+fn plain_text(evs: &[Spanned<'_>]) -> String {
+    evs.iter()
+        .filter_map(|(e, _)| match e {
+            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+            Event::SoftBreak | Event::HardBreak => Some(" "),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Index of the `End` matching the `Start` at `start`.
+fn find_end(events: &[Spanned<'_>], start: usize) -> usize {
+    let mut depth = 0usize;
+    for (i, (ev, _)) in events.iter().enumerate().skip(start) {
+        match ev {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    events.len() - 1
+}
+
+/// Splits the written HTML at the markers into intro, steps and nested blocks.
+fn assemble(
+    html: &str,
+    components: Vec<Component>,
+    titles: Vec<(Option<String>, String, usize)>,
+    out: &mut Rendered,
+    env: &Env<'_>,
+) {
+    let mut components: Vec<Option<Component>> = components.into_iter().map(Some).collect();
+    // stack of open block lists: the bottom one is the current step body (or the intro)
+    let mut stack: Vec<(Option<CalloutKind>, Vec<Block>)> = vec![(None, Vec::new())];
+    let mut steps: Vec<Step> = Vec::new();
+    let mut title_html: Option<String> = None;
+    let mut in_title = false;
+    let mut titles = titles.into_iter();
+    let finish = |stack: &mut Vec<(Option<CalloutKind>, Vec<Block>)>| -> Vec<Block> {
+        while stack.len() > 1 {
+            let (kind, body) = stack.pop().unwrap();
+            stack.last_mut().unwrap().1.push(Block::Callout {
+                kind: kind.unwrap_or(CalloutKind::Note),
+                body,
+            });
+        }
+        std::mem::take(&mut stack[0].1)
+    };
+    for (n, piece) in html.split(M).enumerate() {
+        if n % 2 == 0 {
+            if in_title {
+                title_html.get_or_insert_default().push_str(piece);
+            } else if !piece.trim().is_empty() {
+                let list = &mut stack.last_mut().unwrap().1;
+                match list.last_mut() {
+                    Some(Block::Html(h)) => h.push_str(piece),
+                    _ => list.push(Block::Html(piece.to_string())),
+                }
+            }
+            continue;
+        }
+        match piece.as_bytes().first() {
+            Some(b'S') => {
+                let body = finish(&mut stack);
+                match steps.last_mut() {
+                    Some(s) => s.body = body,
+                    None => out.intro = body,
+                }
+                in_title = true;
+                title_html = Some(String::new());
+            }
+            Some(b'T') => {
+                in_title = false;
+                let (id, title_text, line) = titles.next().unwrap_or_default();
+                let number = steps.len() + 1;
+                steps.push(Step {
+                    number,
+                    anchor: id.unwrap_or_else(|| format!("step-{number}")),
+                    title_html: title_html.take().unwrap_or_default().trim().to_string(),
+                    title_text,
+                    body: Vec::new(),
+                    line,
+                });
+            }
+            Some(b'I') => {
+                let idx: usize = piece[1..].parse().unwrap_or(usize::MAX);
+                if let Some(c) = components.get_mut(idx).and_then(Option::take) {
+                    stack.last_mut().unwrap().1.push(match c {
+                        Component::Figure(f) => Block::Figure(f),
+                        Component::Slot(s) => Block::Slot(s),
+                    });
+                }
+            }
+            Some(b'C') => {
+                let kind = match &piece[1..] {
+                    "tip" => CalloutKind::Tip,
+                    "important" => CalloutKind::Important,
+                    "warning" => CalloutKind::Warning,
+                    "caution" => CalloutKind::Caution,
+                    _ => CalloutKind::Note,
+                };
+                stack.push((Some(kind), Vec::new()));
+            }
+            Some(b'E') if stack.len() > 1 => {
+                let (kind, body) = stack.pop().unwrap();
+                stack.last_mut().unwrap().1.push(Block::Callout {
+                    kind: kind.unwrap_or(CalloutKind::Note),
+                    body,
+                });
+            }
+            _ => {}
+        }
+    }
+    let body = finish(&mut stack);
+    match steps.last_mut() {
+        Some(s) => s.body = body,
+        None => out.intro = body,
+    }
+    // duplicate anchors within a channel
+    let mut seen = HashSet::new();
+    for s in &steps {
+        if !seen.insert(s.anchor.clone()) {
+            let off = env
+                .file
+                .text
+                .split_inclusive('\n')
+                .take(s.line - 1)
+                .map(str::len)
+                .sum::<usize>();
+            out.diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-anchor",
+                    format!("two steps have the anchor `{}`", s.anchor),
+                )
+                .at(env.file, off..off + 2)
+                .help("give each step a different `{#id}`"),
+            );
+        }
+    }
+    out.steps = steps;
+}
+
+#[cfg(test)]
+mod tests;

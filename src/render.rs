@@ -1,0 +1,496 @@
+//! Rendering: the site model through the theme's templates into pages.
+//!
+//! First each channel's blocks are turned into HTML once (components through the theme's
+//! `components.html`), with site-internal URLs still relative to the site root behind a marker.
+//! Then the output is planned as a list of [`Job`]s, and each job renders one page from borrowed
+//! *views* (`…View`: exactly what a template sees, see `docs/templates.md`) and resolves the
+//! markers for that page's depth. Rendering is pure: it returns bytes, the caller writes them.
+
+use serde::Serialize;
+use tera::Context;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::*;
+use crate::theme::Theme;
+
+/// HTML of one channel, rendered once, still with markers.
+pub struct ChannelHtml {
+    pub intro: String,
+    pub steps: Vec<String>,
+}
+
+/// HTML of one guide, rendered once.
+pub struct GuideHtml {
+    pub intro: String,
+    pub channels: Vec<ChannelHtml>,
+}
+
+pub struct Prepared {
+    pub intro: String,
+    pub guides: Vec<GuideHtml>,
+}
+
+/// Renders blocks into HTML (with markers), components through the theme.
+pub fn blocks_html(theme: &Theme, blocks: &[Block], out: &mut String) -> Result<(), tera::Error> {
+    for b in blocks {
+        match b {
+            Block::Html(h) => out.push_str(h),
+            Block::Figure(f) => {
+                let mut c = Context::new();
+                c.insert("src", &format!("{ROOT_MARKER}{}", f.url));
+                c.insert("alt", &f.alt);
+                c.insert("width", &f.width);
+                c.insert("height", &f.height);
+                c.insert("device", &f.device);
+                out.push_str(&theme.tera.render_component("figure", &c, None, true)?);
+            }
+            Block::Slot(s) => {
+                let mut c = Context::new();
+                c.insert("alt", &s.alt);
+                c.insert("path", &s.path);
+                c.insert("device", &s.device);
+                out.push_str(&theme.tera.render_component("slot", &c, None, true)?);
+            }
+            Block::Callout { kind, body } => {
+                let mut inner = String::new();
+                blocks_html(theme, body, &mut inner)?;
+                let mut c = Context::new();
+                c.insert("kind", kind.name());
+                c.insert("label", kind.label());
+                out.push_str(
+                    &theme
+                        .tera
+                        .render_component("callout", &c, Some(&inner), true)?,
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn html_of(theme: &Theme, blocks: &[Block], where_: &str) -> Result<String, Diagnostic> {
+    let mut s = String::new();
+    blocks_html(theme, blocks, &mut s).map_err(|e| component_error(&e, where_))?;
+    Ok(s)
+}
+
+fn component_error(e: &tera::Error, where_: &str) -> Diagnostic {
+    let msg = match e.kind() {
+        tera::ErrorKind::RenderingError(r) | tera::ErrorKind::SyntaxError(r) => {
+            r.message().to_string()
+        }
+        _ => e.to_string(),
+    };
+    Diagnostic::error("template", format!("rendering a component for {where_} failed: {msg}"))
+        .help("check `components.html` in your templates: the components `figure`, `slot` and `callout` must exist with their documented arguments")
+}
+
+pub fn prepare_guide(theme: &Theme, g: &Guide) -> Result<GuideHtml, Diagnostic> {
+    let intro = html_of(theme, &g.intro, &g.source)?;
+    let mut channels = Vec::with_capacity(g.channels.len());
+    for c in &g.channels {
+        let intro = html_of(theme, &c.intro, &c.source)?;
+        let steps = c
+            .steps
+            .iter()
+            .map(|s| html_of(theme, &s.body, &c.source))
+            .collect::<Result<_, _>>()?;
+        channels.push(ChannelHtml { intro, steps });
+    }
+    Ok(GuideHtml { intro, channels })
+}
+
+/// Replaces the markers for a page `root` away from the site root, with `anchor_prefix` for the
+/// page's own channel.
+pub fn resolve(html: &str, root: &str, anchor_prefix: &str) -> String {
+    if !html.contains(['\u{E000}', '\u{E002}']) {
+        return html.to_string();
+    }
+    html.replace(ROOT_MARKER, root)
+        .replace(ANCHOR_MARKER, anchor_prefix)
+}
+
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub organization: Option<&'a str>,
+    pub contact: Option<&'a str>,
+    pub language: &'a str,
+    pub base_url: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct PageView<'a> {
+    pub kind: &'static str,
+    pub title: String,
+    pub description: Option<&'a str>,
+    pub root: String,
+    pub canonical: Option<String>,
+    pub asset_version: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct ChannelLinkView<'a> {
+    pub id: &'a str,
+    pub url: String,
+    pub name: &'a str,
+    pub title: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct GuideSummaryView<'a> {
+    pub id: &'a str,
+    pub url: String,
+    pub title: &'a str,
+    pub attachment: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub updated: Option<String>,
+    pub channels: Vec<ChannelLinkView<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct StepView<'a> {
+    pub number: usize,
+    pub anchor: String,
+    pub title_html: &'a str,
+    pub body_html: String,
+}
+
+#[derive(Serialize)]
+pub struct ChannelView<'a> {
+    pub id: &'a str,
+    pub url: String,
+    pub title: &'a str,
+    pub name: &'a str,
+    pub note: Option<&'a str>,
+    pub device: Device,
+    pub number: usize,
+    pub number_cn: String,
+    pub intro_html: String,
+    pub steps: Vec<StepView<'a>>,
+    pub open_slots: usize,
+    pub current: bool,
+}
+
+#[derive(Serialize)]
+pub struct GuideView<'a> {
+    pub id: &'a str,
+    pub url: String,
+    pub title: &'a str,
+    pub attachment: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub updated: Option<String>,
+    pub intro_html: String,
+    pub channels: Vec<ChannelView<'a>>,
+}
+
+/// One file of the output.
+pub enum Job {
+    Home,
+    Guide(usize),
+    Channel(usize, usize),
+    NotFound,
+    Sitemap,
+}
+
+impl Job {
+    pub fn path(&self, site: &Site) -> String {
+        match self {
+            Job::Home => "index.html".into(),
+            Job::Guide(g) => format!("{}/index.html", site.guides[*g].id.0),
+            Job::Channel(g, c) => format!(
+                "{}/{}/index.html",
+                site.guides[*g].id.0, site.guides[*g].channels[*c].id.0
+            ),
+            Job::NotFound => "404.html".into(),
+            Job::Sitemap => "sitemap.xml".into(),
+        }
+    }
+}
+
+/// The pages of a site, in a stable order.
+pub fn plan(site: &Site) -> Vec<Job> {
+    let mut jobs = vec![Job::Home, Job::NotFound];
+    for (gi, g) in site.guides.iter().enumerate() {
+        jobs.push(Job::Guide(gi));
+        for ci in 0..g.channels.len() {
+            jobs.push(Job::Channel(gi, ci));
+        }
+    }
+    if site.config.base_url.is_some() {
+        jobs.push(Job::Sitemap);
+    }
+    jobs
+}
+
+/// Everything a page render borrows.
+pub struct Renderer<'a> {
+    pub site: &'a Site,
+    pub theme: &'a Theme,
+    pub prepared: &'a Prepared,
+}
+
+impl<'a> Renderer<'a> {
+    fn site_view(&self) -> SiteView<'a> {
+        let c = &self.site.config;
+        SiteView {
+            title: &c.title,
+            description: c.description.as_deref(),
+            organization: c.organization.as_deref(),
+            contact: c.contact.as_deref(),
+            language: &c.language,
+            base_url: c.base_url.as_deref(),
+        }
+    }
+
+    fn canonical(&self, path: &str) -> Option<String> {
+        self.site
+            .config
+            .base_url
+            .as_ref()
+            .map(|b| format!("{b}{path}"))
+    }
+
+    fn page(
+        &self,
+        kind: &'static str,
+        title: String,
+        description: Option<&'a str>,
+        root: &str,
+        path: &str,
+    ) -> PageView<'a> {
+        PageView {
+            kind,
+            title,
+            description,
+            root: root.to_string(),
+            canonical: self.canonical(path),
+            asset_version: &self.theme.asset_version,
+        }
+    }
+
+    fn channel_view(
+        &self,
+        gi: usize,
+        ci: usize,
+        root: &str,
+        url: String,
+        on_guide_page: bool,
+        current: bool,
+    ) -> ChannelView<'a> {
+        let c = &self.site.guides[gi].channels[ci];
+        let html = &self.prepared.guides[gi].channels[ci];
+        let prefix = if on_guide_page {
+            format!("{}-", c.id.0)
+        } else {
+            String::new()
+        };
+        ChannelView {
+            id: &c.id.0,
+            url,
+            title: &c.title,
+            name: &c.name,
+            note: c.note.as_deref(),
+            device: c.device,
+            number: ci + 1,
+            number_cn: number_cn(ci + 1),
+            intro_html: resolve(&html.intro, root, &prefix),
+            steps: c
+                .steps
+                .iter()
+                .zip(&html.steps)
+                .map(|(s, h)| StepView {
+                    number: s.number,
+                    anchor: format!("{prefix}{}", s.anchor),
+                    title_html: &s.title_html,
+                    body_html: resolve(h, root, &prefix),
+                })
+                .collect(),
+            open_slots: c.slots().count(),
+            current,
+        }
+    }
+
+    /// `current`: the channel a channel page shows (its full view); other channels get only
+    /// their links.
+    fn guide_view(&self, gi: usize, root: &str, current: Option<usize>) -> GuideView<'a> {
+        let g = &self.site.guides[gi];
+        let on_guide_page = current.is_none();
+        let channels = g
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                let url = if on_guide_page {
+                    format!("{}/", c.id.0)
+                } else {
+                    format!("../{}/", c.id.0)
+                };
+                if on_guide_page || current == Some(ci) {
+                    self.channel_view(gi, ci, root, url, on_guide_page, current == Some(ci))
+                } else {
+                    let mut v = self.channel_view_light(gi, ci, url);
+                    v.current = false;
+                    v
+                }
+            })
+            .collect();
+        GuideView {
+            id: &g.id.0,
+            url: if on_guide_page {
+                String::new()
+            } else {
+                "../".into()
+            },
+            title: &g.meta.title,
+            attachment: g.meta.attachment.as_deref(),
+            summary: g.meta.summary.as_deref(),
+            updated: g.meta.updated.map(|d| d.to_string()),
+            intro_html: resolve(&self.prepared.guides[gi].intro, root, ""),
+            channels,
+        }
+    }
+
+    /// A channel without its steps' HTML (for the links on another channel's page).
+    fn channel_view_light(&self, gi: usize, ci: usize, url: String) -> ChannelView<'a> {
+        let c = &self.site.guides[gi].channels[ci];
+        ChannelView {
+            id: &c.id.0,
+            url,
+            title: &c.title,
+            name: &c.name,
+            note: c.note.as_deref(),
+            device: c.device,
+            number: ci + 1,
+            number_cn: number_cn(ci + 1),
+            intro_html: String::new(),
+            steps: Vec::new(),
+            open_slots: c.slots().count(),
+            current: false,
+        }
+    }
+
+    /// Renders one job into the bytes of its file.
+    pub fn render(&self, job: &Job) -> Result<Vec<u8>, Diagnostic> {
+        let site = self.site;
+        let mut ctx = Context::new();
+        ctx.insert("site", &self.site_view());
+        let template = match job {
+            Job::Home => {
+                let guides: Vec<GuideSummaryView<'_>> = site
+                    .guides
+                    .iter()
+                    .map(|g| GuideSummaryView {
+                        id: &g.id.0,
+                        url: format!("{}/", g.id.0),
+                        title: &g.meta.title,
+                        attachment: g.meta.attachment.as_deref(),
+                        summary: g.meta.summary.as_deref(),
+                        updated: g.meta.updated.map(|d| d.to_string()),
+                        channels: g
+                            .channels
+                            .iter()
+                            .map(|c| ChannelLinkView {
+                                id: &c.id.0,
+                                url: format!("{}/{}/", g.id.0, c.id.0),
+                                name: &c.name,
+                                title: &c.title,
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                ctx.insert(
+                    "page",
+                    &self.page(
+                        "home",
+                        site.config.title.clone(),
+                        site.config.description.as_deref(),
+                        "",
+                        "",
+                    ),
+                );
+                ctx.insert("intro_html", &resolve(&self.prepared.intro, "", ""));
+                ctx.insert("guides", &guides);
+                "index.html"
+            }
+            Job::Guide(gi) => {
+                let g = &site.guides[*gi];
+                let path = format!("{}/", g.id.0);
+                ctx.insert(
+                    "page",
+                    &self.page(
+                        "guide",
+                        g.meta.title.clone(),
+                        g.meta.summary.as_deref(),
+                        "../",
+                        &path,
+                    ),
+                );
+                ctx.insert("guide", &self.guide_view(*gi, "../", None));
+                "guide.html"
+            }
+            Job::Channel(gi, ci) => {
+                let g = &site.guides[*gi];
+                let c = &g.channels[*ci];
+                let path = format!("{}/{}/", g.id.0, c.id.0);
+                let title = format!("{}（{}）", g.meta.title, c.name);
+                ctx.insert(
+                    "page",
+                    &self.page("channel", title, g.meta.summary.as_deref(), "../../", &path),
+                );
+                ctx.insert("guide", &self.guide_view(*gi, "../../", Some(*ci)));
+                ctx.insert(
+                    "channel",
+                    &self.channel_view(*gi, *ci, "../../", String::new(), false, true),
+                );
+                "channel.html"
+            }
+            Job::NotFound => {
+                // a 404 page is served at any depth: with a base URL, link from its absolute path
+                let root = site
+                    .config
+                    .base_url
+                    .as_deref()
+                    .map(url_path)
+                    .unwrap_or_default();
+                let mut page = self.page("404", "页面未找到".into(), None, &root, "404.html");
+                page.canonical = None;
+                ctx.insert("page", &page);
+                "404.html"
+            }
+            Job::Sitemap => {
+                let mut urls = vec![self.canonical("").unwrap_or_default()];
+                for g in &site.guides {
+                    urls.push(self.canonical(&format!("{}/", g.id.0)).unwrap_or_default());
+                    for c in &g.channels {
+                        urls.push(
+                            self.canonical(&format!("{}/{}/", g.id.0, c.id.0))
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+                ctx.insert("urls", &urls);
+                "sitemap.xml"
+            }
+        };
+        self.theme
+            .tera
+            .render(template, &ctx)
+            .map(String::into_bytes)
+            .map_err(|e| {
+                let mut d = crate::theme::template_error(&e, &format!("templates/{template}"), "");
+                d.message = format!("{} (while rendering {})", d.message, job.path(site));
+                d
+            })
+    }
+}
+
+/// The path part of an absolute URL: `https://x.cn/guides/` → `/guides/`.
+fn url_path(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    match rest.find('/') {
+        Some(i) => rest[i..].to_string(),
+        None => "/".into(),
+    }
+}

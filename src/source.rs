@@ -1,0 +1,226 @@
+//! Source files: reading a text file the way office staff save it, and mapping byte offsets
+//! back to lines and columns.
+//!
+//! Files come from Notepad, WPS and Typora on Windows: UTF-8 with or without a BOM, CRLF line
+//! endings, sometimes GBK/GB18030. [`decode`] turns any of these into clean UTF-8 with `\n` line
+//! endings (warning when it had to convert an encoding) and refuses bytes it cannot read rather
+//! than rendering mojibake.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Span};
+
+/// Characters guidepost uses internally as markers in rendered HTML; authors never type them, and
+/// any that appear in a file are replaced so that they cannot be mistaken for markers.
+pub const MARKER_CHARS: [char; 3] = ['\u{E000}', '\u{E001}', '\u{E002}'];
+
+/// A decoded text file of the site.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the site root with `/` separators, as shown in diagnostics.
+    pub rel: String,
+    /// Path on disk.
+    pub path: PathBuf,
+    /// The text, normalised: no BOM, `\n` line endings.
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(rel: impl Into<String>, path: impl Into<PathBuf>, text: String) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            rel: rel.into(),
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Reads and decodes a file. Problems come back as diagnostics; `None` means unreadable.
+    pub fn read(root: &Path, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<SourceFile> {
+        let rel = rel_path(root, path);
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                diags
+                    .push(Diagnostic::error("io", format!("cannot read {rel}: {e}")).in_file(&rel));
+                return None;
+            }
+        };
+        let text = decode(&rel, &bytes, diags)?;
+        Some(SourceFile::new(rel, path, text))
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = self.clamp(offset);
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let col = self.text[self.line_starts[line]..offset].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    fn clamp(&self, mut offset: usize) -> usize {
+        offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+
+    pub fn line_text(&self, line: usize) -> &str {
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&e| e - 1);
+        &self.text[start..end.max(start)]
+    }
+
+    pub fn span(&self, range: Range<usize>) -> Span {
+        let (line, column) = self.line_col(range.start);
+        let line_text = self.line_text(line).to_string();
+        let end = self.clamp(range.end.max(range.start));
+        let line_end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&e| e - 1);
+        let len = self.text
+            [self.clamp(range.start)..end.min(line_end).max(self.clamp(range.start))]
+            .chars()
+            .count()
+            .max(1);
+        Span {
+            file: self.rel.clone(),
+            line,
+            column,
+            len,
+            line_text,
+        }
+    }
+}
+
+/// `path` relative to `root`, with `/` separators, for display.
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Decodes file bytes into normalised UTF-8 text.
+pub fn decode(rel: &str, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let text = if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        if had_errors {
+            diags.push(invalid_bytes(rel, &bytes[bom_len..], encoding.name()));
+            return None;
+        }
+        if encoding != encoding_rs::UTF_8 {
+            diags.push(
+                Diagnostic::warning(
+                    "encoding",
+                    format!("{rel} is saved as {}; read it as such", encoding.name()),
+                )
+                .in_file(rel)
+                .help("save the file as UTF-8 (in Notepad or WPS: 另存为 → 编码 → UTF-8)"),
+            );
+        }
+        text.into_owned()
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            Err(_) => {
+                let mut detector =
+                    chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                detector.feed(bytes, true);
+                let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
+                let gb = guess == encoding_rs::GBK || guess == encoding_rs::GB18030;
+                let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+                if gb && !had_errors {
+                    diags.push(
+                        Diagnostic::warning("encoding", format!("{rel} is saved as GBK/GB18030, not UTF-8; converted it"))
+                            .in_file(rel)
+                            .help("save the file as UTF-8 (in Notepad or WPS: 另存为 → 编码 → UTF-8) so every tool reads it the same way"),
+                    );
+                    text.into_owned()
+                } else {
+                    diags.push(invalid_bytes(rel, bytes, "UTF-8"));
+                    return None;
+                }
+            }
+        }
+    };
+    Some(normalise(text))
+}
+
+fn invalid_bytes(rel: &str, bytes: &[u8], encoding: &str) -> Diagnostic {
+    let valid_up_to = std::str::from_utf8(bytes)
+        .err()
+        .map_or(0, |e| e.valid_up_to());
+    let line = bytes[..valid_up_to].iter().filter(|&&b| b == b'\n').count() + 1;
+    let mut d = Diagnostic::error(
+        "invalid-encoding",
+        format!("{rel} is not valid {encoding} text (first bad byte on line {line})"),
+    )
+    .help("save the file as UTF-8 (in Notepad or WPS: 另存为 → 编码 → UTF-8)");
+    d.span = Some(Span {
+        file: rel.to_string(),
+        line,
+        column: 1,
+        len: 1,
+        line_text: String::new(),
+    });
+    d
+}
+
+fn normalise(mut text: String) -> String {
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n").replace('\r', "\n");
+    }
+    if text.contains(MARKER_CHARS) {
+        text = text.replace(MARKER_CHARS, "\u{FFFD}");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_and_crlf_are_removed() {
+        let mut d = vec![];
+        let t = decode(
+            "a.md",
+            b"\xEF\xBB\xBF+++\r\ntitle = \"x\"\r\n+++\r\n",
+            &mut d,
+        )
+        .unwrap();
+        assert_eq!(t, "+++\ntitle = \"x\"\n+++\n");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn gbk_is_converted_with_a_warning() {
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("标题：学信网图像采集码获取流程，请同学们按步骤操作。");
+        let mut d = vec![];
+        let t = decode("a.md", &bytes, &mut d).unwrap();
+        assert_eq!(t, "标题：学信网图像采集码获取流程，请同学们按步骤操作。");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, "encoding");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let f = SourceFile::new("a.md", "a.md", "第一行\n标题：x\n".into());
+        let off = f.text.find('：').unwrap();
+        assert_eq!(f.line_col(off), (2, 3));
+        assert_eq!(f.line_text(2), "标题：x");
+    }
+}

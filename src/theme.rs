@@ -1,0 +1,183 @@
+//! The theme: Tera templates and static files, embedded defaults overridden by the site's own.
+//!
+//! The default theme (`templates/`, `static/` of this repository) is compiled into the binary.
+//! A site's `templates/NAME` or `static/PATH` replaces the embedded file of the same name, so a
+//! site restyles one piece without copying the whole theme.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::source::rel_path;
+
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+static STATIC: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
+
+/// Where a static file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum StaticSource {
+    Embedded(&'static [u8]),
+    File(PathBuf),
+}
+
+pub struct Theme {
+    pub tera: tera::Tera,
+    /// Output path (relative to `static/`) → source.
+    pub statics: BTreeMap<String, StaticSource>,
+    /// A short hash of the static files, for cache busting.
+    pub asset_version: String,
+}
+
+fn walk_embedded(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
+    for f in dir.files() {
+        out.push((f.path().to_string_lossy().replace('\\', "/"), f.contents()));
+    }
+    for d in dir.dirs() {
+        walk_embedded(d, out);
+    }
+}
+
+fn walk_site(root: &Path, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return out;
+    }
+    for e in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        match e {
+            Ok(e) if e.file_type().is_file() => {
+                let rel = rel_path(dir, e.path());
+                if !rel.split('/').any(|p| p.starts_with('.')) {
+                    out.push((rel, e.path().to_path_buf()));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => diags.push(Diagnostic::warning(
+                "io",
+                format!("cannot read {}: {e}", rel_path(root, dir)),
+            )),
+        }
+    }
+    out
+}
+
+/// Loads the theme for the site at `root`. Template syntax errors become diagnostics that name
+/// the template, line and column.
+pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Theme> {
+    let mut sources: BTreeMap<String, (String, String)> = BTreeMap::new(); // name -> (display path, text)
+    let mut embedded = Vec::new();
+    walk_embedded(&TEMPLATES, &mut embedded);
+    for (name, bytes) in embedded {
+        sources.insert(
+            name.clone(),
+            (
+                format!("(built-in) templates/{name}"),
+                String::from_utf8_lossy(bytes).into_owned(),
+            ),
+        );
+    }
+    for (name, path) in walk_site(root, &root.join("templates"), diags) {
+        let mut d = Vec::new();
+        let rel = rel_path(root, &path);
+        let text = std::fs::read(&path)
+            .map_err(|e| {
+                Diagnostic::error("io", format!("cannot read {rel}: {e}")).in_file(rel.clone())
+            })
+            .ok()
+            .and_then(|b| crate::source::decode(&rel, &b, &mut d));
+        diags.extend(d);
+        if let Some(text) = text {
+            sources.insert(name, (rel, text));
+        }
+    }
+    let mut tera = tera::Tera::new();
+    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    // all at once: a template may extend one that comes later in the alphabet
+    if let Err(e) = tera.add_raw_templates(
+        sources
+            .iter()
+            .map(|(name, (_, text))| (name.as_str(), text.as_str())),
+    ) {
+        let (display, text) = match &e.kind() {
+            tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => sources
+                .get(r.filename())
+                .map(|(d, t)| (d.as_str(), t.as_str()))
+                .unwrap_or(("templates", "")),
+            _ => ("templates", ""),
+        };
+        diags.push(template_error(&e, display, text));
+        return None;
+    }
+
+    let mut statics = BTreeMap::new();
+    let mut embedded = Vec::new();
+    walk_embedded(&STATIC, &mut embedded);
+    for (name, bytes) in embedded {
+        statics.insert(name, StaticSource::Embedded(bytes));
+    }
+    for (name, path) in walk_site(root, &root.join("static"), diags) {
+        statics.insert(name, StaticSource::File(path));
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (name, src) in &statics {
+        name.hash(&mut h);
+        match src {
+            StaticSource::Embedded(b) => b.hash(&mut h),
+            StaticSource::File(p) => std::fs::read(p).unwrap_or_default().hash(&mut h),
+        }
+    }
+    let asset_version = format!("{:08x}", h.finish() as u32);
+    Some(Theme {
+        tera,
+        statics,
+        asset_version,
+    })
+}
+
+/// A Tera error as a diagnostic, pointing into the template when Tera knows where.
+pub fn template_error(e: &tera::Error, display: &str, text: &str) -> Diagnostic {
+    let report = match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
+        _ => None,
+    };
+    let mut d = Diagnostic::error(
+        "template",
+        format!(
+            "template error: {}",
+            report.map_or_else(|| e.to_string(), |r| r.message().to_string())
+        ),
+    )
+    .help("fix the template, or delete your copy to use the built-in one");
+    let line_col = report.map(|r| (r.span().start_line, r.span().start_col + 1));
+    match line_col {
+        Some((line, col)) if line > 0 => {
+            let line_text = text.lines().nth(line - 1).unwrap_or_default().to_string();
+            let len = (r_len(report)).max(1);
+            d.span = Some(Span {
+                file: display.to_string(),
+                line,
+                column: col,
+                len,
+                line_text,
+            });
+        }
+        _ => d = d.in_file(display.to_string()),
+    }
+    d
+}
+
+fn r_len(report: Option<&Box<tera::ReportError>>) -> usize {
+    report.map_or(1, |r| {
+        let s = r.span();
+        if s.end_line == s.start_line {
+            s.end_col.saturating_sub(s.start_col)
+        } else {
+            1
+        }
+    })
+}
