@@ -89,6 +89,12 @@ pub fn render(body: &str, env: &Env<'_>) -> Rendered {
     let titles = std::mem::take(&mut t.titles);
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    // the HTML writer percent-encodes the markers inside URLs
+    if html.contains("%EE%80%8") {
+        html = html
+            .replace("%EE%80%80", ROOT_MARKER)
+            .replace("%EE%80%82", ANCHOR_MARKER);
+    }
     assemble(&html, components, titles, &mut out, env);
     out
 }
@@ -532,6 +538,13 @@ impl Transform<'_, '_> {
                 _ => false,
             });
             if !blank {
+                // the text around a lifted image loses the space that separated them
+                if let Some(Event::Text(t)) = run.first_mut() {
+                    *t = CowStr::from(t.trim_start().to_string());
+                }
+                if let Some(Event::Text(t)) = run.last_mut() {
+                    *t = CowStr::from(t.trim_end().to_string());
+                }
                 out.push(Event::Start(Tag::Paragraph));
                 out.append(run);
                 out.push(Event::End(TagEnd::Paragraph));
@@ -846,7 +859,7 @@ fn assemble(
                 let list = &mut stack.last_mut().unwrap().1;
                 match list.last_mut() {
                     Some(Block::Html(h)) => h.push_str(piece),
-                    _ => list.push(Block::Html(piece.to_string())),
+                    _ => list.push(Block::Html(piece.trim_start_matches('\n').to_string())),
                 }
             }
             continue;
