@@ -41,7 +41,7 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
-    pub span: Option<Span>,
+    pub span: Option<Box<Span>>,
     pub help: Option<String>,
 }
 
@@ -73,19 +73,19 @@ impl Diagnostic {
 
     /// Points at the byte range `range` of `file` (clamped to the file).
     pub fn at(mut self, file: &SourceFile, range: std::ops::Range<usize>) -> Self {
-        self.span = Some(file.span(range));
+        self.span = Some(Box::new(file.span(range)));
         self
     }
 
     /// Points at a file as a whole.
     pub fn in_file(mut self, file: impl Into<String>) -> Self {
-        self.span = Some(Span {
+        self.span = Some(Box::new(Span {
             file: file.into(),
             line: 0,
             column: 0,
             len: 0,
             line_text: String::new(),
-        });
+        }));
         self
     }
 

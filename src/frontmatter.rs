@@ -344,6 +344,7 @@ mod tests {
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Meta {
+        #[allow(dead_code)]
         title: String,
         #[serde(default)]
         updated: Option<Date>,

@@ -161,9 +161,9 @@ fn slug_error(kind: &str, name: &str, rel: &str) -> Diagnostic {
         .trim_matches('-')
         .to_string();
     let help = if suggestion.is_empty() || !name.is_ascii() {
-        format!(
+        (
             "rename it with lowercase ASCII letters, digits and `-` (for example `wechat`, `xuexin-image-code`): the name is its URL, and automatic pinyin gets Chinese names wrong"
-        )
+        ).to_string()
     } else {
         format!(
             "rename it to `{suggestion}`: the name is its URL and may only hold `a-z`, `0-9` and `-`"
@@ -252,6 +252,7 @@ fn load_guide(
     };
 
     let mut channels = Vec::new();
+    let mut drafts = Vec::new();
     for f in &g.channels {
         let stem = f
             .path
@@ -277,17 +278,22 @@ fn load_guide(
             );
             continue;
         }
-        let Some(cm): Option<ChannelMeta> = frontmatter::parse(f, &split, &mut diags) else {
-            continue;
-        };
-        if cm.draft && !opts.drafts {
+        let meta: Option<ChannelMeta> = frontmatter::parse(f, &split, &mut diags);
+        if meta.as_ref().is_some_and(|m| m.draft) && !opts.drafts {
+            drafts.push(stem);
             continue;
         }
         let defaults = config.channels.get(&stem).cloned().unwrap_or_default();
-        let device = cm.device.or(defaults.device).unwrap_or_default();
+        let device = meta
+            .as_ref()
+            .and_then(|m| m.device)
+            .or(defaults.device)
+            .unwrap_or_default();
         let e = env(inputs, f, split.body_offset, &g.id, device, true);
+        // rendered even when the front matter is wrong, so its problems are reported too
         let r = markdown::render(split.body, &e);
         diags.extend(r.diagnostics);
+        let Some(cm) = meta else { continue };
         assets.extend(r.assets);
         links.extend(r.links.into_iter().map(|l| (f.rel.clone(), l)));
         if r.steps.is_empty() {
@@ -360,7 +366,7 @@ fn load_guide(
                     .at(index, at..at + 8),
                 );
             }
-            if !known.contains(id) {
+            if !known.contains(id) && !drafts.contains(id) {
                 let hint = match did_you_mean(id, known.iter().map(String::as_str)) {
                     Some(s) => format!(
                         "did you mean `{s}`? the channels of this guide are: {}",
@@ -393,7 +399,7 @@ fn load_guide(
         }
         channels.sort_by_key(|c| list.iter().position(|x| *x == c.id.0).unwrap_or(usize::MAX));
     }
-    if channels.is_empty() {
+    if g.channels.is_empty() {
         diags.push(
             Diagnostic::warning(
                 "no-channels",

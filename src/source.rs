@@ -168,13 +168,13 @@ fn invalid_bytes(rel: &str, bytes: &[u8], encoding: &str) -> Diagnostic {
         format!("{rel} is not valid {encoding} text (first bad byte on line {line})"),
     )
     .help("save the file as UTF-8 (in Notepad or WPS: 另存为 → 编码 → UTF-8)");
-    d.span = Some(Span {
+    d.span = Some(Box::new(Span {
         file: rel.to_string(),
         line,
         column: 1,
         len: 1,
         line_text: String::new(),
-    });
+    }));
     d
 }
 

@@ -157,21 +157,21 @@ pub fn template_error(e: &tera::Error, display: &str, text: &str) -> Diagnostic 
     match line_col {
         Some((line, col)) if line > 0 => {
             let line_text = text.lines().nth(line - 1).unwrap_or_default().to_string();
-            let len = (r_len(report)).max(1);
-            d.span = Some(Span {
+            let len = (r_len(report.map(|b| &**b))).max(1);
+            d.span = Some(Box::new(Span {
                 file: display.to_string(),
                 line,
                 column: col,
                 len,
                 line_text,
-            });
+            }));
         }
         _ => d = d.in_file(display.to_string()),
     }
     d
 }
 
-fn r_len(report: Option<&Box<tera::ReportError>>) -> usize {
+fn r_len(report: Option<&tera::ReportError>) -> usize {
     report.map_or(1, |r| {
         let s = r.span();
         if s.end_line == s.start_line {

@@ -1,0 +1,315 @@
+//! A site that builds: pages, steps, slots, figures, callouts, links, escaping, switcher, sitemap.
+
+use crate::*;
+
+#[test]
+fn basic_site_builds_every_page() {
+    let (out, o) = build(&fixture("basic"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stderr(&o);
+    assert!(
+        s.starts_with("built 5 pages (1 guide, 2 channels) into "),
+        "{s}"
+    );
+    assert!(s.contains(": 1 screenshot to capture, 0 warnings, "), "{s}");
+    for f in [
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "renew-card/index.html",
+        "renew-card/web/index.html",
+        "renew-card/wechat/index.html",
+        "renew-card/images/login.png",
+        "static/guidepost.css",
+    ] {
+        assert!(out.path().join("public").join(f).is_file(), "{f} missing");
+    }
+}
+
+#[test]
+fn steps_are_numbered_with_anchors_and_typed_numbers_removed() {
+    let (out, _) = build(&fixture("basic"));
+    let doc = html(out.path(), "renew-card/web/index.html");
+    let steps = select(&doc, "li.step");
+    let ids: Vec<_> = steps
+        .iter()
+        .map(|s| s.value().attr("id").unwrap())
+        .collect();
+    assert_eq!(ids, ["step-1", "confirm"]);
+    let titles: Vec<_> = select(&doc, ".step-title").iter().map(text).collect();
+    assert_eq!(titles, ["1登录网上办事大厅", "2确认信息"]);
+    // on the guide page ids carry the channel, so two channels' `step-1` do not collide
+    let doc = html(out.path(), "renew-card/index.html");
+    let ids: Vec<_> = select(&doc, "li.step")
+        .iter()
+        .map(|s| s.value().attr("id").unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "wechat-step-1",
+            "wechat-step-2",
+            "web-step-1",
+            "web-confirm"
+        ]
+    );
+    let all_ids: Vec<_> = select(&doc, "[id]")
+        .iter()
+        .map(|e| e.value().attr("id").unwrap())
+        .collect();
+    let mut dedup = all_ids.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(all_ids.len(), dedup.len(), "duplicate ids: {all_ids:?}");
+}
+
+#[test]
+fn slots_and_figures() {
+    let (out, _) = build(&fixture("basic"));
+    let doc = html(out.path(), "renew-card/index.html");
+    let slots = select(&doc, "figure.slot");
+    assert_eq!(slots.len(), 1);
+    assert!(text(&slots[0]).contains("截图待补充"));
+    assert!(text(&slots[0]).contains("企业微信工作台中的“校园卡”入口"));
+    assert!(slots[0].value().classes().any(|c| c == "slot-phone"));
+    let imgs = select(&doc, "figure.shot img");
+    assert_eq!(imgs.len(), 1);
+    let img = imgs[0].value();
+    assert_eq!(img.attr("src"), Some("../renew-card/images/login.png"));
+    assert_eq!(
+        (img.attr("width"), img.attr("height")),
+        (Some("64"), Some("40"))
+    );
+    assert_eq!(img.attr("alt"), Some("办事大厅登录页"));
+    assert_eq!(img.attr("loading"), Some("lazy"));
+    // never a figure inside a paragraph
+    assert!(select(&doc, "p figure, p img").is_empty());
+}
+
+#[test]
+fn callouts_emphasis_and_cjk_line_breaks() {
+    let (out, _) = build(&fixture("basic"));
+    let doc = html(out.path(), "renew-card/web/index.html");
+    let callout = select(&doc, "aside.callout-warning");
+    assert_eq!(callout.len(), 1);
+    assert_eq!(text(&callout[0]), "注意注意：补办需要一个工作日。");
+    let strong: Vec<_> = select(&doc, "strong").iter().map(text).collect();
+    assert!(
+        strong.contains(&"注意：".to_string()) && strong.contains(&"“姓名”".to_string()),
+        "{strong:?}"
+    );
+    assert_eq!(
+        select(&doc, "em").iter().map(text).collect::<Vec<_>>(),
+        ["学号。"]
+    );
+    let body = text(&select(&doc, "li#step-1 .step-body p")[0]);
+    assert_eq!(body, "打开办事大厅，输入学号和密码。");
+}
+
+#[test]
+fn links_are_relative_and_md_links_resolved() {
+    let (out, _) = build(&fixture("basic"));
+    for page in [
+        "index.html",
+        "renew-card/index.html",
+        "renew-card/web/index.html",
+        "renew-card/wechat/index.html",
+    ] {
+        let doc = html(out.path(), page);
+        for a in select(&doc, "a[href], link[href], img[src], script[src]") {
+            let v = a.value();
+            let url = v.attr("href").or(v.attr("src")).unwrap();
+            let canonical = v.attr("rel") == Some("canonical");
+            assert!(
+                canonical || !url.starts_with('/') && !url.starts_with("https://example.edu.cn"),
+                "{page}: {url}"
+            );
+        }
+    }
+    let doc = html(out.path(), "renew-card/web/index.html");
+    let hrefs: Vec<_> = select(&doc, ".step-body p a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    assert_eq!(hrefs, ["#step-1", "../../renew-card/wechat/#step-1"]);
+    let doc = html(out.path(), "renew-card/index.html");
+    let hrefs: Vec<_> = select(&doc, ".step-body p a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    assert_eq!(hrefs, ["#web-step-1", "../renew-card/wechat/#step-1"]);
+}
+
+#[test]
+fn titles_are_escaped_and_raw_html_passes() {
+    let (out, _) = build(&fixture("basic"));
+    let doc = html(out.path(), "renew-card/index.html");
+    assert!(select(&doc, "script").is_empty());
+    assert_eq!(
+        text(&select(&doc, "h1")[0]),
+        "校园卡补办 <script>alert(1)</script>"
+    );
+    assert_eq!(select(&doc, ".step-body kbd").len(), 1);
+}
+
+#[test]
+fn channel_switcher_works_without_javascript() {
+    let (out, _) = build(&fixture("basic"));
+    let doc = html(out.path(), "renew-card/index.html");
+    let panels: Vec<_> = select(&doc, ".channels > section.channel")
+        .iter()
+        .map(|s| s.value().attr("id").unwrap().to_string())
+        .collect();
+    assert_eq!(
+        panels,
+        ["wechat", "web"],
+        "channels follow the guide's `channels` list"
+    );
+    // every panel has links to every panel, its own marked current
+    for id in &panels {
+        let tabs = select(&doc, &format!("section#{id} nav a"));
+        let hrefs: Vec<_> = tabs
+            .iter()
+            .filter_map(|a| a.value().attr("href"))
+            .filter(|h| h.starts_with('#'))
+            .collect();
+        assert_eq!(hrefs, ["#wechat", "#web"]);
+        let current: Vec<_> = tabs
+            .iter()
+            .filter(|a| a.value().attr("aria-current").is_some())
+            .map(|a| a.value().attr("href").unwrap())
+            .collect();
+        assert_eq!(current, [format!("#{id}")]);
+    }
+    assert!(
+        select(&doc, "script").is_empty(),
+        "the switcher needs no script"
+    );
+    let css = std::fs::read_to_string(out.path().join("public/static/guidepost.css")).unwrap();
+    assert!(css.contains(":target"), "the switcher is driven by :target");
+}
+
+#[test]
+fn home_lists_guides_and_channels() {
+    let (out, _) = build(&fixture("basic"));
+    let doc = html(out.path(), "index.html");
+    assert_eq!(doc.root_element().value().attr("lang"), Some("zh-CN"));
+    let links: Vec<_> = select(&doc, "main a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    for want in ["renew-card/", "renew-card/wechat/", "renew-card/web/"] {
+        assert!(links.iter().any(|l| l == want), "{want} not in {links:?}");
+    }
+    assert!(text(&select(&doc, "main")[0]).contains("附件 1"));
+}
+
+#[test]
+fn sitemap_and_canonical_use_base_url() {
+    let (out, _) = build(&fixture("basic"));
+    let sitemap = std::fs::read_to_string(out.path().join("public/sitemap.xml")).unwrap();
+    let locs: Vec<_> = sitemap
+        .split("<loc>")
+        .skip(1)
+        .map(|s| s.split("</loc>").next().unwrap())
+        .collect();
+    assert_eq!(
+        locs,
+        [
+            "https://example.edu.cn/guides/",
+            "https://example.edu.cn/guides/renew-card/",
+            "https://example.edu.cn/guides/renew-card/wechat/",
+            "https://example.edu.cn/guides/renew-card/web/"
+        ]
+    );
+    let doc = html(out.path(), "renew-card/web/index.html");
+    let canonical = select(&doc, "link[rel=canonical]");
+    assert_eq!(
+        canonical[0].value().attr("href"),
+        Some("https://example.edu.cn/guides/renew-card/web/")
+    );
+}
+
+#[test]
+fn base_url_flag_overrides_config() {
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    let o = guidepost(&[
+        "build",
+        "--root",
+        fixture("basic").to_str().unwrap(),
+        "--output",
+        public.to_str().unwrap(),
+        "--base-url",
+        "https://other.cn/x",
+    ]);
+    assert!(o.status.success());
+    let doc = html(out.path(), "renew-card/index.html");
+    assert_eq!(
+        select(&doc, "link[rel=canonical]")[0].value().attr("href"),
+        Some("https://other.cn/x/renew-card/")
+    );
+}
+
+#[test]
+fn bom_crlf_and_gbk_files_build() {
+    let t = copy_fixture("basic");
+    let site = t.path().join("site");
+    let web = site.join("content/renew-card/web.md");
+    let crlf = std::fs::read_to_string(&web).unwrap().replace('\n', "\r\n");
+    std::fs::write(&web, [b"\xEF\xBB\xBF".as_slice(), crlf.as_bytes()].concat()).unwrap();
+    let utf8 = std::fs::read_to_string(site.join("content/renew-card/wechat.md")).unwrap();
+    let (gbk, _, _) = encoding_rs::GBK.encode(&utf8);
+    std::fs::write(site.join("content/renew-card/wechat.md"), &gbk).unwrap();
+    let (out, o) = build(&site);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning[encoding]: content/renew-card/wechat.md is saved as GBK/GB18030, not UTF-8; converted it"), "{}", stderr(&o));
+    let doc = html(out.path(), "renew-card/web/index.html");
+    assert_eq!(
+        text_of(&doc, "h2.channel-title, h1"),
+        "二、网上办事大厅（电脑端）"
+    );
+    let doc = html(out.path(), "renew-card/wechat/index.html");
+    assert!(text(&select(&doc, "main")[0]).contains("在“工作台”中点击“校园卡”。"));
+}
+
+fn text_of(doc: &scraper::Html, css: &str) -> String {
+    select(doc, css)
+        .iter()
+        .map(text)
+        .find(|t| t.contains("网上办事大厅"))
+        .unwrap_or_default()
+}
+
+#[test]
+fn drafts_are_left_out_unless_asked() {
+    let t = copy_fixture("basic");
+    let site = t.path().join("site");
+    let web = site.join("content/renew-card/web.md");
+    let s = std::fs::read_to_string(&web).unwrap().replacen(
+        "note = \"电脑端\"",
+        "note = \"电脑端\"\ndraft = true",
+        1,
+    );
+    std::fs::write(&web, s).unwrap();
+    std::fs::write(
+        site.join("content/renew-card/_index.md"),
+        std::fs::read_to_string(site.join("content/renew-card/_index.md"))
+            .unwrap()
+            .replace("也可以先看[网页办理的第二步](web.md#confirm)。", ""),
+    )
+    .unwrap();
+    let (out, o) = build(&site);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.path().join("public/renew-card/web").exists());
+    let o = guidepost(&[
+        "build",
+        "--drafts",
+        "--root",
+        site.to_str().unwrap(),
+        "--output",
+        out.path().join("public").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.path().join("public/renew-card/web/index.html").exists());
+}
