@@ -23,6 +23,7 @@ pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod output;
+pub mod qr;
 pub mod render;
 pub mod source;
 pub mod theme;
