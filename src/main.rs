@@ -24,6 +24,20 @@ struct Cli {
 enum Command {
     /// Build the site into the output folder (atomically: a failed build changes nothing)
     Build(BuildArgs),
+    /// Build the site and print guides to PDF (ROOT/public/GUIDE/GUIDE.pdf) with headless Chromium
+    Pdf(PdfArgs),
+}
+
+#[derive(Args)]
+struct PdfArgs {
+    #[command(flatten)]
+    build: BuildArgs,
+    /// Print only these guides (their folder names); default: every guide
+    #[arg(value_name = "GUIDE")]
+    guides: Vec<String>,
+    /// Print again even when the PDF from an earlier print is up to date
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -43,12 +57,28 @@ struct BuildArgs {
     /// Print only warnings, errors and nothing else
     #[arg(long, short)]
     quiet: bool,
+    /// Also print every guide to PDF (see `guidepost pdf`)
+    #[arg(long)]
+    pdf: bool,
+    /// The Chromium or Google Chrome to print PDFs with (default: found in PATH)
+    #[arg(long, value_name = "PATH")]
+    browser: Option<PathBuf>,
+    /// Seconds one guide may take to print before the browser is stopped
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    timeout: u64,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build(args) => build(args),
+        Command::Build(args) => {
+            let pdf = args.pdf.then(|| pdf_options(&args, Vec::new(), false));
+            build(args, pdf)
+        }
+        Command::Pdf(args) => {
+            let pdf = pdf_options(&args.build, args.guides, args.force);
+            build(args.build, Some(pdf))
+        }
     }
 }
 
@@ -68,7 +98,17 @@ fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
     }
 }
 
-fn build(args: BuildArgs) -> ExitCode {
+fn pdf_options(args: &BuildArgs, guides: Vec<String>, force: bool) -> guidepost::pdf::PdfOptions {
+    guidepost::pdf::PdfOptions {
+        browser: args.browser.clone(),
+        guides,
+        force,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+    }
+}
+
+fn build(args: BuildArgs, pdf: Option<guidepost::pdf::PdfOptions>) -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let root = match resolve_root(args.root) {
         Ok(r) => r,
@@ -81,7 +121,7 @@ fn build(args: BuildArgs) -> ExitCode {
         base_url: args.base_url,
         drafts: args.drafts,
     };
-    match guidepost::build(&opts) {
+    match guidepost::build_with_pdf(&opts, pdf.as_ref()) {
         Err(e) => usage_error(&e),
         Ok(Outcome::Failed(diags)) => {
             eprint!("{}", diags.render(color));
@@ -112,6 +152,15 @@ fn build(args: BuildArgs) -> ExitCode {
                     plural(diags.warnings()),
                     s.elapsed.as_secs_f64()
                 );
+                if pdf.is_some() || s.pdfs > 0 {
+                    eprintln!(
+                        "{} PDF{} in the output: {} printed, {} up to date from an earlier print",
+                        s.pdfs,
+                        plural(s.pdfs),
+                        s.pdfs_printed,
+                        s.pdfs - s.pdfs_printed
+                    );
+                }
             }
             ExitCode::SUCCESS
         }
