@@ -168,9 +168,12 @@ fn finish(
             pdf::check_guides(site, &o.guides)?;
             if site.config.base_url.is_none() {
                 diags.push(
-                    Diagnostic::warning("no-base-url", "the PDFs show no online address and no QR code: the site has no base_url")
-                        .in_file("site.toml")
-                        .help("set base_url = \"https://…/\" in site.toml, or pass --base-url URL"),
+                    Diagnostic::warning(
+                        "no-base-url",
+                        "the PDFs show no online address and no QR code: the site has no base_url",
+                    )
+                    .in_file("site.toml")
+                    .help("set base_url = \"https://…/\" in site.toml, or pass --base-url URL"),
                 );
             }
             Some(pdf::Printer::new(o, &site.config.language)?)

@@ -363,7 +363,10 @@ impl PdfPlan {
         self.states[gi] != PdfState::None
     }
     pub fn to_print(&self) -> usize {
-        self.states.iter().filter(|s| **s == PdfState::Print).count()
+        self.states
+            .iter()
+            .filter(|s| **s == PdfState::Print)
+            .count()
     }
     pub fn cached(&self) -> usize {
         self.states
@@ -540,15 +543,26 @@ pub fn produce(
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(parallel)
             .build()
-            .map_err(|e| vec![Diagnostic::error("pdf", format!("cannot start threads: {e}"))])?;
+            .map_err(|e| {
+                vec![Diagnostic::error(
+                    "pdf",
+                    format!("cannot start threads: {e}"),
+                )]
+            })?;
         let errors: Vec<Diagnostic> = pool.install(|| {
             todo.par_iter()
                 .filter_map(|&gi| {
                     let g = &site.guides[gi];
                     bar.set_message(g.id.0.clone());
-                    let html = staging.dir.join(&g.id.0).join("print/index.html");
+                    let page = staging.dir.join(&g.id.0).join("print/index.html");
+                    let html = staging.dir.join(&g.id.0).join("print/pdf.html");
                     let pdf = plan.cache.join(pdf_name(g));
-                    let r = printer.print(&html, &pdf).and_then(|()| {
+                    let r = std::fs::read_to_string(&page)
+                        .and_then(|t| std::fs::write(&html, crate::print::for_pdf(&t)))
+                        .map_err(|e| format!("cannot prepare {}: {e}", html.display()))
+                        .and_then(|()| printer.print(&html, &pdf));
+                    let _ = std::fs::remove_file(&html);
+                    let r = r.and_then(|()| {
                         write_atomic(
                             &plan.cache.join(format!("{}.key", g.id.0)),
                             plan.keys[gi].as_bytes(),
@@ -630,7 +644,8 @@ mod tests {
 
     #[test]
     fn browser_noise_is_left_out_of_errors() {
-        let log = "[1:2:ERROR:dbus/bus.cc:405] Failed to connect to the bus\n\nERROR: page crashed\n";
+        let log =
+            "[1:2:ERROR:dbus/bus.cc:405] Failed to connect to the bus\n\nERROR: page crashed\n";
         assert_eq!(log_tail(log), ": ERROR: page crashed");
         assert_eq!(log_tail("[x] dbus\n"), "");
     }

@@ -111,9 +111,10 @@ pub fn context(r: &Renderer<'_>, gi: usize, ctx: &mut Context) -> Result<(), Dia
     Ok(())
 }
 
-/// Makes links useful on paper: site-internal links become absolute (`base_url` + path) so the
-/// printed URL can be typed, and links whose text already is their URL get `class="bare"` so
-/// the stylesheet does not print the URL twice.
+/// Makes links useful on paper: site-internal links get their absolute URL (`base_url` + path)
+/// in `data-url`, which the stylesheet prints after the link text (the `href` stays relative,
+/// so the page works from any folder), and links whose text already is their URL get
+/// `class="bare"` so the stylesheet does not print the URL twice.
 fn printable_links(html: &str, root: &str, base: Option<&str>) -> String {
     static LINK: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(r#"<a href="([^"]*)"([^>]*)>([^<]*)</a>"#).expect("valid regex")
@@ -123,9 +124,9 @@ fn printable_links(html: &str, root: &str, base: Option<&str>) -> String {
     }
     LINK.replace_all(html, |c: &regex::Captures<'_>| {
         let (href, rest, text) = (&c[1], &c[2], &c[3]);
-        let href = match (base, href.strip_prefix(root)) {
-            (Some(b), Some(path)) => format!("{b}{path}"),
-            _ => href.to_string(),
+        let data_url = match (base, href.strip_prefix(root)) {
+            (Some(b), Some(path)) => format!(r#" data-url="{b}{path}""#),
+            _ => String::new(),
         };
         let bare = text.replace("&amp;", "&") == href.replace("&amp;", "&")
             || text.trim_start_matches("mailto:") == href.trim_start_matches("mailto:");
@@ -134,9 +135,20 @@ fn printable_links(html: &str, root: &str, base: Option<&str>) -> String {
         } else {
             ""
         };
-        format!(r#"<a href="{href}"{class}{rest}>{text}</a>"#)
+        format!(r#"<a href="{href}"{data_url}{class}{rest}>{text}</a>"#)
     })
     .into_owned()
+}
+
+/// The print page as printed to PDF: internal links point to their absolute URL (a PDF has no
+/// folder to be relative to).
+pub fn for_pdf(html: &str) -> String {
+    static INTERNAL: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#"<a href="[^"]*" data-url="([^"]*)""#).expect("valid regex")
+    });
+    INTERNAL
+        .replace_all(html, r#"<a href="$1" data-url="$1""#)
+        .into_owned()
 }
 
 /// `s` as a CSS string literal, safe inside a `<style>` element.
@@ -165,21 +177,22 @@ mod tests {
     #[test]
     fn css_strings_cannot_break_out() {
         assert_eq!(css_string("附件 2　标题"), "\"附件 2　标题\"");
-        assert_eq!(
-            css_string(r#"a"b\c</style>"#),
-            r#""a\"b\\c\3c /style\3e ""#
-        );
+        assert_eq!(css_string(r#"a"b\c</style>"#), r#""a\"b\\c\3c /style\3e ""#);
         assert_eq!(css_string("x\ny"), "\"x y\"");
     }
 
     #[test]
-    fn internal_links_become_absolute_and_bare_links_are_marked() {
+    fn internal_links_get_their_absolute_url_and_bare_links_are_marked() {
         let html = r#"<p>见 <a href="../../other/">另一指南</a>，官网 <a href="https://chsi.com.cn/">https://chsi.com.cn/</a>，<a href="https://a.cn/?x=1&amp;y=2">学信网</a></p>"#;
+        let printable = printable_links(html, "../../", Some("https://g.edu.cn/"));
         assert_eq!(
-            printable_links(html, "../../", Some("https://g.edu.cn/")),
-            r#"<p>见 <a href="https://g.edu.cn/other/">另一指南</a>，官网 <a href="https://chsi.com.cn/" class="bare">https://chsi.com.cn/</a>，<a href="https://a.cn/?x=1&amp;y=2">学信网</a></p>"#
+            printable,
+            r#"<p>见 <a href="../../other/" data-url="https://g.edu.cn/other/">另一指南</a>，官网 <a href="https://chsi.com.cn/" class="bare">https://chsi.com.cn/</a>，<a href="https://a.cn/?x=1&amp;y=2">学信网</a></p>"#
         );
-        // without a base URL internal links stay relative
-        assert!(printable_links(html, "../../", None).contains(r#"href="../../other/""#));
+        assert!(for_pdf(&printable).contains(
+            r#"<a href="https://g.edu.cn/other/" data-url="https://g.edu.cn/other/">另一指南</a>"#
+        ));
+        // without a base URL there is no absolute URL to print
+        assert!(!printable_links(html, "../../", None).contains("data-url"));
     }
 }

@@ -328,7 +328,12 @@ impl<'a> Renderer<'a> {
 
     /// `current`: the channel a channel page shows (its full view); other channels get only
     /// their links.
-    pub(crate) fn guide_view(&self, gi: usize, root: &str, current: Option<usize>) -> GuideView<'a> {
+    pub(crate) fn guide_view(
+        &self,
+        gi: usize,
+        root: &str,
+        current: Option<usize>,
+    ) -> GuideView<'a> {
         let g = &self.site.guides[gi];
         let on_guide_page = current.is_none();
         let channels = g
@@ -364,9 +369,9 @@ impl<'a> Renderer<'a> {
             intro_html: resolve(&self.prepared.guides[gi].intro, root, ""),
             channels,
             print_url: if on_guide_page { "print/" } else { "../print/" }.into(),
-            pdf_url: self.prepared.guides[gi].pdf.then(|| {
-                format!("{}{}.pdf", if on_guide_page { "" } else { "../" }, g.id.0)
-            }),
+            pdf_url: self.prepared.guides[gi]
+                .pdf
+                .then(|| format!("{}{}.pdf", if on_guide_page { "" } else { "../" }, g.id.0)),
         }
     }
 

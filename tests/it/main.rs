@@ -1,8 +1,10 @@
 //! Integration tests: the real `guidepost` binary on fixture sites (`tests/fixtures/<case>/`),
 //! the produced HTML read with a real HTML parser.
 
+mod browser;
 mod build;
 mod errors;
+mod pdf;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
