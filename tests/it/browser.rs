@@ -138,59 +138,64 @@ fn watched_tab(browser: &Browser, origin: &str) -> (Arc<Tab>, Arc<Mutex<Problems
 /// site's `base_url`, so that `404.html`'s absolute links resolve as on the real host).
 /// Returns its origin, `http://127.0.0.1:PORT`.
 fn serve(public: PathBuf, prefix: String) -> String {
-    use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(&stream);
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            // drain the headers
-            let mut h = String::new();
-            while reader.read_line(&mut h).is_ok_and(|n| n > 2) {
-                h.clear();
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("/");
-            let path = path.split(['?', '#']).next().unwrap_or("/");
-            let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-            let file = path
-                .strip_prefix(prefix.as_str())
-                .filter(|rest| !rest.split('/').any(|s| s == ".."))
-                .map(|rest| {
-                    let f = public.join(rest);
-                    if f.is_dir() { f.join("index.html") } else { f }
-                });
-            let (status, body, file) =
-                match file.and_then(|f| std::fs::read(&f).ok().map(|b| (b, f))) {
-                    Some((b, f)) => ("200 OK", b, f),
-                    None => (
-                        "404 Not Found",
-                        std::fs::read(public.join("404.html")).unwrap_or_default(),
-                        public.join("404.html"),
-                    ),
-                };
-            let mime = match file.extension().and_then(OsStr::to_str) {
-                Some("html") => "text/html; charset=utf-8",
-                Some("css") => "text/css",
-                Some("png") => "image/png",
-                Some("svg") => "image/svg+xml",
-                Some("pdf") => "application/pdf",
-                Some("js") => "text/javascript",
-                _ => "application/octet-stream",
-            };
-            let mut out = &stream;
-            let _ = write!(
-                out,
-                "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = out.write_all(&body);
+            // a thread per connection: the browser opens connections ahead and may leave one idle
+            let (public, prefix) = (public.clone(), prefix.clone());
+            std::thread::spawn(move || respond(&stream, &public, &prefix));
         }
     });
     origin
+}
+
+fn respond(stream: &std::net::TcpStream, public: &Path, prefix: &str) {
+    use std::io::{BufRead, BufReader, Write};
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    // drain the headers
+    let mut h = String::new();
+    while reader.read_line(&mut h).is_ok_and(|n| n > 2) {
+        h.clear();
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let file = path
+        .strip_prefix(prefix)
+        .filter(|rest| !rest.split('/').any(|s| s == ".."))
+        .map(|rest| {
+            let f = public.join(rest);
+            if f.is_dir() { f.join("index.html") } else { f }
+        });
+    let (status, body, file) = match file.and_then(|f| std::fs::read(&f).ok().map(|b| (b, f))) {
+        Some((b, f)) => ("200 OK", b, f),
+        None => (
+            "404 Not Found",
+            std::fs::read(public.join("404.html")).unwrap_or_default(),
+            public.join("404.html"),
+        ),
+    };
+    let mime = match file.extension().and_then(OsStr::to_str) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css",
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        Some("pdf") => "application/pdf",
+        Some("js") => "text/javascript",
+        _ => "application/octet-stream",
+    };
+    let mut out = stream;
+    let _ = write!(
+        out,
+        "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = out.write_all(&body);
 }
 
 /// Every HTML page of a built site.
@@ -210,6 +215,21 @@ fn eval_string(tab: &Tab, js: &str) -> String {
     match v {
         Some(serde_json::Value::String(s)) => s,
         other => panic!("{js}: {other:?}"),
+    }
+}
+
+/// Opens `url` and waits for its load event (polling the page is much faster than the
+/// driver's own navigation wait).
+fn open(tab: &Tab, url: &str) {
+    tab.navigate_to(url).unwrap();
+    let check = format!(
+        "document.readyState === 'complete' && location.href === {}",
+        serde_json::to_string(url).unwrap()
+    );
+    let start = std::time::Instant::now();
+    while tab.evaluate(&check, false).ok().and_then(|r| r.value) != Some(serde_json::json!(true)) {
+        assert!(start.elapsed().as_secs() < 30, "{url} did not load");
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
@@ -249,10 +269,7 @@ fn check_pages(
         for page in pages(dir) {
             let rel = page.strip_prefix(dir).unwrap().display().to_string();
             let url = format!("{origin}{prefix}{}", rel.replace('\\', "/"));
-            tab.navigate_to(&url)
-                .unwrap()
-                .wait_until_navigated()
-                .unwrap();
+            open(&tab, &url);
             let broken = eval_string(&tab, BROKEN_IMAGES);
             if broken != "[]" {
                 failures.push(format!("{rel} at {w}×{h}: broken images {broken}"));
@@ -280,39 +297,49 @@ fn check_pages(
 
 const VIEWPORTS: [(u32, u32); 2] = [(390, 844), (1280, 800)];
 
-#[test]
-fn every_page_fits_loads_its_images_logs_no_error_and_stays_on_its_host() {
-    let Some(chromium) =
-        tools_or_skip("every_page_fits_loads_its_images_logs_no_error_and_stays_on_its_host")
-    else {
+/// Builds `root` and checks every page, served under the path of the site's `base_url`.
+fn check_site(test: &str, root: &Path, prefix: &str) {
+    let Some(chromium) = tools_or_skip(test) else {
         return;
     };
+    let (out, o) = build(root);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let public = out.path().join("public");
+    let all = pages(&public);
+    assert!(all.len() >= 6, "too few pages: {all:?}");
+    assert!(all.iter().any(|p| p.ends_with("print/index.html")));
     let browser = launch(chromium);
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut failures = Vec::new();
-    // served under the path of each site's base_url
-    for (name, root, prefix) in [
-        ("sample", repo.to_path_buf(), "/"),
-        ("print", fixture("print"), "/"),
-        ("basic", fixture("basic"), "/guides/"),
-    ] {
-        let (out, o) = build(&root);
-        assert!(o.status.success(), "{name}: {}", stderr(&o));
-        let public = out.path().join("public");
-        assert!(
-            name == "sample"
-                || pages(&public)
-                    .iter()
-                    .any(|p| p.ends_with("print/index.html"))
-        );
-        assert!(pages(&public).len() >= 6, "{name}: too few pages");
-        failures.extend(
-            check_pages(&browser, &public, prefix, &VIEWPORTS)
-                .into_iter()
-                .map(|f| format!("{name}: {f}")),
-        );
-    }
+    let failures = check_pages(&browser, &public, prefix, &VIEWPORTS);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// one test per site, so that they run in parallel
+
+#[test]
+fn every_page_of_the_sample_site_fits_loads_its_images_logs_no_error_and_stays_on_its_host() {
+    check_site(
+        "every_page_of_the_sample_site_fits_loads_its_images_logs_no_error_and_stays_on_its_host",
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        "/",
+    );
+}
+
+#[test]
+fn every_page_of_a_site_with_screenshots_passes_the_same_checks() {
+    check_site(
+        "every_page_of_a_site_with_screenshots_passes_the_same_checks",
+        &fixture("print"),
+        "/",
+    );
+}
+
+#[test]
+fn every_page_of_a_site_under_a_sub_path_passes_the_same_checks() {
+    check_site(
+        "every_page_of_a_site_under_a_sub_path_passes_the_same_checks",
+        &fixture("basic"),
+        "/guides/",
+    );
 }
 
 #[test]
