@@ -747,7 +747,7 @@ impl Transform<'_, '_> {
                 anchor,
                 span: r,
             });
-            return CowStr::from(format!("{ROOT_MARKER}{page}{hash}"));
+            return CowStr::from(format!("{ROOT_MARKER}{page}index.html{hash}"));
         }
         let is_dir = path.is_empty() || decoded.ends_with('/');
         if is_dir
@@ -769,7 +769,7 @@ impl Transform<'_, '_> {
                     anchor,
                     span: r,
                 });
-                return CowStr::from(format!("{ROOT_MARKER}{page}{hash}"));
+                return CowStr::from(format!("{ROOT_MARKER}{page}index.html{hash}"));
             }
         }
         if !self.env.files.contains(&path) {

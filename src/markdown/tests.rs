@@ -196,7 +196,7 @@ fn links_to_channel_files_become_page_urls() {
     );
     assert_eq!(
         html(&r),
-        "<p><a href=\"{root}g/app/#step-2\">APP</a> <a href=\"#{ch}step-1\">本页</a> <a href=\"{root}g/\">指南</a> <a href=\"{root}g/form.pdf\">表格</a> <a href=\"https://www.chsi.com.cn/\">外部</a></p>\n"
+        "<p><a href=\"{root}g/app/index.html#step-2\">APP</a> <a href=\"#{ch}step-1\">本页</a> <a href=\"{root}g/index.html\">指南</a> <a href=\"{root}g/form.pdf\">表格</a> <a href=\"https://www.chsi.com.cn/\">外部</a></p>\n"
     );
     assert_eq!(r.assets, ["g/form.pdf"]);
     assert_eq!(r.links.len(), 2);

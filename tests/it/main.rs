@@ -3,6 +3,7 @@
 
 mod build;
 mod errors;
+mod sample;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
