@@ -50,12 +50,12 @@ pub fn context(r: &Renderer<'_>, gi: usize, ctx: &mut Context) -> Result<(), Dia
     page.canonical = online_url.clone();
 
     let mut guide: GuideView<'_> = r.guide_view(gi, root, None);
-    guide.url = "../".into();
+    guide.url = "../index.html".into();
     guide.print_url = String::new();
     guide.pdf_url = guide.pdf_url.map(|u| format!("../{u}"));
     let base = r.site.config.base_url.as_deref();
     for c in &mut guide.channels {
-        c.url = format!("../{}/", c.id);
+        c.url = format!("../{}/index.html", c.id);
         c.intro_html = printable_links(&c.intro_html, root, base);
         for s in &mut c.steps {
             s.body_html = printable_links(&s.body_html, root, base);
@@ -125,7 +125,13 @@ fn printable_links(html: &str, root: &str, base: Option<&str>) -> String {
     LINK.replace_all(html, |c: &regex::Captures<'_>| {
         let (href, rest, text) = (&c[1], &c[2], &c[3]);
         let data_url = match (base, href.strip_prefix(root)) {
-            (Some(b), Some(path)) => format!(r#" data-url="{b}{path}""#),
+            (Some(b), Some(path)) => {
+                // on paper, the canonical address: `GUIDE/`, not `GUIDE/index.html`
+                let (path, fragment) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
+                let path = path.strip_suffix("index.html").unwrap_or(path);
+                let hash = if fragment.is_empty() { "" } else { "#" };
+                format!(r#" data-url="{b}{path}{hash}{fragment}""#)
+            }
             _ => String::new(),
         };
         let bare = text.replace("&amp;", "&") == href.replace("&amp;", "&")
@@ -183,16 +189,21 @@ mod tests {
 
     #[test]
     fn internal_links_get_their_absolute_url_and_bare_links_are_marked() {
-        let html = r#"<p>见 <a href="../../other/">另一指南</a>，官网 <a href="https://chsi.com.cn/">https://chsi.com.cn/</a>，<a href="https://a.cn/?x=1&amp;y=2">学信网</a></p>"#;
+        let html = r#"<p>见 <a href="../../other/index.html">另一指南</a>，官网 <a href="https://chsi.com.cn/">https://chsi.com.cn/</a>，<a href="https://a.cn/?x=1&amp;y=2">学信网</a></p>"#;
         let printable = printable_links(html, "../../", Some("https://g.edu.cn/"));
         assert_eq!(
             printable,
-            r#"<p>见 <a href="../../other/" data-url="https://g.edu.cn/other/">另一指南</a>，官网 <a href="https://chsi.com.cn/" class="bare">https://chsi.com.cn/</a>，<a href="https://a.cn/?x=1&amp;y=2">学信网</a></p>"#
+            r#"<p>见 <a href="../../other/index.html" data-url="https://g.edu.cn/other/">另一指南</a>，官网 <a href="https://chsi.com.cn/" class="bare">https://chsi.com.cn/</a>，<a href="https://a.cn/?x=1&amp;y=2">学信网</a></p>"#
         );
         assert!(for_pdf(&printable).contains(
             r#"<a href="https://g.edu.cn/other/" data-url="https://g.edu.cn/other/">另一指南</a>"#
         ));
         // without a base URL there is no absolute URL to print
         assert!(!printable_links(html, "../../", None).contains("data-url"));
+        let step = r#"<a href="../../g/web/index.html#step-2">第二步</a>"#;
+        assert!(
+            printable_links(step, "../../", Some("https://g.edu.cn/"))
+                .contains(r#"data-url="https://g.edu.cn/g/web/#step-2""#)
+        );
     }
 }

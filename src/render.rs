@@ -342,9 +342,9 @@ impl<'a> Renderer<'a> {
             .enumerate()
             .map(|(ci, c)| {
                 let url = if on_guide_page {
-                    format!("{}/", c.id.0)
+                    format!("{}/index.html", c.id.0)
                 } else {
-                    format!("../{}/", c.id.0)
+                    format!("../{}/index.html", c.id.0)
                 };
                 if on_guide_page || current == Some(ci) {
                     self.channel_view(gi, ci, root, url, on_guide_page, current == Some(ci))
@@ -358,9 +358,9 @@ impl<'a> Renderer<'a> {
         GuideView {
             id: &g.id.0,
             url: if on_guide_page {
-                String::new()
+                "index.html".into()
             } else {
-                "../".into()
+                "../index.html".into()
             },
             title: &g.meta.title,
             attachment: g.meta.attachment.as_deref(),
@@ -368,7 +368,12 @@ impl<'a> Renderer<'a> {
             updated: g.meta.updated.map(|d| d.to_string()),
             intro_html: resolve(&self.prepared.guides[gi].intro, root, ""),
             channels,
-            print_url: if on_guide_page { "print/" } else { "../print/" }.into(),
+            print_url: if on_guide_page {
+                "print/index.html"
+            } else {
+                "../print/index.html"
+            }
+            .into(),
             pdf_url: self.prepared.guides[gi]
                 .pdf
                 .then(|| format!("{}{}.pdf", if on_guide_page { "" } else { "../" }, g.id.0)),
@@ -406,7 +411,7 @@ impl<'a> Renderer<'a> {
                     .iter()
                     .map(|g| GuideSummaryView {
                         id: &g.id.0,
-                        url: format!("{}/", g.id.0),
+                        url: format!("{}/index.html", g.id.0),
                         title: &g.meta.title,
                         attachment: g.meta.attachment.as_deref(),
                         summary: g.meta.summary.as_deref(),
@@ -416,7 +421,7 @@ impl<'a> Renderer<'a> {
                             .iter()
                             .map(|c| ChannelLinkView {
                                 id: &c.id.0,
-                                url: format!("{}/{}/", g.id.0, c.id.0),
+                                url: format!("{}/{}/index.html", g.id.0, c.id.0),
                                 name: &c.name,
                                 title: &c.title,
                             })

@@ -5,6 +5,7 @@ mod browser;
 mod build;
 mod errors;
 mod pdf;
+mod sample;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

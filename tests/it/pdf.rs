@@ -167,7 +167,7 @@ fn sample_guide_pdf_is_a4_with_every_step_page_numbers_and_online_url() {
         .iter()
         .map(|a| a.value().attr("href").unwrap().to_string())
         .collect();
-    assert_eq!(hrefs, ["print/", "xuexin-image-code.pdf"]);
+    assert_eq!(hrefs, ["print/index.html", "xuexin-image-code.pdf"]);
     let doc = html(site.path(), "xuexin-image-code/web/index.html");
     assert_eq!(
         select(&doc, ".doc-actions a[type='application/pdf']")[0]
@@ -437,7 +437,10 @@ fn print_page_is_laid_out_as_an_official_attachment() {
         &doc,
         "a[data-url='https://guides.example.edu.cn/renew-card/']",
     );
-    assert_eq!(a[0].value().attr("href"), Some("../../renew-card/"));
+    assert_eq!(
+        a[0].value().attr("href"),
+        Some("../../renew-card/index.html")
+    );
     assert_eq!(
         select(&doc, "a.bare[href='https://account.chsi.com.cn/']").len(),
         1
