@@ -312,7 +312,11 @@ fn finish(
             .flat_map(|g| &g.channels)
             .map(|c| c.slots().count())
             .sum(),
-        files: jobs.len() + loaded.assets.len() + theme.statics.len(),
+        files: jobs.len()
+            + loaded.assets.len()
+            + theme.statics.len()
+            + pdf_plan.cached()
+            + pdf_plan.to_print(),
         pdfs: pdf_plan.cached() + pdf_plan.to_print(),
         pdfs_printed,
         elapsed: start.elapsed(),
