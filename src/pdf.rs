@@ -189,6 +189,8 @@ impl Printer {
             // we print only pages we made, from files; a sandbox fails as root and in containers
             "--no-sandbox",
             "--disable-gpu",
+            // containers often have a tiny /dev/shm, where the browser crashes
+            "--disable-dev-shm-usage",
             "--disable-quic",
             "--no-first-run",
             "--no-default-browser-check",

@@ -24,6 +24,7 @@ use crate::*;
 
 fn launch(chromium: PathBuf) -> Browser {
     let args: Vec<&OsStr> = [
+        "--disable-dev-shm-usage",
         "--disable-quic",
         "--no-first-run",
         "--disable-background-networking",
