@@ -445,6 +445,12 @@ fn print_page_is_laid_out_as_an_official_attachment() {
         select(&doc, "a.bare[href='https://account.chsi.com.cn/']").len(),
         1
     );
+    // the guide page printed from a browser shows its address too
+    let guide = html(out.path(), "image-code/index.html");
+    assert_eq!(
+        text(&select(&guide, ".doc-online-print")[0]),
+        "在线版：https://guides.example.edu.cn/image-code/"
+    );
     // the print page points search engines at the guide page
     assert_eq!(
         select(&doc, "link[rel=canonical]")[0].value().attr("href"),
