@@ -30,14 +30,33 @@ enum Command {
 
 #[derive(Args)]
 struct PdfArgs {
-    #[command(flatten)]
-    build: BuildArgs,
     /// Print only these guides (their folder names); default: every guide
     #[arg(value_name = "GUIDE")]
     guides: Vec<String>,
     /// Print again even when the PDF from an earlier print is up to date
     #[arg(long)]
     force: bool,
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Where to write the site (default: ROOT/public)
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Override `base_url` of site.toml (the PDFs show the guide's address and a QR code to it)
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Include guides and channels marked `draft = true`
+    #[arg(long)]
+    drafts: bool,
+    /// Print only warnings, errors and nothing else
+    #[arg(long, short)]
+    quiet: bool,
+    /// The Chromium or Google Chrome to print PDFs with (default: found in PATH)
+    #[arg(long, value_name = "PATH")]
+    browser: Option<PathBuf>,
+    /// Seconds one guide may take to print before the browser is stopped
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    timeout: u64,
 }
 
 #[derive(Args)]
@@ -57,7 +76,7 @@ struct BuildArgs {
     /// Print only warnings, errors and nothing else
     #[arg(long, short)]
     quiet: bool,
-    /// Also print every guide to PDF (see `guidepost pdf`)
+    /// Also print every guide to PDF, GUIDE/GUIDE.pdf (see `guidepost pdf`)
     #[arg(long)]
     pdf: bool,
     /// The Chromium or Google Chrome to print PDFs with (default: found in PATH)
@@ -76,8 +95,18 @@ fn main() -> ExitCode {
             build(args, pdf)
         }
         Command::Pdf(args) => {
-            let pdf = pdf_options(&args.build, args.guides, args.force);
-            build(args.build, Some(pdf))
+            let b = BuildArgs {
+                root: args.root,
+                output: args.output,
+                base_url: args.base_url,
+                drafts: args.drafts,
+                quiet: args.quiet,
+                pdf: true,
+                browser: args.browser,
+                timeout: args.timeout,
+            };
+            let pdf = pdf_options(&b, args.guides, args.force);
+            build(b, Some(pdf))
         }
     }
 }
