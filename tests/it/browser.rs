@@ -468,3 +468,70 @@ fn without_javascript_every_channel_s_steps_are_reachable_on_the_guide_page() {
         }
     }
 }
+
+#[test]
+fn on_paper_phone_screenshots_sit_side_by_side_and_desktop_ones_span_the_text() {
+    let Some(chromium) =
+        tools_or_skip("on_paper_phone_screenshots_sit_side_by_side_and_desktop_ones_span_the_text")
+    else {
+        return;
+    };
+    let (out, o) = build(&fixture("print"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let browser = launch(chromium);
+    let tab = browser.new_tab().unwrap();
+    tab.call_method(Emulation::SetEmulatedMedia {
+        media: Some("print".into()),
+        features: None,
+    })
+    .unwrap();
+    // the text area of A4 with the print margins (174 mm × 259 mm) at 96 px per inch
+    viewport(&tab, 658, 979);
+    let page = out.path().join("public/image-code/print/index.html");
+    open(&tab, &guidepost::pdf::file_url(&page));
+    let rects: serde_json::Value = serde_json::from_str(&eval_string(
+        &tab,
+        r##"JSON.stringify((() => {
+          const r = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; };
+          return {
+            text: r(document.querySelector(".doc")),
+            desktop: Array.from(document.querySelectorAll("#web .shot-desktop img")).map(r),
+            phone: Array.from(document.querySelectorAll("#wechat .shot-phone img")).map(r),
+            steps: Array.from(document.querySelectorAll("#wechat .doc-step")).map(r),
+            nav: Array.from(document.querySelectorAll(".print-bar")).map(r),
+          };
+        })())"##,
+    ))
+    .unwrap();
+    let f = |v: &serde_json::Value, i: usize| v[i].as_f64().unwrap();
+    let text_width = f(&rects["text"], 2);
+    for d in rects["desktop"].as_array().unwrap() {
+        assert!(
+            f(d, 2) > text_width * 0.95,
+            "desktop {d} narrower than the text {text_width}"
+        );
+    }
+    let phone = rects["phone"].as_array().unwrap();
+    assert_eq!(phone.len(), 3);
+    for p in phone {
+        // about 55 mm wide (208 px), never the text width
+        assert!(f(p, 2) > 150.0 && f(p, 2) < 215.0, "phone {p}");
+    }
+    // step 2's two screenshots: one row, side by side
+    assert!((f(&phone[1], 1) - f(&phone[2], 1)).abs() < 1.0, "{phone:?}");
+    assert!(
+        f(&phone[2], 0) > f(&phone[1], 0) + f(&phone[1], 2),
+        "{phone:?}"
+    );
+    // phone steps two by two: step 1 and step 3 start a row in the first column
+    let steps = rects["steps"].as_array().unwrap();
+    assert!((f(&steps[0], 0) - f(&steps[2], 0)).abs() < 1.0, "{steps:?}");
+    // the screen-only bar is not printed
+    assert!(
+        rects["nav"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| f(n, 3) == 0.0)
+    );
+}
