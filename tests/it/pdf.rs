@@ -183,6 +183,13 @@ fn sample_guide_pdf_is_a4_with_every_step_page_numbers_and_online_url() {
         "{}",
         stderr(&o)
     );
+    let o = run(site.path(), &["pdf", "--force"]);
+    assert!(
+        stderr(&o).contains("1 PDF in the output: 1 printed, 0 up to date from an earlier print"),
+        "{}",
+        stderr(&o)
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
     let o = run(site.path(), &["build"]);
     assert!(o.status.success());
     assert!(pdf.is_file(), "a plain build dropped the PDF");
