@@ -236,8 +236,16 @@ fn describe(
     .help(help)
 }
 
+/// The names in "expected one of `a`, `b`" (toml) or "expected one of a, b" (serde-saphyr).
 fn backticked(s: &str) -> Vec<&str> {
-    s.split('`').skip(1).step_by(2).collect()
+    if s.contains('`') {
+        s.split('`').skip(1).step_by(2).collect()
+    } else {
+        s.split(", ")
+            .map(|n| n.trim().trim_end_matches('.'))
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
 }
 
 fn first_line(s: &str) -> &str {
@@ -286,6 +294,13 @@ fn check_fullwidth(
                         .at(file, r)
                         .help(help),
                 );
+            } else if let Some(comma) = fullwidth_comma_in_list(line, sep.end()) {
+                let r = off + comma..off + comma + "，".len();
+                diags.push(
+                    Diagnostic::error("fullwidth-punctuation", "a full-width comma `，` between list items")
+                        .at(file, r)
+                        .help(format!("separate list items with a half-width comma `,` (switch the input method to English punctuation): `{} {} [\"wechat\", \"web\"]`", &c[1], sep.as_str())),
+                );
             } else if let Some(q) = c
                 .get(3)
                 .filter(|q| matches!(q.as_str(), "“" | "”" | "‘" | "’"))
@@ -300,6 +315,26 @@ fn check_fullwidth(
         }
         off += line.len();
     }
+}
+
+/// The byte offset of a full-width comma outside quotes in a `[…]` list value starting at
+/// `from`, if any.
+fn fullwidth_comma_in_list(line: &str, from: usize) -> Option<usize> {
+    let value = &line[from..];
+    let start = from + (value.len() - value.trim_start().len());
+    if !line[start..].starts_with('[') {
+        return None;
+    }
+    let mut quote = None;
+    for (i, ch) in line[start..].char_indices() {
+        match (ch, quote) {
+            ('"' | '\'', None) => quote = Some(ch),
+            (c, Some(q)) if c == q => quote = None,
+            ('，', None) => return Some(start + i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A calendar date (`updated = 2026-11-20` in TOML, or a `"2026-11-20"` string in either format).
@@ -386,6 +421,14 @@ mod tests {
         assert_eq!(d[0].code, "fullwidth-punctuation");
         assert_eq!(d[0].location().unwrap(), "g/_index.md:2:6");
         assert!(d[0].help.as_ref().unwrap().contains("half-width colon"));
+    }
+
+    #[test]
+    fn fullwidth_comma_in_a_list_is_explained() {
+        let (_, d) = run("+++\ntitle = \"a，b\"\nchannels = [\"web\"，\"wechat\"]\n+++\n");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, "fullwidth-punctuation");
+        assert_eq!(d[0].location().unwrap(), "g/_index.md:3:18");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! the output jobs and renders them through the [`theme`], and [`output`] writes them into a
 //! staging folder that replaces the output only when everything succeeded.
 
+pub mod check;
 pub mod diagnostic;
 pub mod discover;
 pub mod frontmatter;
@@ -27,6 +28,7 @@ pub mod qr;
 pub mod render;
 pub mod source;
 pub mod theme;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -92,6 +94,9 @@ pub fn build(opts: &BuildOptions) -> Result<Outcome, String> {
         },
         &mut diags,
     );
+    if let Some(l) = &loaded {
+        validate::site(&inputs, &l.site, &mut diags);
+    }
     finish(opts, inputs, theme, loaded, diags, start)
 }
 

@@ -1,9 +1,12 @@
 //! Output: the only stage that writes, and it writes atomically.
 //!
 //! A build renders into a *staging* folder beside the output (`.public.staging`) and, only when
-//! every page was written, swaps it in with renames. A failed or killed build leaves the previous
-//! output as it was; leftovers of a killed build are cleaned up (or, if the swap itself was cut
-//! short, the previous output is put back) by the next one. Nothing outside the output folder
+//! every page was written, swaps it in (atomically on Linux, see [`Staging::commit`]). A failed
+//! or killed build leaves the previous output as it was; leftovers of a killed build are cleaned
+//! up (or, if a two-rename swap was cut short, the previous output is put back) by the next one.
+//! Two builds of the same output at the same moment are not supported: they share the staging
+//! folder. Nothing is flushed to disk (`fsync`): the guarantees hold against a killed process,
+//! not against a power cut. Nothing outside the output folder
 //! is ever deleted, and folders that are not guidepost output are refused.
 
 use std::io;
@@ -158,8 +161,20 @@ impl Staging {
 
     /// Swaps the staging folder in place of the output. The previous output is removed only
     /// after the new one is in place.
+    ///
+    /// On Linux the swap is one atomic `renameat2(RENAME_EXCHANGE)`: at every instant the output
+    /// folder holds either the complete old site or the complete new one, even if the process is
+    /// killed. Elsewhere (or on a file system without it) it is two renames, and a build killed
+    /// between them leaves the old site aside as `.NAME.old`, which the next build puts back.
     pub fn commit(self) -> io::Result<()> {
         let old = sibling(&self.target, "old");
+        #[cfg(target_os = "linux")]
+        if self.target.is_dir() && exchange(&self.dir, &self.target).is_ok() {
+            // the staging name now holds the previous output; a build killed while deleting
+            // it leaves a part of it, which the next build deletes
+            let _ = std::fs::remove_dir_all(&self.dir);
+            return Ok(());
+        }
         if self.target.exists() {
             std::fs::rename(&self.target, &old)?;
         }
@@ -177,6 +192,13 @@ impl Staging {
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Atomically exchanges two folders.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
 }
 
 #[cfg(test)]
@@ -217,5 +239,15 @@ mod tests {
         assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"one");
         s.abandon();
         assert!(!sibling(&target, "staging").exists());
+        // replacing an existing output leaves nothing beside it
+        let s = Staging::new(&target).unwrap();
+        s.write("a/index.html", b"two").unwrap();
+        s.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [std::ffi::OsString::from("public")]);
     }
 }

@@ -71,6 +71,13 @@ impl SourceFile {
         offset
     }
 
+    /// Byte offset of the start of a 1-based line, if the file has that line.
+    pub fn line_offset(&self, line: usize) -> Option<usize> {
+        line.checked_sub(1)
+            .and_then(|l| self.line_starts.get(l))
+            .copied()
+    }
+
     pub fn line_text(&self, line: usize) -> &str {
         let start = self.line_starts[line - 1];
         let end = self
@@ -163,6 +170,19 @@ fn invalid_bytes(rel: &str, bytes: &[u8], encoding: &str) -> Diagnostic {
         .err()
         .map_or(0, |e| e.valid_up_to());
     let line = bytes[..valid_up_to].iter().filter(|&&b| b == b'\n').count() + 1;
+    // show the line as far as it can be read, and point at the first bad byte
+    let line_start = bytes[..valid_up_to]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line_end = bytes[valid_up_to..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| valid_up_to + i);
+    let before = String::from_utf8_lossy(&bytes[line_start..valid_up_to]);
+    let line_text = String::from_utf8_lossy(&bytes[line_start..line_end])
+        .trim_end_matches('\r')
+        .to_string();
     let mut d = Diagnostic::error(
         "invalid-encoding",
         format!("{rel} is not valid {encoding} text (first bad byte on line {line})"),
@@ -171,9 +191,9 @@ fn invalid_bytes(rel: &str, bytes: &[u8], encoding: &str) -> Diagnostic {
     d.span = Some(Box::new(Span {
         file: rel.to_string(),
         line,
-        column: 1,
+        column: before.chars().count() + 1,
         len: 1,
-        line_text: String::new(),
+        line_text,
     }));
     d
 }

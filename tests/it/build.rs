@@ -8,10 +8,11 @@ fn basic_site_builds_every_page() {
     assert!(o.status.success(), "{}", stderr(&o));
     let s = stderr(&o);
     assert!(
-        s.starts_with("built 5 pages (1 guide, 2 channels) into "),
+        s.contains("\nbuilt 5 pages (1 guide, 2 channels) into "),
         "{s}"
     );
-    assert!(s.contains(": 1 screenshot to capture, 0 warnings, "), "{s}");
+    assert!(s.contains(": 1 screenshot to capture, 1 warning, "), "{s}");
+    assert!(s.starts_with("warning[open-slot]: "), "{s}");
     for f in [
         "index.html",
         "404.html",
