@@ -470,3 +470,52 @@ fn check_writes_nothing() {
     names.sort();
     assert_eq!(names, ["content", "site.toml"]);
 }
+
+/// Links and images in raw HTML are rewritten like Markdown ones, and the image is published.
+#[test]
+fn raw_html_links_are_rewritten_and_published() {
+    let t = tempfile::tempdir().unwrap();
+    let site = t.path().join("site");
+    let web = "+++\ntitle = \"网页\"\n+++\n\n## 登录\n\n<p>看<a href=\"wechat.md#step-1\">微信</a>和<a href=\"#step-2\">下一步</a></p>\n\n<img src=\"images/login.png\" alt=\"登录页\" width=\"100\">\n\n## 提交\n\n点击“提交”。\n";
+    let wechat = "+++\ntitle = \"微信\"\n+++\n\n## 关注\n\n关注。\n";
+    write_site(
+        &site,
+        &[("web.md", web.as_bytes()), ("wechat.md", wechat.as_bytes())],
+    );
+    std::fs::create_dir_all(site.join("content/g/images")).unwrap();
+    std::fs::copy(
+        fixture("basic").join("content/renew-card/images/login.png"),
+        site.join("content/g/images/login.png"),
+    )
+    .unwrap();
+    let (out, o) = build(&site);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains(": 0 screenshots to capture, 0 warnings, "));
+    assert!(out.path().join("public/g/images/login.png").is_file());
+    let attrs = |page: &str| -> Vec<String> {
+        let doc = html(out.path(), page);
+        select(&doc, ".step-body a[href], .step-body img")
+            .iter()
+            .map(|e| {
+                let v = e.value();
+                v.attr("href").or(v.attr("src")).unwrap().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        attrs("g/web/index.html"),
+        [
+            "../../g/wechat/#step-1",
+            "#step-2",
+            "../../g/images/login.png"
+        ]
+    );
+    assert_eq!(
+        attrs("g/index.html"),
+        [
+            "../g/wechat/#step-1",
+            "#web-step-2",
+            "../g/images/login.png"
+        ]
+    );
+}

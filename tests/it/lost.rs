@@ -69,13 +69,14 @@ fn build_cmd(root: &Path, out: &Path) -> Command {
 fn a_build_killed_at_any_moment_leaves_old_or_new() {
     let t = tempfile::tempdir().unwrap();
     let (a, b) = (t.path().join("a"), t.path().join("b"));
-    corpus(&a, 120, "甲");
-    corpus(&b, 120, "乙");
-    // the two complete sites, built elsewhere; and how long a build takes
+    corpus(&a, 25, "甲");
+    corpus(&b, 25, "乙");
+    // the two complete sites, built elsewhere; and how long a build replacing a site takes
     let mut want = BTreeMap::new();
     let mut took = Duration::ZERO;
     for (name, root) in [("a", &a), ("b", &b)] {
         let out = t.path().join(format!("ref-{name}"));
+        assert!(build_cmd(root, &out).status().unwrap().success());
         let start = Instant::now();
         assert!(build_cmd(root, &out).status().unwrap().success());
         took = took.max(start.elapsed());
@@ -85,18 +86,37 @@ fn a_build_killed_at_any_moment_leaves_old_or_new() {
     let public = t.path().join("out/public");
     assert!(build_cmd(&a, &public).status().unwrap().success());
     let mut current = "a";
+    let mut killed = 0;
+    let (mut lo, mut hi) = (took / 2, took * 2);
     const ROUNDS: u32 = 10;
     for i in 0..ROUNDS {
-        // alternate the site, so every round is a real change; kill at moments spread over
-        // the whole build, the swap at its end included
+        // alternate the site, so every round is a real change
         let next = if current == "a" { "b" } else { "a" };
         let root = if next == "a" { &a } else { &b };
         let mut child = build_cmd(root, &public).spawn().unwrap();
-        std::thread::sleep(took.mul_f64((f64::from(i) + 0.5) / f64::from(ROUNDS) * 1.1));
+        // the first rounds kill mid-build; the others close in on the swap at the end
+        let at = if i < 4 {
+            took.mul_f64(0.1 + 0.2 * f64::from(i))
+        } else {
+            (lo + hi) / 2
+        };
+        std::thread::sleep(at);
         let _ = child.kill(); // SIGKILL
         let status = child.wait().unwrap();
+        killed += usize::from(status.code().is_none());
         assert!(public.is_dir(), "round {i}: the output folder went missing");
         let got = snapshot(&public);
+        eprintln!(
+            "round {i}: killed after {at:?} (a build takes {took:?}): {status}, the output is the {} site",
+            if got == want[next] { "new" } else { "old" }
+        );
+        if i >= 4 {
+            if got == want[next] {
+                hi = at;
+            } else {
+                lo = at;
+            }
+        }
         if got == want[next] {
             current = next;
         } else {
@@ -114,6 +134,10 @@ fn a_build_killed_at_any_moment_leaves_old_or_new() {
             );
         }
     }
+    assert!(
+        killed > 0,
+        "no build was killed part-way: the test proved nothing"
+    );
     // the next build succeeds, is complete, and leaves nothing beside the output
     let next = if current == "a" { "b" } else { "a" };
     let root = if next == "a" { &a } else { &b };
