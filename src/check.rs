@@ -94,6 +94,7 @@ pub fn check(opts: &CheckOptions) -> Report {
         );
         if let Some(l) = &loaded {
             validate::site(&inputs, &l.site, &mut diags);
+            validate::open_slots(&inputs, &l.site, &mut diags);
             report.guides = l.site.guides.len();
             report.channels = l.site.guides.iter().map(|g| g.channels.len()).sum();
         }

@@ -139,6 +139,6 @@ fn template_override_with_a_syntax_error_names_the_template() {
     let (_, o) = build(&site);
     assert_eq!(o.status.code(), Some(1));
     let s = stderr(&o);
-    assert!(s.contains("\nerror[template]: template error: "), "{s}");
+    assert!(s.starts_with("error[template]: template error: "), "{s}");
     assert!(s.contains(" --> templates/404.html:"), "{s}");
 }

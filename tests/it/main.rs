@@ -7,6 +7,7 @@ mod errors;
 mod fuzz;
 mod hostile;
 mod lost;
+mod sample;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
