@@ -199,6 +199,11 @@ fn invalid_bytes(rel: &str, bytes: &[u8], encoding: &str) -> Diagnostic {
 }
 
 fn normalise(mut text: String) -> String {
+    // a second BOM (a file saved twice with one, or two files pasted together) would hide the
+    // front matter
+    if text.starts_with('\u{feff}') {
+        text = text.trim_start_matches('\u{feff}').to_string();
+    }
     if text.contains('\r') {
         text = text.replace("\r\n", "\n").replace('\r', "\n");
     }
@@ -223,6 +228,27 @@ mod tests {
         .unwrap();
         assert_eq!(t, "+++\ntitle = \"x\"\n+++\n");
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn a_doubled_bom_is_removed_too() {
+        // found by tests/it/fuzz.rs: a BOM left in the text hides the front matter
+        let mut d = vec![];
+        let t = decode("a.md", b"\xEF\xBB\xBF\xEF\xBB\xBF+++\n", &mut d).unwrap();
+        assert_eq!(t, "+++\n");
+        let t = decode("a.md", b"\xFF\xFE\xFF\xFE+\x00", &mut d).unwrap();
+        assert_eq!(t, "+");
+    }
+
+    #[test]
+    fn invalid_bytes_point_at_their_line_and_column() {
+        let mut d = vec![];
+        assert!(decode("a.md", b"ok\nab\xFF\xFEcd\n", &mut d).is_none());
+        assert_eq!(d[0].location().unwrap(), "a.md:2:3");
+        assert_eq!(
+            d[0].span.as_ref().unwrap().line_text,
+            "ab\u{FFFD}\u{FFFD}cd"
+        );
     }
 
     #[test]

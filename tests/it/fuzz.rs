@@ -160,3 +160,71 @@ proptest! {
         }
     }
 }
+
+const BOM: char = '\u{feff}';
+
+/// Byte soup that looks like what Windows tools save: UTF-8 and GBK pieces, BOMs, CR, invalid
+/// bytes.
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just(b"\xEF\xBB\xBF".to_vec()),
+            Just(b"\xFF\xFE".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just("+++\ntitle = \"标题\"\n+++\n".as_bytes().to_vec()),
+            Just(b"\xB1\xEA\xCC\xE2".to_vec()), // 标题 in GBK
+            Just(b"\xFF".to_vec()),
+            Just(b"\xE6\xA0".to_vec()), // a cut UTF-8 sequence
+            "\\PC{0,8}".prop_map(String::into_bytes),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        ],
+        0..16,
+    )
+    .prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() * 8, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Any bytes decode to clean text (no BOM, no CR) or to an error that points inside the
+    /// file; never a panic.
+    #[test]
+    fn any_bytes_decode_or_explain(b in bytes()) {
+        let mut d = Vec::new();
+        match guidepost::source::decode("content/g/web.md", &b, &mut d) {
+            Some(text) => {
+                prop_assert!(!text.contains('\r'));
+                prop_assert!(!text.starts_with(BOM), "a BOM is left");
+                prop_assert!(d.iter().all(|d| !d.is_error()));
+            }
+            None => {
+                prop_assert!(d.iter().any(|d| d.is_error() && d.code == "invalid-encoding"));
+                let s = d[0].span.as_deref().unwrap();
+                prop_assert!(s.line >= 1 && s.line <= b.split(|&c| c == b'\n').count());
+                let _ = d[0].render(false);
+            }
+        }
+    }
+
+    /// Any front matter text parses or yields diagnostics whose spans lie inside the file.
+    #[test]
+    fn any_front_matter_parses_or_explains(text in matter(), body in "\\PC{0,20}") {
+        use guidepost::source::SourceFile;
+        let f = SourceFile::new("content/g/_index.md", "content/g/_index.md", format!("{text}{body}"));
+        let mut d = Vec::new();
+        match guidepost::frontmatter::split(&f) {
+            Ok(split) => {
+                let meta: Option<guidepost::model::GuideMeta> = guidepost::frontmatter::parse(&f, &split, &mut d);
+                prop_assert_eq!(meta.is_none(), d.iter().any(|d| d.is_error()), "{:?}", d);
+            }
+            Err(e) => d.push(e),
+        }
+        let lines = f.text.lines().count().max(1);
+        for x in &d {
+            if let Some(s) = x.span.as_deref() {
+                prop_assert!(s.line <= lines, "{:?}", x);
+            }
+            let _ = x.render(false);
+        }
+    }
+}
