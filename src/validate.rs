@@ -196,7 +196,22 @@ pub fn html_urls(html: &str) -> Vec<HtmlUrl> {
     if !html.contains('<') {
         return out;
     }
+    // tags inside `<!-- … -->` are commented out: not links, not loaded
+    let mut comments = Vec::new();
+    let mut from = 0;
+    while let Some(i) = html[from..].find("<!--") {
+        let start = from + i;
+        let end = html[start + 4..]
+            .find("-->")
+            .map_or(html.len(), |j| start + 4 + j + 3);
+        comments.push(start..end);
+        from = end;
+    }
     for t in TAG.captures_iter(html) {
+        let at = t.get(0).map_or(0, |m| m.start());
+        if comments.iter().any(|c| c.contains(&at)) {
+            continue;
+        }
         let tag = t[1].to_ascii_lowercase();
         let attrs = t.get(2).unwrap();
         let mut alt = None;
@@ -249,8 +264,9 @@ pub fn same_page_anchors(
     known: &[String],
     diags: &mut Vec<Diagnostic>,
 ) {
+    let set: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
     for (anchor, r) in links {
-        if anchor.is_empty() || known.iter().any(|k| k == anchor) {
+        if anchor.is_empty() || set.contains(anchor.as_str()) {
             continue;
         }
         let hint = match did_you_mean(anchor, known.iter().map(String::as_str)) {
@@ -447,6 +463,10 @@ mod tests {
         );
         assert_eq!(urls[1].alt.as_deref(), Some(""));
         assert_eq!(urls[0].kind, UrlKind::Link);
+        let commented =
+            "<!-- <img src=\"https://x.cn/a.png\"> --><img src=\"b.png\"><!-- <a href=x.md>";
+        let v: Vec<_> = html_urls(commented).into_iter().map(|u| u.value).collect();
+        assert_eq!(v, ["b.png"]);
     }
 
     #[test]
