@@ -700,9 +700,13 @@ impl Transform<'_, '_> {
     fn local_image(&mut self, dest: &str, alt: &str, r: Range<usize>) -> Component {
         let device = self.env.device;
         let raw = dest.split(['#', '?']).next().unwrap_or(dest);
-        let decoded = percent_encoding::percent_decode_str(raw)
+        let mut decoded = percent_encoding::percent_decode_str(raw)
             .decode_utf8_lossy()
             .into_owned();
+        if let Some((d, fixed)) = validate::backslashes(&decoded, "image") {
+            self.err(d, r.clone());
+            decoded = fixed;
+        }
         let line = self.env.file.line_col(r.start).0;
         let Some(path) = resolve(self.env.dir, &decoded) else {
             self.err(
@@ -784,9 +788,13 @@ impl Transform<'_, '_> {
             Some((p, a)) => (p, Some(a.to_string())),
             None => (dest.as_ref(), None),
         };
-        let decoded = percent_encoding::percent_decode_str(path_part)
+        let mut decoded = percent_encoding::percent_decode_str(path_part)
             .decode_utf8_lossy()
             .into_owned();
+        if let Some((d, fixed)) = validate::backslashes(&decoded, "link") {
+            self.err(d, r.clone());
+            decoded = fixed;
+        }
         let Some(path) = resolve(self.env.dir, &decoded) else {
             self.err(
                 Diagnostic::error(

@@ -122,6 +122,24 @@ pub fn local_path(url: &str, what: &str) -> Option<Diagnostic> {
     )
 }
 
+/// A relative path written with Windows backslashes (`images\step-1.png`): browsers do not read
+/// `\` as a folder separator, so the image would never show. Returns the diagnostic and the
+/// path with `/`, which the build goes on with so that one mistake is reported once.
+pub fn backslashes(path: &str, what: &str) -> Option<(Diagnostic, String)> {
+    if !path.contains('\\') {
+        return None;
+    }
+    let fixed = path.replace('\\', "/");
+    Some((
+        Diagnostic::error(
+            "backslash-path",
+            format!("the {what} path `{path}` uses `\\` between folders"),
+        )
+        .help(format!("write `/` instead: `{fixed}`")),
+        fixed,
+    ))
+}
+
 /// A URL that makes the reader's browser contact another host.
 pub fn is_remote(url: &str) -> bool {
     let u = url.trim_start();

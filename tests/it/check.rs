@@ -203,7 +203,14 @@ error[outside-root]: the image `C:\Users\wang\AppData\Roaming\Typora\typora-user
    | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
    |
    = help: copy the file into the guide's folder and write the path relative to this file, e.g. `images/step-1.png` (in Typora: 偏好设置 → 图像 → 插入图片时复制到 `./images`)
-checked 1 guide (1 channel, 4 pages): 2 errors, 5 warnings
+error[backslash-path]: the image path `images\login.png` uses `\` between folders
+  --> content/g/web.md:21:1
+   |
+21 | ![登录页](images\login.png)
+   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   |
+   = help: write `/` instead: `images/login.png`
+checked 1 guide (1 channel, 4 pages): 3 errors, 5 warnings
 "##
     );
 }
