@@ -728,6 +728,16 @@ impl Transform<'_, '_> {
             self.err(d, r.clone());
         }
         if !self.env.files.contains(&path) {
+            if let Some(d) = validate::system_path(&decoded, "image") {
+                self.err(d, r);
+                // as written, so that it is not also listed as a screenshot to capture
+                return Component::Slot(Slot {
+                    alt: alt.to_string(),
+                    path: decoded,
+                    device,
+                    line,
+                });
+            }
             return Component::Slot(Slot {
                 alt: alt.to_string(),
                 path,
@@ -848,6 +858,10 @@ impl Transform<'_, '_> {
             }
         }
         if !self.env.files.contains(&path) {
+            if let Some(d) = validate::system_path(&decoded, "link") {
+                self.err(d, r);
+                return dest.clone();
+            }
             self.err(
                 Diagnostic::error(
                     "broken-link",

@@ -118,8 +118,35 @@ pub fn local_path(url: &str, what: &str) -> Option<Diagnostic> {
             "outside-root",
             format!("the {what} `{url}` is a path on your computer, not a file of the site"),
         )
-        .help("copy the file into the guide's folder and write the path relative to this file, e.g. `images/step-1.png` (in Typora: 偏好设置 → 图像 → 插入图片时复制到 `./images`)"),
+        .help(COPY_HELP),
     )
+}
+
+/// An absolute path into the author's own file system (macOS Typora writes
+/// `/Users/NAME/Library/Application Support/typora-user-images/…`). Only asked about a path that
+/// is not a file of the site: `/images/a.png` from the content root stays valid.
+pub fn system_path(path: &str, what: &str) -> Option<Diagnostic> {
+    const ROOTS: [&str; 12] = [
+        "/Users/",
+        "/home/",
+        "/root/",
+        "/Volumes/",
+        "/private/",
+        "/tmp/",
+        "/var/",
+        "/etc/",
+        "/mnt/",
+        "/media/",
+        "/opt/",
+        "/Library/",
+    ];
+    ROOTS.iter().any(|r| path.starts_with(r)).then(|| {
+        Diagnostic::error(
+            "outside-root",
+            format!("the {what} `{path}` is a path on your computer, not a file of the site"),
+        )
+        .help(COPY_HELP)
+    })
 }
 
 /// A relative path written with Windows backslashes (`images\step-1.png`): browsers do not read
@@ -139,6 +166,8 @@ pub fn backslashes(path: &str, what: &str) -> Option<(Diagnostic, String)> {
         fixed,
     ))
 }
+
+const COPY_HELP: &str = "copy the file into the guide's folder and write the path relative to this file, e.g. `images/step-1.png` (in Typora: 偏好设置 → 图像 → 插入图片时复制到 `./images`)";
 
 /// A URL that makes the reader's browser contact another host.
 pub fn is_remote(url: &str) -> bool {
@@ -341,8 +370,8 @@ pub fn open_slots(inputs: &Inputs, site: &crate::model::Site, diags: &mut Vec<Di
         }
     }
     for (source, slot) in slots {
-        // a path outside `content/` already has its own error
-        if !slot.path.split('/').any(|p| p == "..") {
+        // a path outside `content/` or on the author's computer already has its own error
+        if !slot.path.starts_with('/') && !slot.path.split('/').any(|p| p == "..") {
             diags.push(open_slot(files.get(source).copied(), source, slot));
         }
     }
@@ -461,6 +490,9 @@ mod tests {
         ] {
             assert!(local_path(u, "image").is_none(), "{u}");
         }
+        let mac = "/Users/wang/Library/Application Support/typora-user-images/image-20221103.png";
+        assert!(system_path(mac, "image").is_some());
+        assert!(system_path("/g/images/a.png", "image").is_none());
     }
 
     #[test]

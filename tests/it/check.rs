@@ -210,7 +210,14 @@ error[backslash-path]: the image path `images\login.png` uses `\` between folder
    | ^^^^^^^^^^^^^^^^^^^^^^^^^^^
    |
    = help: write `/` instead: `images/login.png`
-checked 1 guide (1 channel, 4 pages): 3 errors, 5 warnings
+error[outside-root]: the image `/Users/wang/Library/Application Support/typora-user-images/image-20221103154210123.png` is a path on your computer, not a file of the site
+  --> content/g/web.md:23:1
+   |
+23 | ![登录页](/Users/wang/Library/Application%20Support/typora-user-images/image-20221103154210123.png)
+   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   |
+   = help: copy the file into the guide's folder and write the path relative to this file, e.g. `images/step-1.png` (in Typora: 偏好设置 → 图像 → 插入图片时复制到 `./images`)
+checked 1 guide (1 channel, 4 pages): 4 errors, 5 warnings
 "##
     );
 }

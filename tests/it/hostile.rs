@@ -58,11 +58,16 @@ fn symlinks_and_absolute_paths_never_leak_files() {
         ),
         "{s}"
     );
-    // without that link the site builds, and still holds nothing from outside
-    let body = format!(
-        "{CHANNEL}![密码文件](images/shot.png)\n\n![绝对路径]({})\n",
-        secret.display()
+    // an absolute path on this computer is refused as such
+    assert!(
+        s.contains(&format!(
+            "error[outside-root]: the image `{}` is a path on your computer, not a file of the site",
+            secret.display()
+        )),
+        "{s}"
     );
+    // without them the site builds, and still holds nothing from outside
+    let body = format!("{CHANNEL}![密码文件](images/shot.png)\n\n![根目录下的路径](/secret.txt)\n");
     std::fs::write(site.join("content/g/web.md"), body).unwrap();
     let (out2, o) = build(&site);
     assert!(o.status.success(), "{}", stderr(&o));
