@@ -92,8 +92,8 @@ pub fn check(opts: &CheckOptions) -> Report {
             },
             &mut diags,
         );
+        validate::site(&inputs, &mut diags);
         if let Some(l) = &loaded {
-            validate::site(&inputs, &l.site, &mut diags);
             validate::open_slots(&inputs, &l.site, &mut diags);
             report.guides = l.site.guides.len();
             report.channels = l.site.guides.iter().map(|g| g.channels.len()).sum();

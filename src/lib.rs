@@ -94,9 +94,7 @@ pub fn build(opts: &BuildOptions) -> Result<Outcome, String> {
         },
         &mut diags,
     );
-    if let Some(l) = &loaded {
-        validate::site(&inputs, &l.site, &mut diags);
-    }
+    validate::site(&inputs, &mut diags);
     finish(opts, inputs, theme, loaded, diags, start)
 }
 

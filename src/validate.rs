@@ -331,9 +331,9 @@ pub fn same_page_anchors(
     }
 }
 
-/// The whole-site checks that `build` and `check` share, run after loading: remote resources in
+/// The whole-site checks that `build` and `check` share, run after discovery: remote resources in
 /// the site's own templates and stylesheets.
-pub fn site(inputs: &Inputs, _site: &crate::model::Site, diags: &mut Vec<Diagnostic>) {
+pub fn site(inputs: &Inputs, diags: &mut Vec<Diagnostic>) {
     theme_overrides(&inputs.root, diags);
 }
 
