@@ -262,6 +262,26 @@ fn check_fullwidth(
 ) {
     let mut off = split.matter_offset;
     for line in split.matter.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        if let Some(q) = line
+            .trim_start()
+            .chars()
+            .next()
+            .filter(|q| matches!(q, '“' | '‘'))
+        {
+            let r = off + indent..off + indent + q.len_utf8();
+            let sep = if format == Format::Toml { " =" } else { ":" };
+            diags.push(
+                Diagnostic::error(
+                    "fullwidth-punctuation",
+                    format!("a curly quote `{q}` around the key"),
+                )
+                .at(file, r)
+                .help(format!("keys are written without quotes: `title{sep} …`")),
+            );
+            off += line.len();
+            continue;
+        }
         if let Some(c) = FULLWIDTH_KEY.captures(line) {
             let sep = c.get(2).unwrap();
             let (want, name) = match (sep.as_str(), format) {
@@ -299,7 +319,10 @@ fn check_fullwidth(
                 diags.push(
                     Diagnostic::error("fullwidth-punctuation", "a full-width comma `，` between list items")
                         .at(file, r)
-                        .help(format!("separate list items with a half-width comma `,` (switch the input method to English punctuation): `{} {} [\"wechat\", \"web\"]`", &c[1], sep.as_str())),
+                        .help(format!("separate list items with a half-width comma `,` (switch the input method to English punctuation): `{}`", match format {
+                            Format::Toml => format!("{} = [\"wechat\", \"web\"]", &c[1]),
+                            Format::Yaml => format!("{}: [wechat, web]", &c[1]),
+                        })),
                 );
             } else if let Some(q) = c
                 .get(3)
@@ -432,6 +455,15 @@ mod tests {
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].code, "fullwidth-punctuation");
         assert_eq!(d[0].location().unwrap(), "g/_index.md:3:18");
+    }
+
+    #[test]
+    fn curly_quotes_around_a_key_are_explained() {
+        let (_, d) = run("+++\n“title” = \"x\"\n+++\n");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, "fullwidth-punctuation");
+        assert_eq!(d[0].message, "a curly quote `“` around the key");
+        assert_eq!(d[0].location().unwrap(), "g/_index.md:2:1");
     }
 
     #[test]

@@ -27,6 +27,13 @@ fn check_frontmatter() {
   |                  ^^
   |
   = help: separate list items with a half-width comma `,` (switch the input method to English punctuation): `channels = ["wechat", "web"]`
+error[fullwidth-punctuation]: a curly quote `“` around the key
+ --> content/g/app.md:2:1
+  |
+2 | “title”: APP
+  | ^
+  |
+  = help: keys are written without quotes: `title: …`
 error[fullwidth-punctuation]: the value starts with a curly quote `“`
  --> content/g/web.md:2:9
   |
@@ -41,7 +48,7 @@ error[unknown-key]: unknown key `devise` in the front matter
   | ^^^^^^
   |
   = help: did you mean `device`? known keys: title, name, note, order, device, draft
-checked 0 guides (0 channels, 2 pages): 3 errors, 0 warnings
+checked 0 guides (0 channels, 2 pages): 4 errors, 0 warnings
 "##
     );
 }
