@@ -4,9 +4,9 @@
 //! every page was written, swaps it in (atomically on Linux, see [`Staging::commit`]). A failed
 //! or killed build leaves the previous output as it was; leftovers of a killed build are cleaned
 //! up (or, if a two-rename swap was cut short, the previous output is put back) by the next one.
-//! Two builds of the same output at the same moment are not supported: they share the staging
-//! folder. Nothing is flushed to disk (`fsync`): the guarantees hold against a killed process,
-//! not against a power cut. Nothing outside the output folder
+//! Two builds of the same output at the same moment take turns (on Linux, a lock on the output's
+//! parent folder). Nothing is flushed to disk (`fsync`): the guarantees hold against a killed
+//! process, not against a power cut. Nothing outside the output folder
 //! is ever deleted, and folders that are not guidepost output are refused.
 
 use std::io;
@@ -19,6 +19,10 @@ pub const STAMP: &str = ".guidepost";
 pub struct Staging {
     pub dir: PathBuf,
     target: PathBuf,
+    /// An exclusive lock on the output's parent folder, held until the swap is done (released
+    /// when dropped, or by the kernel when the process dies): two builds of the same output
+    /// (`serve` and a `build` in another terminal) take turns instead of mixing their files.
+    _lock: Option<std::fs::File>,
 }
 
 fn sibling(target: &Path, suffix: &str) -> PathBuf {
@@ -102,6 +106,12 @@ impl Staging {
     pub fn new(target: &Path) -> io::Result<Staging> {
         let old = sibling(target, "old");
         let dir = sibling(target, "staging");
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        let lock = lock(parent)?;
         if old.exists() {
             if target.exists() {
                 std::fs::remove_dir_all(&old)?;
@@ -113,9 +123,6 @@ impl Staging {
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
         std::fs::create_dir(&dir)?;
         std::fs::write(
             dir.join(STAMP),
@@ -124,6 +131,7 @@ impl Staging {
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
+            _lock: lock,
         })
     }
 
@@ -192,6 +200,20 @@ impl Staging {
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Waits for an exclusive lock on the folder `dir`.
+#[cfg(target_os = "linux")]
+fn lock(dir: &Path) -> io::Result<Option<std::fs::File>> {
+    use rustix::fs::{FlockOperation, flock};
+    let f = std::fs::File::open(dir)?;
+    flock(&f, FlockOperation::LockExclusive)?;
+    Ok(Some(f))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lock(_dir: &Path) -> io::Result<Option<std::fs::File>> {
+    Ok(None)
 }
 
 /// Atomically exchanges two folders.

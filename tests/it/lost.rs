@@ -169,3 +169,37 @@ fn output_guard_refuses_foreign_folders() {
     assert!(stderr(&o).contains("it is not empty and was not made by guidepost"));
     assert_eq!(std::fs::read(foreign.join("论文.docx")).unwrap(), b"mine");
 }
+
+/// Two builds of the same output at the same time (`serve` and a `build` in another terminal)
+/// take turns: both succeed and the output is one complete site, never a mix.
+#[cfg(target_os = "linux")]
+#[test]
+fn concurrent_builds_take_turns() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    corpus(&a, 8, "甲");
+    corpus(&b, 8, "乙");
+    let mut want = BTreeMap::new();
+    for (name, root) in [("a", &a), ("b", &b)] {
+        let out = t.path().join(format!("ref-{name}"));
+        assert!(build_cmd(root, &out).status().unwrap().success());
+        want.insert(name, snapshot(&out));
+    }
+    let public = t.path().join("out/public");
+    for round in 0..4 {
+        let mut first = build_cmd(&a, &public).spawn().unwrap();
+        let mut second = build_cmd(&b, &public).spawn().unwrap();
+        assert!(first.wait().unwrap().success(), "round {round}");
+        assert!(second.wait().unwrap().success(), "round {round}");
+        let got = snapshot(&public);
+        assert!(
+            got == want["a"] || got == want["b"],
+            "round {round}: the output mixes two builds"
+        );
+    }
+    let names: Vec<_> = std::fs::read_dir(t.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, [std::ffi::OsString::from("public")]);
+}
