@@ -202,13 +202,15 @@ impl Staging {
     }
 }
 
-/// Waits for an exclusive lock on the folder `dir`.
+/// Waits for an exclusive lock on the folder `dir`. A folder that cannot be locked (no read
+/// permission, a file system without `flock`) is built into unlocked, as before.
 #[cfg(target_os = "linux")]
 fn lock(dir: &Path) -> io::Result<Option<std::fs::File>> {
     use rustix::fs::{FlockOperation, flock};
-    let f = std::fs::File::open(dir)?;
-    flock(&f, FlockOperation::LockExclusive)?;
-    Ok(Some(f))
+    let Ok(f) = std::fs::File::open(dir) else {
+        return Ok(None);
+    };
+    Ok(flock(&f, FlockOperation::LockExclusive).ok().map(|_| f))
 }
 
 #[cfg(not(target_os = "linux"))]
