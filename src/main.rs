@@ -26,6 +26,8 @@ enum Command {
     Build(BuildArgs),
     /// Build the site and print guides to PDF (ROOT/public/GUIDE/GUIDE.pdf) with headless Chromium
     Pdf(PdfArgs),
+    /// Report every problem of the site (errors and warnings) without writing anything
+    Check(CheckArgs),
 }
 
 #[derive(Args)]
@@ -57,6 +59,28 @@ struct PdfArgs {
     /// Seconds one guide may take to print before the browser is stopped
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     timeout: u64,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Count warnings as errors (open screenshot slots, remote resources …): for a release
+    #[arg(long)]
+    strict: bool,
+    /// `text` for people (on stderr), `json` for CI (an array of diagnostics on stdout)
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// Check guides and channels marked `draft = true` too
+    #[arg(long)]
+    drafts: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -108,6 +132,7 @@ fn main() -> ExitCode {
             let pdf = pdf_options(&b, args.guides, args.force);
             build(b, Some(pdf))
         }
+        Command::Check(args) => check(args),
     }
 }
 
@@ -193,6 +218,31 @@ fn build(args: BuildArgs, pdf: Option<guidepost::pdf::PdfOptions>) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let report = guidepost::check::check(&guidepost::check::CheckOptions {
+        root,
+        drafts: args.drafts,
+        strict: args.strict,
+    });
+    match args.format {
+        CheckFormat::Json => println!("{}", report.diagnostics.to_json()),
+        CheckFormat::Text => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", report.diagnostics.render(color));
+        }
+    }
+    eprintln!("{}", report.summary());
+    if report.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
