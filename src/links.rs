@@ -1,0 +1,456 @@
+//! Links: the URLs a site publishes, which notices, QR codes, the share page and `links.lock`
+//! refer to.
+//!
+//! A *link path* is a URL path from the site root, with a leading `/`: `/` (home),
+//! `/GUIDE/` (a guide page), `/GUIDE/CHANNEL/` (a channel page), optionally with a step
+//! *anchor* (`/GUIDE/CHANNEL/#step-2`, and on the guide page `/GUIDE/#CHANNEL-step-2`). Paths
+//! are ASCII (ids are slugs; anything else is percent-encoded), so QR codes stay small. The
+//! *canonical URL* of a path is `base_url` followed by the path without its leading `/`.
+//!
+//! An *alias* is an old path (`aliases = ["/old-path/"]` in a guide's or channel's front
+//! matter) that gets a redirect page pointing at the page that replaced it.
+//!
+//! [`Links::new`] computes all of these from the site model once; the build, the `links`
+//! command, the share page and the lock read them.
+
+use std::collections::{HashMap, HashSet};
+
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::Site;
+use crate::source::SourceFile;
+
+/// Characters escaped in a path segment or fragment (everything not plainly safe in a URL).
+const ESCAPE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b'/');
+
+/// Percent-encodes one path segment or fragment.
+pub fn encode(s: &str) -> String {
+    utf8_percent_encode(s, ESCAPE).to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageKind {
+    Home,
+    Guide,
+    Channel,
+}
+
+/// A page of the site and its step anchors.
+#[derive(Debug, Clone)]
+pub struct PageLink<'a> {
+    pub kind: PageKind,
+    /// `/`, `/GUIDE/` or `/GUIDE/CHANNEL/`.
+    pub path: String,
+    /// What a reader sees as its title: the guide's title; for a channel the guide's title with
+    /// the channel's name (`学信网图像采集码获取流程（微信公众号）`).
+    pub title: String,
+    pub guide: Option<usize>,
+    pub channel: Option<usize>,
+    pub anchors: Vec<AnchorLink<'a>>,
+    /// Not a draft: published, recorded in the lock.
+    pub published: bool,
+    /// The file it is made from (`content/GUIDE/_index.md`, `content/GUIDE/CHANNEL.md`).
+    pub source: Option<&'a str>,
+}
+
+/// A step anchor of a page.
+#[derive(Debug, Clone)]
+pub struct AnchorLink<'a> {
+    /// The element id on the page (`step-2`, or on a guide page `web-step-2`).
+    pub id: String,
+    /// The step's anchor in its channel (`step-2`), what `{#id}` sets.
+    pub step_anchor: &'a str,
+    pub number: usize,
+    /// Plain title of the step; on a guide page prefixed with the channel's name
+    /// (`学信网网站：登录`) so that equal titles of two channels stay apart.
+    pub title: String,
+    /// The channel file and the 1-based line of the step's heading.
+    pub source: &'a str,
+    pub line: usize,
+}
+
+impl AnchorLink<'_> {
+    /// `#` and the percent-encoded id.
+    pub fn fragment(&self) -> String {
+        format!("#{}", encode(&self.id))
+    }
+}
+
+/// An old path redirecting to a page.
+#[derive(Debug, Clone)]
+pub struct Alias {
+    /// Normalised and percent-encoded: `/old-path/` or `/old/page.html`.
+    pub path: String,
+    /// The redirect file in the output, not encoded: `old-path/index.html`.
+    pub file: String,
+    /// Index into [`Links::pages`].
+    pub target: usize,
+    /// The front matter file that asks for it.
+    pub source: String,
+}
+
+/// Every link of a site.
+#[derive(Debug, Clone)]
+pub struct Links<'a> {
+    pub pages: Vec<PageLink<'a>>,
+    pub aliases: Vec<Alias>,
+    pub base_url: Option<&'a str>,
+}
+
+impl<'a> Links<'a> {
+    /// The links of `site`. Aliases that are not site paths are reported into `diags` and left
+    /// out; collisions are checked later by [`Links::check_aliases`], once the output is known.
+    pub fn new(
+        site: &'a Site,
+        sources: &HashMap<&str, &SourceFile>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Links<'a> {
+        let mut pages = vec![PageLink {
+            kind: PageKind::Home,
+            path: "/".into(),
+            title: site.config.title.clone(),
+            guide: None,
+            channel: None,
+            anchors: Vec::new(),
+            published: true,
+            source: None,
+        }];
+        let mut aliases = Vec::new();
+        for (gi, g) in site.guides.iter().enumerate() {
+            let gpath = format!("/{}/", encode(&g.id.0));
+            let guide_index = pages.len();
+            let mut guide_anchors = Vec::new();
+            let mut channel_pages = Vec::new();
+            for (ci, c) in g.channels.iter().enumerate() {
+                let anchors: Vec<AnchorLink<'a>> = c
+                    .steps
+                    .iter()
+                    .map(|s| AnchorLink {
+                        id: s.anchor.clone(),
+                        step_anchor: &s.anchor,
+                        number: s.number,
+                        title: s.title_text.clone(),
+                        source: &c.source,
+                        line: s.line,
+                    })
+                    .collect();
+                guide_anchors.extend(anchors.iter().map(|a| AnchorLink {
+                    id: format!("{}-{}", c.id.0, a.id),
+                    title: format!("{}：{}", c.name, a.title),
+                    ..a.clone()
+                }));
+                channel_pages.push(PageLink {
+                    kind: PageKind::Channel,
+                    path: format!("{gpath}{}/", encode(&c.id.0)),
+                    title: format!("{}（{}）", g.meta.title, c.name),
+                    guide: Some(gi),
+                    channel: Some(ci),
+                    anchors,
+                    published: !g.meta.draft && !c.draft,
+                    source: Some(&c.source),
+                });
+            }
+            pages.push(PageLink {
+                kind: PageKind::Guide,
+                path: gpath,
+                title: g.meta.title.clone(),
+                guide: Some(gi),
+                channel: None,
+                anchors: guide_anchors,
+                published: !g.meta.draft,
+                source: Some(&g.source),
+            });
+            for a in &g.meta.aliases {
+                if let Some(al) = alias(a, guide_index, &g.source, sources, diags) {
+                    aliases.push(al);
+                }
+            }
+            for (ci, cp) in channel_pages.into_iter().enumerate() {
+                let c = &g.channels[ci];
+                let index = pages.len();
+                pages.push(cp);
+                for a in &c.aliases {
+                    if let Some(al) = alias(a, index, &c.source, sources, diags) {
+                        aliases.push(al);
+                    }
+                }
+            }
+        }
+        Links {
+            pages,
+            aliases,
+            base_url: site.config.base_url.as_deref(),
+        }
+    }
+
+    /// The canonical URL of a link path (absolute with a base URL, else the path itself).
+    pub fn url(&self, path: &str) -> String {
+        match self.base_url {
+            Some(b) => format!("{b}{}", path.trim_start_matches('/')),
+            None => path.to_string(),
+        }
+    }
+
+    /// Reports aliases that are the path of a page, that would overwrite a file of the output
+    /// (`taken`, paths relative to the output folder), or that two pages claim.
+    pub fn check_aliases(
+        &self,
+        taken: &HashSet<String>,
+        sources: &HashMap<&str, &SourceFile>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> bool {
+        let pages: HashMap<&str, &PageLink> =
+            self.pages.iter().map(|p| (p.path.as_str(), p)).collect();
+        let mut seen: HashMap<&str, &Alias> = HashMap::new();
+        let before = diags.len();
+        for a in &self.aliases {
+            let problem = if let Some(p) = pages.get(a.path.as_str()) {
+                Some((
+                    format!(
+                        "the alias `{}` is the address of the page “{}”",
+                        a.path, p.title
+                    ),
+                    "an alias must be an old address that no page has any more; remove it"
+                        .to_string(),
+                ))
+            } else if taken.contains(&a.file) {
+                Some((
+                    format!(
+                        "the alias `{}` would overwrite `{}` of the built site",
+                        a.path, a.file
+                    ),
+                    "choose the old address exactly as it was published, or remove the alias"
+                        .to_string(),
+                ))
+            } else if let Some(first) = seen.get(a.path.as_str()) {
+                Some((
+                    format!("the alias `{}` is also given in {}", a.path, first.source),
+                    "an old address can redirect to one page only: remove one of the two"
+                        .to_string(),
+                ))
+            } else {
+                seen.insert(&a.path, a);
+                None
+            };
+            if let Some((msg, help)) = problem {
+                diags.push(locate(
+                    Diagnostic::error("alias-collision", msg).help(help),
+                    &a.source,
+                    &a.path,
+                    sources,
+                ));
+            }
+        }
+        diags.len() == before
+    }
+
+    /// The page at a path, following an alias.
+    pub fn resolve(&self, path: &str) -> Option<&PageLink<'a>> {
+        self.pages.iter().find(|p| p.path == path).or_else(|| {
+            self.aliases
+                .iter()
+                .find(|a| a.path == path)
+                .map(|a| &self.pages[a.target])
+        })
+    }
+}
+
+/// Points a diagnostic at `needle` in the front matter of `source` (or at the file).
+fn locate(
+    d: Diagnostic,
+    source: &str,
+    needle: &str,
+    sources: &HashMap<&str, &SourceFile>,
+) -> Diagnostic {
+    match sources.get(source) {
+        Some(f) => {
+            let trimmed = needle.trim_end_matches('/');
+            match f
+                .text
+                .find(needle)
+                .or_else(|| f.text.find(trimmed).filter(|_| !trimmed.is_empty()))
+            {
+                Some(at) => d.at(f, at..at + needle.len()),
+                None => d.in_file(source),
+            }
+        }
+        None => d.in_file(source),
+    }
+}
+
+/// Normalises an alias as written into a site path and an output file, or reports why it is
+/// not one.
+fn alias(
+    written: &str,
+    target: usize,
+    source: &str,
+    sources: &HashMap<&str, &SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Alias> {
+    let bad = |why: String, help: String, diags: &mut Vec<Diagnostic>| {
+        diags.push(locate(
+            Diagnostic::error("invalid-alias", why).help(help),
+            source,
+            written,
+            sources,
+        ));
+        None
+    };
+    if let Some((_, rest)) = written.split_once("://") {
+        let path = rest.find('/').map_or("/", |i| &rest[i..]);
+        return bad(
+            format!("the alias `{written}` is a full URL, not a path of this site"),
+            format!("write only its path from the site root: \"{path}\""),
+            diags,
+        );
+    }
+    if !written.starts_with('/') {
+        return bad(
+            format!("the alias `{written}` does not start with `/`"),
+            format!(
+                "write the old address as a path from the site root: \"/{}\"",
+                written.trim_start_matches("./")
+            ),
+            diags,
+        );
+    }
+    if written.contains(['?', '#', '\\']) || written.chars().any(char::is_whitespace) {
+        return bad(
+            format!("the alias `{written}` holds `?`, `#`, `\\` or a space"),
+            "an alias is a path only, such as \"/old-path/\": no query, anchor or spaces (anchors are kept with `{#id}` on the step)".into(),
+            diags,
+        );
+    }
+    let mut segments = Vec::new();
+    for raw in written.split('/').filter(|s| !s.is_empty()) {
+        let seg = match percent_decode_str(raw).decode_utf8() {
+            Ok(s) => s.into_owned(),
+            Err(_) => {
+                return bad(
+                    format!("the alias `{written}` has a percent-encoding that is not UTF-8"),
+                    "write the path as it is, e.g. \"/旧指南/\" or \"/old-guide/\"".into(),
+                    diags,
+                );
+            }
+        };
+        if seg == "." || seg == ".." || seg.contains(['/', '\\']) || seg.chars().any(char::is_control) {
+            return bad(
+                format!("the alias `{written}` has a `.`, `..` or an encoded `/` in it"),
+                "write the old address as a plain path from the site root, such as \"/old-path/\"".into(),
+                diags,
+            );
+        }
+        segments.push(seg);
+    }
+    if segments.is_empty() {
+        return bad(
+            format!("the alias `{written}` is the home page"),
+            "an alias must be an old address of this guide or channel, such as \"/old-path/\""
+                .into(),
+            diags,
+        );
+    }
+    let encoded: Vec<String> = segments.iter().map(|s| encode(s)).collect();
+    // `/old/page.html` names a file; anything else is a folder served from its index.html
+    let is_file = !written.ends_with('/') && segments.last().is_some_and(|s| s.contains('.'));
+    let (path, file) = if is_file {
+        (format!("/{}", encoded.join("/")), segments.join("/"))
+    } else {
+        (
+            format!("/{}/", encoded.join("/")),
+            format!("{}/index.html", segments.join("/")),
+        )
+    };
+    Some(Alias {
+        path,
+        file,
+        target,
+        source: source.to_string(),
+    })
+}
+
+/// The relative URL from the folder of the output file `from` (`a/b/index.html`) to the link
+/// path `to` (`/g/c/`), so that links work under any sub-path and from `file://`.
+pub fn relative(from: &str, to: &str) -> String {
+    let depth = from.matches('/').count();
+    let mut s = "../".repeat(depth);
+    s.push_str(to.trim_start_matches('/'));
+    if s.is_empty() { "./".into() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(a: &str) -> Result<(String, String), String> {
+        let mut d = Vec::new();
+        alias(a, 0, "content/g/_index.md", &HashMap::new(), &mut d)
+            .map(|a| (a.path, a.file))
+            .ok_or_else(|| d[0].message.clone())
+    }
+
+    #[test]
+    fn aliases_normalise_to_paths_and_files() {
+        assert_eq!(
+            norm("/old-path/").unwrap(),
+            ("/old-path/".into(), "old-path/index.html".into())
+        );
+        assert_eq!(
+            norm("/old-path").unwrap(),
+            ("/old-path/".into(), "old-path/index.html".into())
+        );
+        assert_eq!(
+            norm("/2024/notice.html").unwrap(),
+            ("/2024/notice.html".into(), "2024/notice.html".into())
+        );
+        assert_eq!(
+            norm("/旧指南/").unwrap(),
+            (
+                "/%E6%97%A7%E6%8C%87%E5%8D%97/".into(),
+                "旧指南/index.html".into()
+            )
+        );
+        assert_eq!(
+            norm("/%E6%97%A7/").unwrap(),
+            ("/%E6%97%A7/".into(), "旧/index.html".into())
+        );
+        assert_eq!(
+            norm("old/").unwrap_err(),
+            "the alias `old/` does not start with `/`"
+        );
+        assert_eq!(
+            norm("https://x.cn/old/").unwrap_err(),
+            "the alias `https://x.cn/old/` is a full URL, not a path of this site"
+        );
+        assert!(norm("/../etc/").is_err());
+        assert!(norm("/a#b").is_err());
+        assert!(norm("/").is_err());
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative("old/index.html", "/g/c/"), "../g/c/");
+        assert_eq!(relative("a/b/index.html", "/g/"), "../../g/");
+        assert_eq!(relative("old.html", "/g/"), "g/");
+        assert_eq!(relative("index.html", "/"), "./");
+    }
+}
