@@ -106,6 +106,10 @@ pub struct Alias {
     pub target: usize,
     /// The front matter file that asks for it.
     pub source: String,
+    /// Made for a channel from its guide's alias (`/old/` gives `/old/web/`).
+    pub implied: bool,
+    /// As written in the front matter.
+    pub written: String,
 }
 
 /// Every link of a site.
@@ -179,15 +183,29 @@ impl<'a> Links<'a> {
                 published: !g.meta.draft,
                 source: Some(&g.source),
             });
-            for a in &g.meta.aliases {
-                if let Some(al) = alias(a, guide_index, &g.source, sources, diags) {
-                    aliases.push(al);
-                }
-            }
+            let guide_aliases: Vec<Alias> = g
+                .meta
+                .aliases
+                .iter()
+                .filter_map(|a| alias(a, guide_index, &g.source, sources, diags))
+                .collect();
+            aliases.extend(guide_aliases.iter().cloned());
             for (ci, cp) in channel_pages.into_iter().enumerate() {
                 let c = &g.channels[ci];
                 let index = pages.len();
                 pages.push(cp);
+                // a guide's old address keeps its channels' old addresses working too
+                for ga in guide_aliases.iter().filter(|a| a.path.ends_with('/')) {
+                    let dir = ga.file.trim_end_matches("index.html");
+                    aliases.push(Alias {
+                        path: format!("{}{}/", ga.path, encode(&c.id.0)),
+                        file: format!("{dir}{}/index.html", c.id.0),
+                        target: index,
+                        source: ga.source.clone(),
+                        implied: true,
+                        written: ga.written.clone(),
+                    });
+                }
                 for a in &c.aliases {
                     if let Some(al) = alias(a, index, &c.source, sources, diags) {
                         aliases.push(al);
@@ -195,6 +213,19 @@ impl<'a> Links<'a> {
                 }
             }
         }
+        // an implied alias gives way to a page or an alias of the same address
+        let explicit: HashSet<String> = pages
+            .iter()
+            .map(|p| p.path.clone())
+            .chain(
+                aliases
+                    .iter()
+                    .filter(|a| !a.implied)
+                    .map(|a| a.path.clone()),
+            )
+            .collect();
+        aliases.retain(|a| !a.implied || !explicit.contains(&a.path));
+        aliases.sort_by(|a, b| a.path.cmp(&b.path));
         Links {
             pages,
             aliases,
@@ -255,7 +286,7 @@ impl<'a> Links<'a> {
                 diags.push(locate(
                     Diagnostic::error("alias-collision", msg).help(help),
                     &a.source,
-                    &a.path,
+                    &a.written,
                     sources,
                 ));
             }
@@ -283,12 +314,13 @@ fn locate(
 ) -> Diagnostic {
     match sources.get(source) {
         Some(f) => {
-            let trimmed = needle.trim_end_matches('/');
-            match f
-                .text
-                .find(needle)
-                .or_else(|| f.text.find(trimmed).filter(|_| !trimmed.is_empty()))
-            {
+            // quoted first, so that `/card/` is not found inside `/renew-card/`
+            let quoted = [format!("\"{needle}\""), format!("'{needle}'")];
+            let at = quoted
+                .iter()
+                .find_map(|q| f.text.find(q.as_str()).map(|i| i + 1))
+                .or_else(|| f.text.find(needle));
+            match at {
                 Some(at) => d.at(f, at..at + needle.len()),
                 None => d.in_file(source),
             }
@@ -352,10 +384,15 @@ fn alias(
                 );
             }
         };
-        if seg == "." || seg == ".." || seg.contains(['/', '\\']) || seg.chars().any(char::is_control) {
+        if seg == "."
+            || seg == ".."
+            || seg.contains(['/', '\\'])
+            || seg.chars().any(char::is_control)
+        {
             return bad(
                 format!("the alias `{written}` has a `.`, `..` or an encoded `/` in it"),
-                "write the old address as a plain path from the site root, such as \"/old-path/\"".into(),
+                "write the old address as a plain path from the site root, such as \"/old-path/\""
+                    .into(),
                 diags,
             );
         }
@@ -385,15 +422,26 @@ fn alias(
         file,
         target,
         source: source.to_string(),
+        implied: false,
+        written: written.to_string(),
     })
 }
 
 /// The relative URL from the folder of the output file `from` (`a/b/index.html`) to the link
 /// path `to` (`/g/c/`), so that links work under any sub-path and from `file://`.
 pub fn relative(from: &str, to: &str) -> String {
-    let depth = from.matches('/').count();
-    let mut s = "../".repeat(depth);
-    s.push_str(to.trim_start_matches('/'));
+    let from: Vec<&str> = from.split('/').collect();
+    let from = &from[..from.len() - 1]; // the folder of the file
+    let to = to.trim_start_matches('/');
+    let to_segs: Vec<&str> = to.split('/').collect();
+    // segments shared by both, never the last one of `to` (a file name or the empty end)
+    let common = from
+        .iter()
+        .zip(&to_segs[..to_segs.len() - 1])
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut s = "../".repeat(from.len() - common);
+    s.push_str(&to_segs[common..].join("/"));
     if s.is_empty() { "./".into() } else { s }
 }
 
@@ -452,5 +500,10 @@ mod tests {
         assert_eq!(relative("a/b/index.html", "/g/"), "../../g/");
         assert_eq!(relative("old.html", "/g/"), "g/");
         assert_eq!(relative("index.html", "/"), "./");
+        assert_eq!(relative("g/pc/index.html", "/g/web/"), "../web/");
+        assert_eq!(relative("g/old/index.html", "/g/"), "../");
+        assert_eq!(relative("g/index.html", "/g/"), "./");
+        assert_eq!(relative("share/index.html", "/g/qr.png"), "../g/qr.png");
+        assert_eq!(relative("a/b/index.html", "/a/c/qr.svg"), "../c/qr.svg");
     }
 }

@@ -197,7 +197,12 @@ pub fn check(
                 .position(|a| same_title(&a.title, t) && a.fragment() != want)
         });
         match (found, elsewhere) {
-            (Some(i), Some(j)) if !same_title(&page.anchors[i].title, e.title.as_deref().unwrap_or_default()) => {
+            (Some(i), Some(j))
+                if !same_title(
+                    &page.anchors[i].title,
+                    e.title.as_deref().unwrap_or_default(),
+                ) =>
+            {
                 problems.push((e, Problem::Moved(i, j)));
             }
             (Some(i), _) => {
@@ -208,18 +213,46 @@ pub fn check(
         }
     }
 
-    // a step link of a guide page (`/g/#web-step-3`) fails with the channel page's
-    // (`/g/web/#step-3`): report the channel page's only
-    let channel_problems: HashSet<String> = problems
-        .iter()
-        .filter_map(|(e, _)| {
-            let (p, f) = e.key.split_once('#')?;
-            let (g, c) = p.trim_end_matches('/').rsplit_once('/')?;
-            (!g.is_empty()).then(|| format!("{g}/#{c}-{f}"))
-        })
-        .collect();
+    // one problem, one report: a step link of a guide page (`/g/#web-step-3`) fails with the
+    // channel page's (`/g/web/#step-3`), all of them with the channel page (`/g/web/`), and an
+    // old address with the page it led to
+    let mut follows: HashSet<String> = HashSet::new();
+    let mut follow_prefixes: Vec<String> = Vec::new();
+    let mut gone_targets: HashSet<&str> = HashSet::new();
     for (e, problem) in &problems {
-        if channel_problems.contains(&e.key) {
+        let (p, f) = e
+            .key
+            .split_once('#')
+            .map_or((e.key.as_str(), None), |(p, f)| (p, Some(f)));
+        let Some((g, c)) = p.trim_end_matches('/').rsplit_once('/') else {
+            continue;
+        };
+        if g.is_empty() {
+            continue;
+        }
+        match f {
+            Some(f) => {
+                follows.insert(format!("{g}/#{c}-{f}"));
+            }
+            None if matches!(problem, Problem::Page(_)) => {
+                follow_prefixes.push(format!("{g}/#{c}-"));
+                gone_targets.insert(p);
+            }
+            None => {}
+        }
+    }
+    let follows_another = |e: &Entry| {
+        follows.contains(&e.key)
+            || follow_prefixes
+                .iter()
+                .any(|p| e.key.starts_with(p.as_str()))
+            || e.title
+                .as_deref()
+                .and_then(|t| t.strip_prefix("→ "))
+                .is_some_and(|t| gone_targets.contains(t))
+    };
+    for (e, problem) in &problems {
+        if follows_another(e) {
             continue;
         }
         let d = describe(e, problem, links);
@@ -308,10 +341,21 @@ fn describe(e: &Entry, problem: &Problem, links: &Links) -> Diagnostic {
                     a.line,
                     step_anchor(old, a)
                 ),
-                None => format!(
-                    "if the step moved, end its new heading with `{{#{}}}` so the old link finds it; {DROP}",
-                    decode(old)
-                ),
+                None => {
+                    // on a guide page the id starts with the channel's id, which `{#id}` does
+                    // not set
+                    let old = decode(old);
+                    let id = page
+                        .anchors
+                        .iter()
+                        .filter_map(|a| a.id.strip_suffix(a.step_anchor))
+                        .filter(|p| !p.is_empty())
+                        .find_map(|p| old.strip_prefix(p))
+                        .unwrap_or(&old);
+                    format!(
+                        "if the step moved, end its new heading with `{{#{id}}}` so the old link finds it; {DROP}"
+                    )
+                }
             };
             Diagnostic::error(
                 "link-removed",

@@ -196,7 +196,10 @@ pub enum Job {
     NotFound,
     Sitemap,
     /// The redirect page of [`crate::links::Links::aliases`]`[index]`, written to `file`.
-    Alias { index: usize, file: String },
+    Alias {
+        index: usize,
+        file: String,
+    },
     /// The QR code of a guide page (`channel` None) or channel page, as PNG or SVG.
     Qr {
         guide: usize,

@@ -259,7 +259,10 @@ pub fn listing(site: &Site, links: &Links, format: Format, steps: bool) -> Resul
                     s.push_str(&format!("{}、{}：{}\n", c.number_cn, c.title, c.url));
                     if steps {
                         for st in &c.steps {
-                            s.push_str(&format!("    第 {} 步 {}：{}\n", st.number, st.title, st.url));
+                            s.push_str(&format!(
+                                "    第 {} 步 {}：{}\n",
+                                st.number, st.title, st.url
+                            ));
                         }
                     }
                 }

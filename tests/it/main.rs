@@ -3,6 +3,7 @@
 
 mod build;
 mod errors;
+mod links;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -21,12 +22,14 @@ pub fn guidepost(args: &[&str]) -> Output {
         .expect("run guidepost")
 }
 
-/// Builds `root` into a fresh temporary folder; returns it and the process output.
+/// Builds `root` into a fresh temporary folder; returns it and the process output. The fixture
+/// stays untouched: `links.lock` is neither checked nor written (tests of the lock copy theirs).
 pub fn build(root: &Path) -> (tempfile::TempDir, Output) {
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
     let o = guidepost(&[
         "build",
+        "--no-lock",
         "--root",
         root.to_str().unwrap(),
         "--output",
