@@ -255,7 +255,7 @@ pub fn check(
         if follows_another(e) {
             continue;
         }
-        let d = describe(e, problem, links);
+        let d = describe(e, problem, links, &entries);
         let d = if accept_removed {
             let mut d = d;
             d.severity = crate::diagnostic::Severity::Warning;
@@ -298,7 +298,7 @@ fn titled(key: &str, title: Option<&str>) -> String {
 
 const DROP: &str = "to drop it on purpose, run `guidepost build --accept-removed`";
 
-fn describe(e: &Entry, problem: &Problem, links: &Links) -> Diagnostic {
+fn describe(e: &Entry, problem: &Problem, links: &Links, entries: &[Entry]) -> Diagnostic {
     let page_of = |e: &Entry| {
         let p = e.key.split_once('#').map_or(e.key.as_str(), |(p, _)| p);
         links.resolve(p)
@@ -369,7 +369,25 @@ fn describe(e: &Entry, problem: &Problem, links: &Links) -> Diagnostic {
         Problem::Moved(now, was) => {
             let page = page_of(e).expect("moved steps have a page");
             let (now, was) = (&page.anchors[*now], &page.anchors[*was]);
-            let old = e.key.split_once('#').map_or("", |(_, f)| f);
+            let (path, old) = e.key.split_once('#').unwrap_or((&e.key, ""));
+            // when several steps moved, the step now at the old anchor may have its own
+            // recorded anchor to go back to; only a new step needs a new id
+            let recorded = entries.iter().any(|o| {
+                o.key.starts_with(path)
+                    && o.key.len() > path.len()
+                    && o.key.as_bytes()[path.len()] == b'#'
+                    && o.title
+                        .as_deref()
+                        .is_some_and(|t| same_title(t, &now.title))
+            });
+            let new_id = if recorded {
+                String::new()
+            } else {
+                format!(
+                    ", and give “{}” ({}:{}) an id of its own, such as `{{#step-new}}`",
+                    now.title, now.source, now.line
+                )
+            };
             Diagnostic::error(
                 "link-moved",
                 format!(
@@ -380,9 +398,12 @@ fn describe(e: &Entry, problem: &Problem, links: &Links) -> Diagnostic {
                 ),
             )
             .help(format!(
-                "“{}” is now `#{}`: end its heading ({}:{}) with `{{#{}}}`, and give “{}” ({}:{}) an id of its own, such as `{{#step-new}}`; {DROP}",
-                was.title, was.id, was.source, was.line, step_anchor(old, was),
-                now.title, now.source, now.line
+                "“{}” is now `#{}`: end its heading ({}:{}) with `{{#{}}}`{new_id}; {DROP}",
+                was.title,
+                was.id,
+                was.source,
+                was.line,
+                step_anchor(old, was),
             ))
         }
     }

@@ -379,8 +379,16 @@ fn share_page_for_staff() {
          二、企业微信办理：https://example.edu.cn/guides/renew-card/wechat/"
     );
     assert_eq!(
-        attr(&doc, "input#line-renew-card-wechat", "value").as_deref(),
-        Some("校园卡补办（企业微信）：https://example.edu.cn/guides/renew-card/wechat/")
+        select(&doc, "textarea#line-renew-card-wechat")[0]
+            .text()
+            .collect::<String>(),
+        "校园卡补办（企业微信）：https://example.edu.cn/guides/renew-card/wechat/"
+    );
+    assert_eq!(
+        select(&doc, "textarea#line-renew-card")[0]
+            .text()
+            .collect::<String>(),
+        "附件 1：校园卡补办（在线版：https://example.edu.cn/guides/renew-card/）"
     );
     let downloads: Vec<_> = select(&doc, ".share-qr a")
         .iter()
