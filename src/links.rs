@@ -157,11 +157,13 @@ impl<'a> Links<'a> {
                         line: s.line,
                     })
                     .collect();
-                guide_anchors.extend(anchors.iter().map(|a| AnchorLink {
-                    id: format!("{}-{}", c.id.0, a.id),
-                    title: format!("{}：{}", c.name, a.title),
-                    ..a.clone()
-                }));
+                for prefix in std::iter::once(c.id.0.clone()).chain(old_channel_ids(g, c)) {
+                    guide_anchors.extend(anchors.iter().map(|a| AnchorLink {
+                        id: format!("{prefix}-{}", a.id),
+                        title: format!("{}：{}", c.name, a.title),
+                        ..a.clone()
+                    }));
+                }
                 channel_pages.push(PageLink {
                     kind: PageKind::Channel,
                     path: format!("{gpath}{}/", encode(&c.id.0)),
@@ -195,16 +197,22 @@ impl<'a> Links<'a> {
                 let index = pages.len();
                 pages.push(cp);
                 // a guide's old address keeps its channels' old addresses working too
+                // (under the channel's old ids as well, if it was renamed)
+                let ids: Vec<String> = std::iter::once(c.id.0.clone())
+                    .chain(old_channel_ids(g, c))
+                    .collect();
                 for ga in guide_aliases.iter().filter(|a| a.path.ends_with('/')) {
                     let dir = ga.file.trim_end_matches("index.html");
-                    aliases.push(Alias {
-                        path: format!("{}{}/", ga.path, encode(&c.id.0)),
-                        file: format!("{dir}{}/index.html", c.id.0),
-                        target: index,
-                        source: ga.source.clone(),
-                        implied: true,
-                        written: ga.written.clone(),
-                    });
+                    for id in &ids {
+                        aliases.push(Alias {
+                            path: format!("{}{}/", ga.path, encode(id)),
+                            file: format!("{dir}{id}/index.html"),
+                            target: index,
+                            source: ga.source.clone(),
+                            implied: true,
+                            written: ga.written.clone(),
+                        });
+                    }
                 }
                 for a in &c.aliases {
                     if let Some(al) = alias(a, index, &c.source, sources, diags) {
@@ -224,7 +232,10 @@ impl<'a> Links<'a> {
                     .map(|a| a.path.clone()),
             )
             .collect();
-        aliases.retain(|a| !a.implied || !explicit.contains(&a.path));
+        let mut implied = HashSet::new();
+        aliases.retain(|a| {
+            !a.implied || (!explicit.contains(&a.path) && implied.insert(a.path.clone()))
+        });
         aliases.sort_by(|a, b| a.path.cmp(&b.path));
         Links {
             pages,
@@ -303,6 +314,21 @@ impl<'a> Links<'a> {
                 .map(|a| &self.pages[a.target])
         })
     }
+}
+
+/// The ids a channel had before it was renamed within its guide, from its aliases
+/// (`aliases = ["/GUIDE/old-id/"]`): the guide page keeps the step anchors `old-id-step-N` too.
+pub fn old_channel_ids(g: &crate::model::Guide, c: &crate::model::Channel) -> Vec<String> {
+    c.aliases
+        .iter()
+        .filter_map(|a| {
+            let rest = a.strip_prefix('/')?.strip_prefix(g.id.0.as_str())?;
+            let id = rest.strip_prefix('/')?.trim_end_matches('/');
+            // an alias naming a current channel is reported as a collision instead
+            (crate::model::is_slug(id) && !g.channels.iter().any(|o| o.id.0 == id))
+                .then(|| id.to_string())
+        })
+        .collect()
 }
 
 /// Points a diagnostic at `needle` in the front matter of `source` (or at the file).

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
-use crate::links::{Links, PageLink};
+use crate::links::{Links, PageLink, encode};
 use crate::source::SourceFile;
 
 pub const FILE: &str = "links.lock";
@@ -233,6 +233,20 @@ pub fn check(
         match f {
             Some(f) => {
                 follows.insert(format!("{g}/#{c}-{f}"));
+                // and under the channel's old ids on the guide page
+                if let Some(page) = links.resolve(p).filter(|q| q.channel.is_some()) {
+                    let guide = links
+                        .pages
+                        .iter()
+                        .find(|q| q.channel.is_none() && q.guide == page.guide);
+                    for a in guide.iter().flat_map(|q| &q.anchors) {
+                        if Some(a.source) == page.source {
+                            if let Some(prefix) = a.id.strip_suffix(a.step_anchor) {
+                                follows.insert(format!("{g}/#{}{f}", encode(prefix)));
+                            }
+                        }
+                    }
+                }
             }
             None if matches!(problem, Problem::Page(_)) => {
                 follow_prefixes.push(format!("{g}/#{c}-"));

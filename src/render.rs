@@ -156,6 +156,9 @@ pub struct GuideSummaryView<'a> {
 pub struct StepView<'a> {
     pub number: usize,
     pub anchor: String,
+    /// More element ids of the step: on a guide page, its anchors under the channel's old ids
+    /// (a channel renamed with an alias), so that published step links keep working.
+    pub old_anchors: Vec<String>,
     pub title_html: &'a str,
     pub body_html: String,
 }
@@ -339,6 +342,11 @@ impl<'a> Renderer<'a> {
         } else {
             String::new()
         };
+        let old_ids = if on_guide_page {
+            crate::links::old_channel_ids(&self.site.guides[gi], c)
+        } else {
+            Vec::new()
+        };
         ChannelView {
             id: &c.id.0,
             url,
@@ -356,6 +364,10 @@ impl<'a> Renderer<'a> {
                 .map(|(s, h)| StepView {
                     number: s.number,
                     anchor: format!("{prefix}{}", s.anchor),
+                    old_anchors: old_ids
+                        .iter()
+                        .map(|id| format!("{id}-{}", s.anchor))
+                        .collect(),
                     title_html: &s.title_html,
                     body_html: resolve(h, root, &prefix),
                 })

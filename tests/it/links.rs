@@ -492,9 +492,13 @@ fn first_build_writes_the_lock_and_later_builds_keep_it() {
 /  # 测试站点
 /2025/renew.html  # → /renew-card/
 /card/  # → /renew-card/
+/card/pc/  # → /renew-card/web/
 /card/web/  # → /renew-card/web/
 /card/wechat/  # → /renew-card/wechat/
 /renew-card/  # 校园卡补办
+/renew-card/#pc-confirm  # 网上办事大厅：确认信息
+/renew-card/#pc-step-1  # 网上办事大厅：登录网上办事大厅
+/renew-card/#pc-step-2  # 网上办事大厅：填写补办申请
 /renew-card/#web-confirm  # 网上办事大厅：确认信息
 /renew-card/#web-step-1  # 网上办事大厅：登录网上办事大厅
 /renew-card/#web-step-2  # 网上办事大厅：填写补办申请
@@ -569,9 +573,9 @@ fn a_removed_page_fails_the_build_and_leaves_everything_as_it_was() {
         stderr(&o),
         "\
 error[link-removed]: the published address `/renew-card/wechat/` (“校园卡补办（企业微信）”) would no longer exist
-  --> links.lock:23:1
+  --> links.lock:27:1
    |
-23 | /renew-card/wechat/  # 校园卡补办（企业微信）
+27 | /renew-card/wechat/  # 校园卡补办（企业微信）
    | ^^^^^^^^^^^^^^^^^^^
    |
    = help: if the page moved, add `aliases = [\"/renew-card/wechat/\"]` to the front matter of the page that replaces it (a guide's `_index.md` or a channel's file); to drop it on purpose, run `guidepost build --accept-removed`
@@ -589,7 +593,7 @@ build failed: 1 error, 0 warnings; "
     assert!(o.status.success(), "{}", stderr(&o));
     let s = stderr(&o);
     assert!(
-        s.starts_with("warning[link-dropped]: dropped from links.lock (--accept-removed): the published address `/renew-card/wechat/` (“校园卡补办（企业微信）”) would no longer exist\n  --> links.lock:23:1\n"),
+        s.starts_with("warning[link-dropped]: dropped from links.lock (--accept-removed): the published address `/renew-card/wechat/` (“校园卡补办（企业微信）”) would no longer exist\n  --> links.lock:27:1\n"),
         "{s}"
     );
     let lock = read(t.path(), "site/links.lock");
@@ -663,9 +667,9 @@ fn a_moved_step_anchor_fails_until_an_explicit_id_keeps_it() {
         stderr(&o),
         "\
 error[link-moved]: the published step link `/renew-card/web/#step-2` would open “上传照片” instead of “填写补办申请”
-  --> links.lock:22:1
+  --> links.lock:26:1
    |
-22 | /renew-card/web/#step-2  # 填写补办申请
+26 | /renew-card/web/#step-2  # 填写补办申请
    | ^^^^^^^^^^^^^^^^^^^^^^^
    |
    = help: “填写补办申请” is now `#step-3`: end its heading (content/renew-card/web.md:14) with `{#step-2}`, and give “上传照片” (content/renew-card/web.md:10) an id of its own, such as `{#step-new}`; to drop it on purpose, run `guidepost build --accept-removed`
@@ -717,7 +721,7 @@ fn a_removed_step_names_the_step_and_accept_removed_drops_it() {
     let s = stderr(&o);
     assert!(
         s.starts_with(
-            "error[link-removed]: the published step link `/renew-card/wechat/#step-2` (“提交申请”) would no longer exist\n  --> links.lock:25:1\n"
+            "error[link-removed]: the published step link `/renew-card/wechat/#step-2` (“提交申请”) would no longer exist\n  --> links.lock:29:1\n"
         ),
         "{s}"
     );
@@ -749,7 +753,7 @@ fn a_merge_conflict_in_the_lock_is_reported() {
     let s = stderr(&o);
     assert!(
         s.starts_with(
-            "error[lock-conflict]: links.lock has a merge conflict marker\n  --> links.lock:12:1\n"
+            "error[lock-conflict]: links.lock has a merge conflict marker\n  --> links.lock:13:1\n"
         ),
         "{s}"
     );
@@ -762,4 +766,56 @@ fn no_lock_leaves_the_lock_alone() {
     let o = build_site(t.path(), &["--no-lock"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!t.path().join("site/links.lock").exists());
+}
+
+#[test]
+fn a_renamed_channel_with_an_alias_keeps_its_step_links_on_the_guide_page() {
+    let t = copy_fixture("links");
+    assert!(build_site(t.path(), &[]).status.success());
+    let guide = t.path().join("site/content/renew-card");
+    std::fs::rename(guide.join("wechat.md"), guide.join("qywx.md")).unwrap();
+    edit(
+        t.path(),
+        "content/renew-card/_index.md",
+        "channels = [\"web\", \"wechat\"]",
+        "channels = [\"web\", \"qywx\"]",
+    );
+    edit(
+        t.path(),
+        "content/renew-card/qywx.md",
+        "title = \"企业微信办理\"",
+        "title = \"企业微信办理\"\naliases = [\"/renew-card/wechat/\"]",
+    );
+    let o = build_site(t.path(), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = html(t.path(), "renew-card/index.html");
+    // the old ids sit inside the renamed channel's steps, so `#wechat-step-2` still opens it
+    let old = select(&doc, "li#qywx-step-2 > span#wechat-step-2");
+    assert_eq!(old.len(), 1);
+    assert_eq!(
+        attr(&doc, "li#qywx-step-1 > span", "id").as_deref(),
+        Some("wechat-step-1")
+    );
+    let redirect = html(t.path(), "renew-card/wechat/index.html");
+    assert_eq!(
+        attr(&redirect, "meta[http-equiv=refresh]", "content").as_deref(),
+        Some("0; url=../qywx/")
+    );
+    let lock = read(t.path(), "site/links.lock");
+    assert!(
+        lock.contains("\n/renew-card/#wechat-step-2  # 企业微信办理：提交申请\n"),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("\n/renew-card/qywx/#step-2  # 提交申请\n"),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("\n/renew-card/wechat/  # → /renew-card/qywx/\n"),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("\n/renew-card/wechat/#step-2  # 提交申请\n"),
+        "{lock}"
+    );
 }
