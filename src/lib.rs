@@ -150,7 +150,7 @@ fn finish(
         .flat_map(|g| g.index.iter().chain(&g.channels))
         .map(|f| (f.rel.as_str(), f))
         .collect();
-    let links = links::Links::new(site, &sources, &mut diags);
+    let links = links::Links::new(site, &sources, &mut diags).with_qr_codes(&mut diags);
     let mut jobs = render::plan(site);
     let taken: std::collections::HashSet<String> = jobs
         .iter()

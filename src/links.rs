@@ -118,6 +118,8 @@ pub struct Links<'a> {
     pub pages: Vec<PageLink<'a>>,
     pub aliases: Vec<Alias>,
     pub base_url: Option<&'a str>,
+    /// The QR codes of guide and channel pages by path, once [`Links::with_qr_codes`] made them.
+    pub qr: HashMap<String, crate::qr::Qr>,
 }
 
 impl<'a> Links<'a> {
@@ -241,7 +243,35 @@ impl<'a> Links<'a> {
             pages,
             aliases,
             base_url: site.config.base_url.as_deref(),
+            qr: HashMap::new(),
         }
+    }
+
+    /// Encodes the QR code of every guide and channel page (in parallel, once per page for both
+    /// its SVG and PNG file); without a base URL there is nothing to encode.
+    pub fn with_qr_codes(mut self, diags: &mut Vec<Diagnostic>) -> Self {
+        use rayon::prelude::*;
+        if self.base_url.is_none() {
+            return self;
+        }
+        let codes: Vec<(String, Result<crate::qr::Qr, String>)> = self
+            .pages
+            .par_iter()
+            .filter(|p| p.kind != PageKind::Home)
+            .map(|p| (p.path.clone(), crate::qr::Qr::encode(&self.url(&p.path))))
+            .collect();
+        for (path, code) in codes {
+            match code {
+                Ok(q) => {
+                    self.qr.insert(path, q);
+                }
+                Err(e) => diags.push(
+                    Diagnostic::error("qr", e)
+                        .help("shorten base_url or the guide and channel folder names"),
+                ),
+            }
+        }
+        self
     }
 
     /// The canonical URL of a link path (absolute with a base URL, else the path itself).

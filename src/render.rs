@@ -556,9 +556,8 @@ impl<'a> Renderer<'a> {
                     Some(c) => format!("{}/{}/", g.id.0, g.channels[*c].id.0),
                     None => format!("{}/", g.id.0),
                 };
-                let url = self.canonical(&path).unwrap_or_default();
-                let qr = crate::qr::Qr::encode(&url).map_err(|e| {
-                    Diagnostic::error("qr", e).help("shorten base_url or the guide and channel ids")
+                let qr = self.links.qr.get(&format!("/{path}")).ok_or_else(|| {
+                    Diagnostic::error("qr", format!("no QR code was made for /{path}"))
                 })?;
                 return Ok(if *png {
                     qr.png(crate::qr::PNG_SCALE)
