@@ -483,6 +483,20 @@ fn alias(
     })
 }
 
+/// The relative link from the output file `from` to the page at the link path `to`, naming its
+/// `index.html` so that it also works opened from disk (`file://`), where folders do not open
+/// their index.
+pub fn page_href(from: &str, to: &str) -> String {
+    let r = relative(from, to);
+    if r == "./" {
+        "index.html".into()
+    } else if r.ends_with('/') {
+        format!("{r}index.html")
+    } else {
+        r
+    }
+}
+
 /// The relative URL from the folder of the output file `from` (`a/b/index.html`) to the link
 /// path `to` (`/g/c/`), so that links work under any sub-path and from `file://`.
 pub fn relative(from: &str, to: &str) -> String {
@@ -561,5 +575,7 @@ mod tests {
         assert_eq!(relative("g/index.html", "/g/"), "./");
         assert_eq!(relative("share/index.html", "/g/qr.png"), "../g/qr.png");
         assert_eq!(relative("a/b/index.html", "/a/c/qr.svg"), "../c/qr.svg");
+        assert_eq!(page_href("old/index.html", "/g/c/"), "../g/c/index.html");
+        assert_eq!(page_href("g/index.html", "/g/"), "index.html");
     }
 }

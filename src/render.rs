@@ -388,9 +388,9 @@ impl<'a> Renderer<'a> {
             .enumerate()
             .map(|(ci, c)| {
                 let url = if on_guide_page {
-                    format!("{}/", c.id.0)
+                    format!("{}/index.html", c.id.0)
                 } else {
-                    format!("../{}/", c.id.0)
+                    format!("../{}/index.html", c.id.0)
                 };
                 if on_guide_page || current == Some(ci) {
                     self.channel_view(gi, ci, root, url, on_guide_page, current == Some(ci))
@@ -404,9 +404,9 @@ impl<'a> Renderer<'a> {
         GuideView {
             id: &g.id.0,
             url: if on_guide_page {
-                String::new()
+                "index.html".into()
             } else {
-                "../".into()
+                "../index.html".into()
             },
             title: &g.meta.title,
             attachment: g.meta.attachment.as_deref(),
@@ -448,7 +448,7 @@ impl<'a> Renderer<'a> {
                     .iter()
                     .map(|g| GuideSummaryView {
                         id: &g.id.0,
-                        url: format!("{}/", g.id.0),
+                        url: format!("{}/index.html", g.id.0),
                         title: &g.meta.title,
                         attachment: g.meta.attachment.as_deref(),
                         summary: g.meta.summary.as_deref(),
@@ -458,7 +458,7 @@ impl<'a> Renderer<'a> {
                             .iter()
                             .map(|c| ChannelLinkView {
                                 id: &c.id.0,
-                                url: format!("{}/{}/", g.id.0, c.id.0),
+                                url: format!("{}/{}/index.html", g.id.0, c.id.0),
                                 name: &c.name,
                                 title: &c.title,
                             })
@@ -539,7 +539,7 @@ impl<'a> Renderer<'a> {
             }
             Job::Alias { index, file } => {
                 let view = crate::share::alias_view(self.links, *index);
-                let root = crate::links::relative(file, "/");
+                let root = "../".repeat(file.matches('/').count());
                 let mut page = self.page("alias", view.title.clone(), None, &root, "");
                 page.canonical = view.canonical.clone();
                 ctx.insert("page", &page);

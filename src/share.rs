@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use crate::links::{Links, PageKind, PageLink, relative};
+use crate::links::{Links, PageKind, PageLink, page_href, relative};
 use crate::model::{Site, number_cn};
 
 /// The notice line of a guide.
@@ -75,7 +75,7 @@ pub fn guides<'a>(site: &'a Site, links: &Links<'a>) -> Vec<ShareGuideView<'a>> 
     let page = |p: &PageLink| -> (String, String, String, String) {
         (
             links.url(&p.path),
-            relative(from, &p.path),
+            page_href(from, &p.path),
             relative(from, &format!("{}qr.svg", p.path)),
             relative(from, &format!("{}qr.png", p.path)),
         )
@@ -164,7 +164,7 @@ pub fn alias_view(links: &Links, index: usize) -> AliasView {
     let a = &links.aliases[index];
     let t = &links.pages[a.target];
     AliasView {
-        target: relative(&a.file, &t.path),
+        target: page_href(&a.file, &t.path),
         canonical: links.base_url.map(|_| links.url(&t.path)),
         title: t.title.clone(),
         path: a.path.clone(),

@@ -322,15 +322,19 @@ fn aliases_become_redirect_pages() {
     let (out, o) = build(&fixture("links"));
     assert!(o.status.success(), "{}", stderr(&o));
     for (rel, target, canonical) in [
-        ("card/index.html", "../renew-card/", "renew-card/"),
+        ("card/index.html", "../renew-card/index.html", "renew-card/"),
         // a guide's alias keeps its channels' old addresses too
         (
             "card/web/index.html",
-            "../../renew-card/web/",
+            "../../renew-card/web/index.html",
             "renew-card/web/",
         ),
-        ("2025/renew.html", "../renew-card/", "renew-card/"),
-        ("renew-card/pc/index.html", "../web/", "renew-card/web/"),
+        ("2025/renew.html", "../renew-card/index.html", "renew-card/"),
+        (
+            "renew-card/pc/index.html",
+            "../web/index.html",
+            "renew-card/web/",
+        ),
     ] {
         let doc = html(out.path(), rel);
         assert_eq!(
@@ -637,7 +641,7 @@ fn a_renamed_guide_with_an_alias_keeps_every_address() {
     let doc = html(t.path(), "renew-card/wechat/index.html");
     assert_eq!(
         attr(&doc, "meta[http-equiv=refresh]", "content").as_deref(),
-        Some("0; url=../../card-renewal/wechat/")
+        Some("0; url=../../card-renewal/wechat/index.html")
     );
     let lock = read(t.path(), "site/links.lock");
     assert!(
@@ -799,7 +803,7 @@ fn a_renamed_channel_with_an_alias_keeps_its_step_links_on_the_guide_page() {
     let redirect = html(t.path(), "renew-card/wechat/index.html");
     assert_eq!(
         attr(&redirect, "meta[http-equiv=refresh]", "content").as_deref(),
-        Some("0; url=../qywx/")
+        Some("0; url=../qywx/index.html")
     );
     let lock = read(t.path(), "site/links.lock");
     assert!(

@@ -4,6 +4,7 @@
 mod build;
 mod errors;
 mod links;
+mod sample;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
