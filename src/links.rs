@@ -120,6 +120,8 @@ pub struct Links<'a> {
     pub base_url: Option<&'a str>,
     /// The QR codes of guide and channel pages by path, once [`Links::with_qr_codes`] made them.
     pub qr: HashMap<String, crate::qr::Qr>,
+    /// Page index by path, for pages and aliases.
+    by_path: HashMap<String, usize>,
 }
 
 impl<'a> Links<'a> {
@@ -239,11 +241,19 @@ impl<'a> Links<'a> {
             !a.implied || (!explicit.contains(&a.path) && implied.insert(a.path.clone()))
         });
         aliases.sort_by(|a, b| a.path.cmp(&b.path));
+        let by_path = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.path.clone(), i))
+            .chain(aliases.iter().map(|a| (a.path.clone(), a.target)))
+            .rev() // a page wins over an alias of the same path (reported as a collision)
+            .collect();
         Links {
             pages,
             aliases,
             base_url: site.config.base_url.as_deref(),
             qr: HashMap::new(),
+            by_path,
         }
     }
 
@@ -337,12 +347,7 @@ impl<'a> Links<'a> {
 
     /// The page at a path, following an alias.
     pub fn resolve(&self, path: &str) -> Option<&PageLink<'a>> {
-        self.pages.iter().find(|p| p.path == path).or_else(|| {
-            self.aliases
-                .iter()
-                .find(|a| a.path == path)
-                .map(|a| &self.pages[a.target])
-        })
+        self.by_path.get(path).map(|&i| &self.pages[i])
     }
 }
 
