@@ -60,6 +60,8 @@ pub enum LockMode {
     Update,
     /// Refuse to drop a recorded link, write nothing (previews).
     Check,
+    /// Also refuse a lock that misses a published link, write nothing (`--locked`, for CI).
+    Locked,
     /// Ignore the lock (`--no-lock`).
     Off,
 }
@@ -171,6 +173,9 @@ fn finish(
     );
     let lock = (opts.lock != LockMode::Off)
         .then(|| lock::check(&opts.root, &links, opts.accept_removed, &mut diags));
+    if opts.lock == LockMode::Locked {
+        diags.extend(lock.as_ref().and_then(lock::Checked::outdated));
+    }
     if diags.iter().any(Diagnostic::is_error) {
         return Ok(failed(diags));
     }
@@ -282,7 +287,9 @@ fn finish(
     staging
         .commit()
         .map_err(|e| format!("cannot replace {}: {e}", opts.output.display()))?;
-    if let Some(lock::Checked { write: Some(text) }) = lock
+    if let Some(lock::Checked {
+        write: Some(text), ..
+    }) = lock
         && opts.lock == LockMode::Update
     {
         lock::write(&opts.root, &text).map_err(|e| {

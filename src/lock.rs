@@ -128,6 +128,32 @@ pub fn published(links: &Links) -> BTreeMap<String, String> {
 pub struct Checked {
     /// The lock's new text, when it differs from the file.
     pub write: Option<String>,
+    /// Published links the file does not record yet, sorted.
+    pub added: Vec<String>,
+}
+
+impl Checked {
+    /// For `guidepost build --locked` (CI): the error when the committed lock lacks links this
+    /// build publishes, or would otherwise change.
+    pub fn outdated(&self) -> Option<Diagnostic> {
+        self.write.as_ref()?;
+        let what = match self.added.as_slice() {
+            [] => "is not up to date (titles or order changed)".to_string(),
+            [one] => format!("does not record `{one}`"),
+            [first, rest @ ..] => format!(
+                "does not record `{first}` and {} more address{}",
+                rest.len(),
+                if rest.len() == 1 { "" } else { "es" }
+            ),
+        };
+        Some(
+            Diagnostic::error("lock-outdated", format!("{FILE} {what} (--locked)"))
+                .in_file(FILE)
+                .help(format!(
+                    "run `guidepost build` without --locked and commit {FILE} with the content"
+                )),
+        )
+    }
 }
 
 fn same_title(a: &str, b: &str) -> bool {
@@ -156,7 +182,12 @@ pub fn check(
     let file = if path.exists() {
         match SourceFile::read(root, &path, diags) {
             Some(f) => Some(f),
-            None => return Checked { write: None },
+            None => {
+                return Checked {
+                    write: None,
+                    added: Vec::new(),
+                };
+            }
         }
     } else {
         None
@@ -296,10 +327,16 @@ pub fn check(
             }
         }
     }
+    let added = next
+        .keys()
+        .filter(|k| !keys.contains(k.as_str()))
+        .cloned()
+        .collect();
     let text = format(&next);
     let current = std::fs::read_to_string(&path).ok();
     Checked {
         write: (current.as_deref() != Some(text.as_str())).then_some(text),
+        added,
     }
 }
 

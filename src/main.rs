@@ -49,8 +49,11 @@ struct BuildArgs {
     #[arg(long)]
     accept_removed: bool,
     /// Neither check nor update links.lock (for throwaway previews)
-    #[arg(long, conflicts_with = "accept_removed")]
+    #[arg(long, conflicts_with_all = ["accept_removed", "locked"])]
     no_lock: bool,
+    /// Fail unless links.lock already records everything this build publishes; write nothing (CI)
+    #[arg(long, conflicts_with = "accept_removed")]
+    locked: bool,
 }
 
 #[derive(Args)]
@@ -114,6 +117,8 @@ fn build(args: BuildArgs) -> ExitCode {
         drafts: args.drafts,
         lock: if args.no_lock {
             guidepost::LockMode::Off
+        } else if args.locked {
+            guidepost::LockMode::Locked
         } else {
             guidepost::LockMode::Update
         },

@@ -823,3 +823,39 @@ fn a_renamed_channel_with_an_alias_keeps_its_step_links_on_the_guide_page() {
         "{lock}"
     );
 }
+
+#[test]
+fn locked_fails_when_the_committed_lock_misses_an_address() {
+    let t = copy_fixture("links");
+    // no lock committed at all
+    let o = build_site(t.path(), &["--locked"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with(
+            "error[lock-outdated]: links.lock does not record `/` and 22 more addresses (--locked)\n  |\n  = note: in links.lock\n  = help: run `guidepost build` without --locked and commit links.lock with the content\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!t.path().join("site/links.lock").exists());
+    assert!(build_site(t.path(), &[]).status.success());
+    // up to date: passes and writes nothing
+    let o = build_site(t.path(), &["--locked"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(
+        t.path().join("site/content/renew-card/app.md"),
+        "+++\ntitle = \"APP 办理\"\n+++\n\n## 打开 APP\n\n点击“补办”。\n",
+    )
+    .unwrap();
+    let lock = read(t.path(), "site/links.lock");
+    let o = build_site(t.path(), &["--locked"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "\nerror[lock-outdated]: links.lock does not record `/card/app/` and 3 more addresses (--locked)\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(read(t.path(), "site/links.lock"), lock);
+}
