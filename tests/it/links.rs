@@ -859,3 +859,31 @@ fn locked_fails_when_the_committed_lock_misses_an_address() {
     );
     assert_eq!(read(t.path(), "site/links.lock"), lock);
 }
+
+#[test]
+fn several_moved_steps_only_ask_the_new_step_for_an_id() {
+    let t = copy_fixture("links");
+    assert!(build_site(t.path(), &[]).status.success());
+    edit(
+        t.path(),
+        "content/renew-card/web.md",
+        "## 登录网上办事大厅",
+        "## 准备材料\n\n身份证。\n\n## 登录网上办事大厅",
+    );
+    let o = build_site(t.path(), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let helps: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("= help:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        helps,
+        [
+            "= help: “登录网上办事大厅” is now `#step-2`: end its heading (content/renew-card/web.md:10) with `{#step-1}`, and give “准备材料” (content/renew-card/web.md:6) an id of its own, such as `{#step-new}`; to drop it on purpose, run `guidepost build --accept-removed`",
+            "= help: “填写补办申请” is now `#step-3`: end its heading (content/renew-card/web.md:14) with `{#step-2}`; to drop it on purpose, run `guidepost build --accept-removed`",
+        ]
+    );
+    assert!(stderr(&o).contains("build failed: 2 errors, 0 warnings;"));
+}
