@@ -70,6 +70,9 @@ pub struct PageLink<'a> {
     pub published: bool,
     /// The file it is made from (`content/GUIDE/_index.md`, `content/GUIDE/CHANNEL.md`).
     pub source: Option<&'a str>,
+    /// For link previews (WeChat, QQ, email) when the guide has no `summary`: the start of the
+    /// first paragraph of its introduction, as plain text.
+    pub excerpt: Option<String>,
 }
 
 /// A step anchor of a page.
@@ -141,10 +144,16 @@ impl<'a> Links<'a> {
             anchors: Vec::new(),
             published: true,
             source: None,
+            excerpt: None,
         }];
         let mut aliases = Vec::new();
         for (gi, g) in site.guides.iter().enumerate() {
             let gpath = format!("/{}/", encode(&g.id.0));
+            let excerpt = if g.meta.summary.is_none() {
+                excerpt(&g.intro)
+            } else {
+                None
+            };
             let guide_index = pages.len();
             let mut guide_anchors = Vec::new();
             let mut channel_pages = Vec::new();
@@ -177,6 +186,7 @@ impl<'a> Links<'a> {
                     anchors,
                     published: !g.meta.draft && !c.draft,
                     source: Some(&c.source),
+                    excerpt: excerpt.clone(),
                 });
             }
             pages.push(PageLink {
@@ -188,6 +198,7 @@ impl<'a> Links<'a> {
                 anchors: guide_anchors,
                 published: !g.meta.draft,
                 source: Some(&g.source),
+                excerpt,
             });
             let guide_aliases: Vec<Alias> = g
                 .meta
@@ -349,6 +360,37 @@ impl<'a> Links<'a> {
     pub fn resolve(&self, path: &str) -> Option<&PageLink<'a>> {
         self.by_path.get(path).map(|&i| &self.pages[i])
     }
+}
+
+/// The first paragraph of `blocks` as plain text, cut to about 120 characters.
+pub fn excerpt(blocks: &[crate::model::Block]) -> Option<String> {
+    use std::sync::LazyLock;
+    static TAG: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"<[^>]*>").expect("valid regex"));
+    const MAX: usize = 120;
+    let html = blocks.iter().find_map(|b| match b {
+        crate::model::Block::Html(h) if h.contains("<p>") => Some(h),
+        _ => None,
+    })?;
+    let start = html.find("<p>")?;
+    let para = &html[start..html[start..].find("</p>").map_or(html.len(), |e| start + e)];
+    let text = TAG.replace_all(para, "");
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return None;
+    }
+    Some(if text.chars().count() > MAX {
+        let cut: String = text.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    } else {
+        text
+    })
 }
 
 /// The ids a channel had before it was renamed within its guide, from its aliases
@@ -567,6 +609,23 @@ mod tests {
         assert!(norm("/../etc/").is_err());
         assert!(norm("/a#b").is_err());
         assert!(norm("/").is_err());
+    }
+
+    #[test]
+    fn excerpts_are_the_first_paragraph_as_text() {
+        use crate::model::Block;
+        let b = [
+            Block::Html("<h2>x</h2>\n<p>毕业生须出示<strong>“图像采集码”</strong> &amp; 证件。\n第二行</p>\n<p>下一段</p>".into()),
+        ];
+        assert_eq!(
+            excerpt(&b).as_deref(),
+            Some("毕业生须出示“图像采集码” & 证件。 第二行")
+        );
+        let long = [Block::Html(format!("<p>{}</p>", "字".repeat(200)))];
+        let e = excerpt(&long).unwrap();
+        assert_eq!(e.chars().count(), 120);
+        assert!(e.ends_with('…'));
+        assert_eq!(excerpt(&[]), None);
     }
 
     #[test]

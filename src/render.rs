@@ -299,6 +299,13 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// The description of a guide without a `summary`, for link previews.
+    fn excerpt(&self, path: &str) -> Option<&'a str> {
+        self.links
+            .resolve(&format!("/{path}"))
+            .and_then(|p| p.excerpt.as_deref())
+    }
+
     fn canonical(&self, path: &str) -> Option<String> {
         self.site
             .config
@@ -482,10 +489,11 @@ impl<'a> Renderer<'a> {
             Job::Guide(gi) => {
                 let g = &site.guides[*gi];
                 let path = format!("{}/", g.id.0);
+                let excerpt = self.excerpt(&path);
                 let mut page = self.page(
                     "guide",
                     g.meta.title.clone(),
-                    g.meta.summary.as_deref(),
+                    g.meta.summary.as_deref().or(excerpt),
                     "../",
                     &path,
                 );
@@ -499,8 +507,14 @@ impl<'a> Renderer<'a> {
                 let c = &g.channels[*ci];
                 let path = format!("{}/{}/", g.id.0, c.id.0);
                 let title = format!("{}（{}）", g.meta.title, c.name);
-                let mut page =
-                    self.page("channel", title, g.meta.summary.as_deref(), "../../", &path);
+                let excerpt = self.excerpt(&path);
+                let mut page = self.page(
+                    "channel",
+                    title,
+                    g.meta.summary.as_deref().or(excerpt),
+                    "../../",
+                    &path,
+                );
                 page.qr = page.canonical.as_ref().map(|_| "qr.svg".into());
                 ctx.insert("page", &page);
                 ctx.insert("guide", &self.guide_view(*gi, "../../", Some(*ci)));

@@ -887,3 +887,29 @@ fn several_moved_steps_only_ask_the_new_step_for_an_id() {
     );
     assert!(stderr(&o).contains("build failed: 2 errors, 0 warnings;"));
 }
+
+#[test]
+fn without_a_summary_previews_show_the_start_of_the_introduction() {
+    let t = copy_fixture("links");
+    edit(
+        t.path(),
+        "content/renew-card/_index.md",
+        "summary = \"两种方式补办校园卡。\"\n",
+        "",
+    );
+    let o = build_site(t.path(), &["--no-lock"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for rel in ["renew-card/index.html", "renew-card/web/index.html"] {
+        let doc = html(t.path(), rel);
+        assert_eq!(
+            attr(&doc, "meta[property='og:description']", "content").as_deref(),
+            Some("补办需要一个工作日。"),
+            "{rel}"
+        );
+        assert_eq!(
+            attr(&doc, "meta[name=description]", "content").as_deref(),
+            Some("补办需要一个工作日。"),
+            "{rel}"
+        );
+    }
+}
