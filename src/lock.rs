@@ -245,16 +245,19 @@ pub fn check(
     }
 
     // one problem, one report: a step link of a guide page (`/g/#web-step-3`) fails with the
-    // channel page's (`/g/web/#step-3`), all of them with the channel page (`/g/web/`), and an
-    // old address with the page it led to
+    // channel page's (`/g/web/#step-3`), all of them with the channel page (`/g/web/`), a
+    // channel page with its guide page (`/g/`), and an old address with the page it led to
     let mut follows: HashSet<String> = HashSet::new();
     let mut follow_prefixes: Vec<String> = Vec::new();
-    let mut gone_targets: HashSet<&str> = HashSet::new();
+    let mut gone_pages: Vec<&str> = Vec::new();
     for (e, problem) in &problems {
         let (p, f) = e
             .key
             .split_once('#')
             .map_or((e.key.as_str(), None), |(p, f)| (p, Some(f)));
+        if f.is_none() && matches!(problem, Problem::Page(_)) && p.ends_with('/') {
+            gone_pages.push(p);
+        }
         let Some((g, c)) = p.trim_end_matches('/').rsplit_once('/') else {
             continue;
         };
@@ -281,20 +284,21 @@ pub fn check(
             }
             None if matches!(problem, Problem::Page(_)) => {
                 follow_prefixes.push(format!("{g}/#{c}-"));
-                gone_targets.insert(p);
             }
             None => {}
         }
     }
+    let under_gone = |key: &str| gone_pages.iter().any(|g| key != *g && key.starts_with(g));
     let follows_another = |e: &Entry| {
         follows.contains(&e.key)
             || follow_prefixes
                 .iter()
                 .any(|p| e.key.starts_with(p.as_str()))
+            || under_gone(&e.key)
             || e.title
                 .as_deref()
                 .and_then(|t| t.strip_prefix("→ "))
-                .is_some_and(|t| gone_targets.contains(t))
+                .is_some_and(|t| gone_pages.contains(&t) || under_gone(t))
     };
     for (e, problem) in &problems {
         if follows_another(e) {
