@@ -22,6 +22,10 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Site;
 use crate::source::SourceFile;
 
+/// Modules per side above which a QR code is too dense to scan when printed at 2–3 cm
+/// (version 7, about 120 characters of URL at error correction M).
+const QR_LARGE: usize = 45;
+
 /// Characters escaped in a path segment or fragment (everything not plainly safe in a URL).
 const ESCAPE: &AsciiSet = &CONTROLS
     .add(b' ')
@@ -284,6 +288,20 @@ impl<'a> Links<'a> {
         for (path, code) in codes {
             match code {
                 Ok(q) => {
+                    if q.size > QR_LARGE {
+                        diags.push(
+                            Diagnostic::warning(
+                                "qr-large",
+                                format!(
+                                    "the QR code of {} has {} × {} modules: printed small it scans poorly",
+                                    self.url(&path),
+                                    q.size,
+                                    q.size
+                                ),
+                            )
+                            .help("shorten base_url or the guide and channel folder names (short ASCII addresses make small codes)"),
+                        );
+                    }
                     self.qr.insert(path, q);
                 }
                 Err(e) => diags.push(

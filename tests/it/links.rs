@@ -913,3 +913,37 @@ fn without_a_summary_previews_show_the_start_of_the_introduction() {
         );
     }
 }
+
+#[test]
+fn a_long_address_warns_that_its_qr_code_is_too_dense() {
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    let long = format!(
+        "https://example.edu.cn/{}/",
+        "very-long-path-segment".repeat(5)
+    );
+    let o = guidepost(&[
+        "build",
+        "--no-lock",
+        "--root",
+        fixture("links").to_str().unwrap(),
+        "--output",
+        public.to_str().unwrap(),
+        "--base-url",
+        &long,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stderr(&o);
+    assert!(
+        s.starts_with(&format!(
+            "warning[qr-large]: the QR code of {long}renew-card/ has 49 × 49 modules: printed small it scans poorly\n"
+        )),
+        "{s}"
+    );
+    assert!(s.contains(", 3 warnings, "), "{s}");
+    // still a code that decodes
+    assert_eq!(
+        decode_png(&public.join("renew-card/qr.png")),
+        format!("{long}renew-card/")
+    );
+}
