@@ -52,12 +52,15 @@ impl Qr {
         let mut row = vec![0u8; row_bytes];
         for my in 0..modules {
             row.fill(0);
-            for px in 0..side {
-                let mx = px / scale;
+            let mut px = 0;
+            for mx in 0..modules {
                 let dark = mx >= quiet && my >= quiet && self.is_dark(mx - quiet, my - quiet);
                 if !dark {
-                    row[px / 8] |= 0x80 >> (px % 8);
+                    for p in px..px + scale {
+                        row[p / 8] |= 0x80 >> (p % 8);
+                    }
                 }
+                px += scale;
             }
             for _ in 0..scale {
                 data.extend_from_slice(&row);
