@@ -947,3 +947,21 @@ fn a_long_address_warns_that_its_qr_code_is_too_dense() {
         format!("{long}renew-card/")
     );
 }
+
+#[test]
+fn links_of_a_site_with_errors_reports_them() {
+    let o = guidepost(&["links", "--root", fixture("errors").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    let s = stderr(&o);
+    assert!(
+        s.starts_with(
+            "error[invalid-name]: the guide folder name `Bad_Name` cannot be used in a URL\n"
+        ),
+        "{s}"
+    );
+    assert!(
+        s.ends_with("cannot list links: 4 errors in the site\n"),
+        "{s}"
+    );
+}
