@@ -329,6 +329,8 @@ fn load_guide(
             source: f.rel.clone(),
             intro: r.intro,
             steps: r.steps,
+            aliases: cm.aliases,
+            draft: cm.draft,
         });
     }
 
