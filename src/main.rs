@@ -26,6 +26,30 @@ enum Command {
     Build(BuildArgs),
     /// Print every guide and channel URL with its title, ready to paste into a notice
     Links(LinksArgs),
+    /// Report every problem of the site (errors and warnings) without writing anything
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Count warnings as errors (open screenshot slots, remote resources …): for a release
+    #[arg(long)]
+    strict: bool,
+    /// `text` for people (on stderr), `json` for CI (an array of diagnostics on stdout)
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// Check guides and channels marked `draft = true` too
+    #[arg(long)]
+    drafts: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -84,6 +108,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(args) => build(args),
         Command::Links(args) => links(args),
+        Command::Check(args) => check(args),
     }
 }
 
@@ -199,6 +224,31 @@ fn links(args: LinksArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => usage_error(&e),
+    }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let report = guidepost::check::check(&guidepost::check::CheckOptions {
+        root,
+        drafts: args.drafts,
+        strict: args.strict,
+    });
+    match args.format {
+        CheckFormat::Json => println!("{}", report.diagnostics.to_json()),
+        CheckFormat::Text => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", report.diagnostics.render(color));
+        }
+    }
+    eprintln!("{}", report.summary());
+    if report.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
