@@ -480,7 +480,8 @@ fn step_anchor(old: &str, a: &crate::links::AnchorLink) -> String {
 
 /// Writes the lock atomically: a temporary file beside it, then a rename.
 pub fn write(root: &Path, text: &str) -> std::io::Result<()> {
-    let tmp = root.join(format!(".{FILE}.tmp"));
+    // one temporary name per process, so that two builds of the same site never share it
+    let tmp = root.join(format!(".{FILE}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, root.join(FILE)).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);

@@ -531,7 +531,12 @@ fn first_build_writes_the_lock_and_later_builds_keep_it() {
         .modified()
         .unwrap();
     assert_eq!(before, after, "a new base_url changes nothing in the lock");
-    assert!(!t.path().join("site/.links.lock.tmp").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(t.path().join("site"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     // a new page is recorded
     std::fs::write(
         t.path().join("site/content/renew-card/app.md"),
@@ -964,4 +969,31 @@ fn links_of_a_site_with_errors_reports_them() {
         s.ends_with("cannot list links: 4 errors in the site\n"),
         "{s}"
     );
+}
+
+#[test]
+fn check_reports_a_dropped_address_and_a_bad_alias_without_writing() {
+    let t = copy_fixture("links");
+    assert!(build_site(t.path(), &[]).status.success());
+    let lock = read(t.path(), "site/links.lock");
+    std::fs::remove_file(t.path().join("site/content/renew-card/wechat.md")).unwrap();
+    edit(
+        t.path(),
+        "content/renew-card/_index.md",
+        "channels = [\"web\", \"wechat\"]",
+        "channels = [\"web\"]",
+    );
+    edit(
+        t.path(),
+        "content/renew-card/web.md",
+        "aliases = [\"/renew-card/pc/\"]",
+        "aliases = [\"/renew-card/pc/\", \"/renew-card/web/\"]",
+    );
+    let site = t.path().join("site");
+    let o = guidepost(&["check", "--root", site.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let s = stderr(&o);
+    assert!(s.contains("error[alias-collision]: the alias `/renew-card/web/` is the address of the page “校园卡补办（网上办事大厅）”\n"), "{s}");
+    assert!(s.contains("error[link-removed]: the published address `/renew-card/wechat/` (“校园卡补办（企业微信）”) would no longer exist\n"), "{s}");
+    assert_eq!(read(t.path(), "site/links.lock"), lock);
 }
