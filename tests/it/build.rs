@@ -8,7 +8,7 @@ fn basic_site_builds_every_page() {
     assert!(o.status.success(), "{}", stderr(&o));
     let s = stderr(&o);
     assert!(
-        s.starts_with("built 6 pages (1 guide, 2 channels) into "),
+        s.starts_with("built 5 pages (1 guide, 2 channels) into "),
         "{s}"
     );
     assert!(s.contains(": 1 screenshot to capture, 0 warnings, "), "{s}");
