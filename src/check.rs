@@ -99,7 +99,7 @@ pub fn check(opts: &CheckOptions) -> Report {
             report.channels = l.site.guides.iter().map(|g| g.channels.len()).sum();
         }
         if let (Some(theme), Some(l)) = (&theme, &loaded) {
-            report.pages = render_in_memory(theme, &l.site, &inputs, &opts.root, &mut diags);
+            report.pages = render_in_memory(&opts.root, &inputs, theme, &l.site, &mut diags);
         }
     }
     if opts.strict {
@@ -115,13 +115,13 @@ pub fn check(opts: &CheckOptions) -> Report {
 
 /// Renders every page as the build would and throws the HTML away; returns the page count.
 fn render_in_memory(
+    root: &std::path::Path,
+    inputs: &discover::Inputs,
     theme: &theme::Theme,
     site: &crate::model::Site,
-    inputs: &discover::Inputs,
-    root: &std::path::Path,
     diags: &mut Vec<Diagnostic>,
 ) -> usize {
-    // aliases and links.lock, as the build checks them (the lock is read, never written)
+    // the build's link checks: aliases and links.lock (read, never written here)
     let sources: std::collections::HashMap<&str, &crate::source::SourceFile> = inputs
         .guides
         .iter()
@@ -129,20 +129,15 @@ fn render_in_memory(
         .map(|f| (f.rel.as_str(), f))
         .collect();
     let links = crate::links::Links::new(site, &sources, diags).with_qr_codes(diags);
-    let mut jobs = render::plan(site);
-    let taken = jobs.iter().map(|j| j.path(site)).collect();
+    let taken: std::collections::HashSet<String> = render::plan(site)
+        .iter()
+        .map(|j| j.path(site))
+        .chain(theme.statics.keys().map(|s| format!("static/{s}")))
+        .collect();
     links.check_aliases(&taken, &sources, diags);
-    jobs.extend(
-        links
-            .aliases
-            .iter()
-            .enumerate()
-            .map(|(index, a)| render::Job::Alias {
-                index,
-                file: a.file.clone(),
-            }),
-    );
-    crate::lock::check(root, &links, false, diags);
+    if root.join(crate::lock::FILE).exists() {
+        crate::lock::check(root, &links, false, diags);
+    }
     let prepared: Result<Vec<_>, Diagnostic> = site
         .guides
         .par_iter()
@@ -168,6 +163,7 @@ fn render_in_memory(
         prepared: &prepared,
         links: &links,
     };
+    let jobs = render::plan(site);
     diags.extend(
         jobs.par_iter()
             .filter_map(|job| renderer.render(job).err())

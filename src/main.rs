@@ -24,10 +24,10 @@ struct Cli {
 enum Command {
     /// Build the site into the output folder (atomically: a failed build changes nothing)
     Build(BuildArgs),
-    /// Print every guide and channel URL with its title, ready to paste into a notice
-    Links(LinksArgs),
     /// Report every problem of the site (errors and warnings) without writing anything
     Check(CheckArgs),
+    /// Print every guide and channel URL with its title, ready to paste into a notice
+    Links(LinksArgs),
 }
 
 #[derive(Args)]
@@ -107,8 +107,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => build(args),
-        Command::Links(args) => links(args),
         Command::Check(args) => check(args),
+        Command::Links(args) => links(args),
     }
 }
 
@@ -186,6 +186,31 @@ fn build(args: BuildArgs) -> ExitCode {
     }
 }
 
+fn check(args: CheckArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let report = guidepost::check::check(&guidepost::check::CheckOptions {
+        root,
+        drafts: args.drafts,
+        strict: args.strict,
+    });
+    match args.format {
+        CheckFormat::Json => println!("{}", report.diagnostics.to_json()),
+        CheckFormat::Text => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", report.diagnostics.render(color));
+        }
+    }
+    eprintln!("{}", report.summary());
+    if report.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn links(args: LinksArgs) -> ExitCode {
     use guidepost::share::Format;
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -224,31 +249,6 @@ fn links(args: LinksArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => usage_error(&e),
-    }
-}
-
-fn check(args: CheckArgs) -> ExitCode {
-    let root = match resolve_root(args.root) {
-        Ok(r) => r,
-        Err(e) => return usage_error(&e),
-    };
-    let report = guidepost::check::check(&guidepost::check::CheckOptions {
-        root,
-        drafts: args.drafts,
-        strict: args.strict,
-    });
-    match args.format {
-        CheckFormat::Json => println!("{}", report.diagnostics.to_json()),
-        CheckFormat::Text => {
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            eprint!("{}", report.diagnostics.render(color));
-        }
-    }
-    eprintln!("{}", report.summary());
-    if report.failed() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
     }
 }
 
