@@ -19,6 +19,7 @@
 pub mod diagnostic;
 pub mod discover;
 pub mod frontmatter;
+pub mod images;
 pub mod load;
 pub mod markdown;
 pub mod model;
@@ -53,6 +54,9 @@ pub struct Summary {
     pub channels: usize,
     pub open_slots: usize,
     pub files: usize,
+    /// Screenshots published, and how many of them were processed (not from the cache).
+    pub images: usize,
+    pub images_processed: usize,
     pub elapsed: Duration,
 }
 
@@ -122,6 +126,17 @@ fn finish(
         }
         loaded.site.config.base_url = Some(b);
     }
+    let images = images::process(
+        &opts.root,
+        &inputs.content_dir,
+        &inputs.files,
+        &mut loaded.site,
+        &mut loaded.assets,
+        &mut diags,
+    );
+    if diags.iter().any(Diagnostic::is_error) {
+        return Ok(failed(diags));
+    }
     let site = &loaded.site;
 
     let prepared: Result<Vec<_>, Diagnostic> = site
@@ -170,6 +185,11 @@ fn finish(
             dirs.push(d.to_string());
         }
     }
+    for f in &images.files {
+        if let Some((d, _)) = f.rel.rsplit_once('/') {
+            dirs.push(d.to_string());
+        }
+    }
     for s in theme.statics.keys() {
         if let Some((d, _)) = s.rsplit_once('/') {
             dirs.push(format!("static/{d}"));
@@ -202,6 +222,17 @@ fn finish(
                 .map(|e| io_err(a, e))
         })
         .collect();
+    let image_errors: Vec<Diagnostic> = images
+        .files
+        .par_iter()
+        .filter_map(|f| {
+            let r = match &f.blob {
+                images::Blob::Cached(p) => staging.link(p, &f.rel),
+                images::Blob::Memory(b) => staging.write(&f.rel, b),
+            };
+            r.err().map(|e| io_err(&f.rel, e))
+        })
+        .collect();
     let static_errors: Vec<Diagnostic> = theme
         .statics
         .iter()
@@ -214,9 +245,12 @@ fn finish(
             r.err().map(|e| io_err(&rel, e))
         })
         .collect();
-    let had_errors =
-        !(page_errors.is_empty() && asset_errors.is_empty() && static_errors.is_empty());
+    let had_errors = !(page_errors.is_empty()
+        && asset_errors.is_empty()
+        && image_errors.is_empty()
+        && static_errors.is_empty());
     diags.extend(page_errors);
+    diags.extend(image_errors);
     diags.extend(asset_errors);
     diags.extend(static_errors);
     if had_errors {
@@ -237,7 +271,9 @@ fn finish(
             .flat_map(|g| &g.channels)
             .map(|c| c.slots().count())
             .sum(),
-        files: jobs.len() + loaded.assets.len() + theme.statics.len(),
+        files: jobs.len() + loaded.assets.len() + images.files.len() + theme.statics.len(),
+        images: images.images,
+        images_processed: images.processed,
         elapsed: start.elapsed(),
     };
     let mut d = Diagnostics(diags);

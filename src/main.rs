@@ -112,6 +112,14 @@ fn build(args: BuildArgs) -> ExitCode {
                     plural(diags.warnings()),
                     s.elapsed.as_secs_f64()
                 );
+                if s.images > 0 {
+                    eprintln!(
+                        "screenshots: {} published, {} processed, {} from the cache",
+                        s.images,
+                        s.images_processed,
+                        s.images - s.images_processed
+                    );
+                }
             }
             ExitCode::SUCCESS
         }

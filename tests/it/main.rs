@@ -3,6 +3,8 @@
 
 mod build;
 mod errors;
+mod images;
+mod shotgen;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
