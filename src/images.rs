@@ -403,7 +403,7 @@ fn apply(
 
 /// Reads the settings of the wanted images, and warns about settings files that belong to no
 /// image.
-fn load_sidecars(
+pub(crate) fn load_sidecars(
     root: &Path,
     content_dir: &Path,
     files: &HashSet<String>,
@@ -1173,4 +1173,43 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// Reads only the header of the image file at `path`: its size (upright), or why it cannot be
+/// used. Cheap enough to run on every screenshot of a site (for `guidepost shots`).
+pub fn probe(path: &Path) -> Result<(u32, u32), String> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1 << 20).read_to_end(&mut head))
+        .map_err(|e| format!("it cannot be read ({e})"))?;
+    let format = image::guess_format(&head)
+        .map_err(|_| "it is not a PNG, JPEG or WebP picture".to_string())?;
+    if !matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP
+    ) {
+        return Err(format!(
+            "it is a {format:?} picture, which is not supported"
+        ));
+    }
+    let reader = image::ImageReader::open(path)
+        .map_err(|e| e.to_string())?
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let mut d = reader
+        .into_decoder()
+        .map_err(|e| format!("it is damaged ({e})"))?;
+    let (w, h) = d.dimensions();
+    if w > MAX_WIDTH || h > MAX_HEIGHT || w as u64 * h as u64 > MAX_PIXELS {
+        return Err(format!("it is {w}×{h} pixels, too large"));
+    }
+    let turned = matches!(
+        d.orientation(),
+        Ok(image::metadata::Orientation::Rotate90
+            | image::metadata::Orientation::Rotate270
+            | image::metadata::Orientation::Rotate90FlipH
+            | image::metadata::Orientation::Rotate270FlipH)
+    );
+    Ok(if turned { (h, w) } else { (w, h) })
 }

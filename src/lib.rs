@@ -26,6 +26,7 @@ pub mod model;
 pub mod output;
 pub mod qr;
 pub mod render;
+pub mod shots;
 pub mod source;
 pub mod theme;
 

@@ -24,6 +24,18 @@ struct Cli {
 enum Command {
     /// Build the site into the output folder (atomically: a failed build changes nothing)
     Build(BuildArgs),
+    /// List every screenshot the guides ask for (missing, present, too small) and unused images
+    Shots(ShotsArgs),
+}
+
+#[derive(Args)]
+struct ShotsArgs {
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: guidepost::shots::Format,
 }
 
 #[derive(Args)]
@@ -49,6 +61,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => build(args),
+        Command::Shots(args) => shots(args),
     }
 }
 
@@ -123,6 +136,27 @@ fn build(args: BuildArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn shots(args: ShotsArgs) -> ExitCode {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let (list, diags) = guidepost::shots::list(&root);
+    // problems that hide shots (errors) are shown; warnings belong to `build`
+    let errors =
+        guidepost::diagnostic::Diagnostics(diags.0.into_iter().filter(|d| d.is_error()).collect());
+    eprint!("{}", errors.render(color));
+    if let Some(list) = list {
+        print!("{}", list.render(args.format));
+    }
+    if errors.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -5,6 +5,7 @@ mod build;
 mod errors;
 mod images;
 mod shotgen;
+mod shots;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
