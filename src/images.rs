@@ -42,7 +42,7 @@ pub const MAX_PIXELS: u64 = 80_000_000;
 /// Extensions processed as screenshots.
 pub const EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "webp"];
 /// Extensions of pictures guidepost cannot process (reported, never published raw).
-const OTHER_IMAGES: [&str; 8] = ["gif", "bmp", "tif", "tiff", "heic", "heif", "avif", "svg"];
+const OTHER_IMAGES: [&str; 7] = ["gif", "bmp", "tif", "tiff", "heic", "heif", "avif"];
 
 /// The width in CSS pixels at which the default theme shows a screenshot of `device`.
 pub fn display_width(device: Device) -> u32 {

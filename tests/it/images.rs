@@ -234,7 +234,7 @@ fn redactions_are_burned_into_every_published_picture() {
             }
         }
         // the mosaic area from [60, 450] to [900, 560]: blocks of one colour, no text left
-        let block = (110 / 3).max(16) as f64;
+        let block = 36.0; // a third of the short side (110 px), at least 16
         let (bx, by) = (60.0 * s, 450.0 * s);
         let inner = |x: f64, y: f64| img.get_pixel(x as u32, y as u32).0;
         let a = inner(bx + 2.0, by + 2.0);
