@@ -4,6 +4,7 @@
 mod build;
 mod errors;
 mod images;
+mod sample;
 mod shotgen;
 mod shots;
 
