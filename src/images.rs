@@ -39,6 +39,8 @@ pub const VERSION: u32 = 1;
 pub const MAX_WIDTH: u32 = 16_384;
 pub const MAX_HEIGHT: u32 = 32_768;
 pub const MAX_PIXELS: u64 = 80_000_000;
+/// Cache entries not used by any build for this long are removed.
+const PRUNE_AFTER: Duration = Duration::from_secs(30 * 86_400);
 /// Extensions processed as screenshots.
 pub const EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "webp"];
 /// Extensions of pictures guidepost cannot process (reported, never published raw).
@@ -287,6 +289,7 @@ pub fn process(
         })
         .collect();
     progress.finish();
+    cache.prune();
 
     let mut out = Output::default();
     let mut done: HashMap<&str, Done> = HashMap::new();
@@ -1053,7 +1056,47 @@ impl Cache {
                 }
             }
         }
+        // the manifest's time says when the entry was last used (see `prune`)
+        if let Ok(f) = std::fs::File::options()
+            .append(true)
+            .open(dir.join("manifest.json"))
+        {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
         Some((m, dir))
+    }
+
+    /// Removes entries unused for [`PRUNE_AFTER`] and temporary folders a killed build left.
+    fn prune(&self) {
+        let Some(dir) = &self.dir else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        let older = |p: &Path, age: Duration| {
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|d| d > age)
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let p = e.path();
+            let is_key = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+            let stale = if is_key {
+                older(&p.join("manifest.json"), PRUNE_AFTER)
+                    || !p.join("manifest.json").exists() && older(&p, Duration::from_secs(86_400))
+            } else {
+                name.len() > 64
+                    && name[..64].bytes().all(|b| b.is_ascii_hexdigit())
+                    && name[64..].starts_with(".tmp")
+                    && older(&p, Duration::from_secs(86_400))
+            };
+            if stale {
+                let _ = std::fs::remove_dir_all(&p);
+            }
+        }
     }
 
     /// Stores an entry (into a temporary folder renamed into place, so a killed build leaves no
@@ -1212,4 +1255,79 @@ pub fn probe(path: &Path) -> Result<(u32, u32), String> {
             | image::metadata::Orientation::Rotate270FlipH)
     );
     Ok(if turned { (h, w) } else { (w, h) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_removes_only_old_entries_and_leftovers() {
+        let t = tempfile::tempdir().unwrap();
+        let cache = Cache::open(t.path());
+        let dir = cache.dir.clone().unwrap();
+        let old = std::time::SystemTime::now() - Duration::from_secs(40 * 86_400);
+        let mk = |name: &str, age: Option<std::time::SystemTime>| {
+            let p = dir.join(name);
+            std::fs::create_dir_all(&p).unwrap();
+            let m = p.join("manifest.json");
+            std::fs::write(&m, "{}").unwrap();
+            if let Some(a) = age {
+                std::fs::File::options()
+                    .append(true)
+                    .open(&m)
+                    .unwrap()
+                    .set_modified(a)
+                    .unwrap();
+                std::fs::File::open(&p).unwrap().set_modified(a).unwrap();
+            }
+            p
+        };
+        let key = |c: char| c.to_string().repeat(64);
+        let stale = mk(&key('a'), Some(old));
+        let fresh = mk(&key('b'), None);
+        let leftover = mk(&format!("{}.tmp42", key('c')), Some(old));
+        let foreign = mk("notes", Some(old));
+        cache.prune();
+        assert!(!stale.exists() && !leftover.exists());
+        assert!(fresh.exists() && foreign.exists());
+        assert!(t.path().join(".guidepost-cache/.gitignore").is_file());
+    }
+
+    #[test]
+    fn marks_are_numbered_and_clipped() {
+        let s = Sidecar {
+            highlights: vec![
+                sidecar::Highlight {
+                    rect: sidecar::Rect {
+                        x: 10,
+                        y: 20,
+                        w: 30,
+                        h: 40,
+                    },
+                    label: Some("a".into()),
+                    span: 0..0,
+                },
+                sidecar::Highlight {
+                    rect: sidecar::Rect {
+                        x: 90,
+                        y: 190,
+                        w: 30,
+                        h: 40,
+                    },
+                    label: None,
+                    span: 0..0,
+                },
+            ],
+            ..Sidecar::default()
+        };
+        let m = marks(&s, 100, 200);
+        assert_eq!(m.iter().map(|m| m.number).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!((m[1].w, m[1].h), (10, 10));
+        // markers stay inside the picture
+        assert!(
+            m.iter()
+                .all(|m| m.cx >= m.r && m.cx + m.r <= 100 && m.cy >= m.r)
+        );
+    }
 }

@@ -492,4 +492,27 @@ fn screenshot_settings_errors_stop_the_build() {
         "{s}"
     );
     assert!(!out.exists(), "a failed build writes nothing");
+    // a highlight outside the picture is only a warning, and is clipped
+    std::fs::write(
+        root.join("content/renew/images/profile.toml"),
+        "[[highlight]]\nfrom = [1000, 2400]\nto = [1300, 2600]\n",
+    )
+    .unwrap();
+    let o = build_into(&root, &out);
+    let s = stderr(&o);
+    assert!(o.status.success(), "{s}");
+    assert!(
+        s.contains("warning[area-outside]: this highlight area [1000, 2400, 300, 200] reaches outside the image, which is 1170×2532 pixels\n --> content/renew/images/profile.toml:2:8"),
+        "{s}"
+    );
+    let doc = scraper::Html::parse_document(
+        &std::fs::read_to_string(out.join("renew/app/index.html")).unwrap(),
+    );
+    let r = &select(&doc, "rect.shot-mark-box")[0];
+    assert_eq!(
+        (r.value().attr("width"), r.value().attr("height")),
+        (Some("170"), Some("132"))
+    );
+    // no progress bar or terminal codes when stderr is not a terminal
+    assert!(!s.contains('\r') && !s.contains('\u{1b}'), "{s:?}");
 }
