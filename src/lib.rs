@@ -16,6 +16,7 @@
 //! the output jobs and renders them through the [`theme`], and [`output`] writes them into a
 //! staging folder that replaces the output only when everything succeeded.
 
+pub mod check;
 pub mod diagnostic;
 pub mod discover;
 pub mod frontmatter;
@@ -29,6 +30,7 @@ pub mod render;
 pub mod shots;
 pub mod source;
 pub mod theme;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -97,6 +99,7 @@ pub fn build(opts: &BuildOptions) -> Result<Outcome, String> {
         },
         &mut diags,
     );
+    validate::site(&inputs, &mut diags);
     finish(opts, inputs, theme, loaded, diags, start)
 }
 

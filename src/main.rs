@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Build the site into the output folder (atomically: a failed build changes nothing)
     Build(BuildArgs),
+    /// Report every problem of the site (errors and warnings) without writing anything
+    Check(CheckArgs),
     /// List every screenshot the guides ask for (missing, present, too small) and unused images
     Shots(ShotsArgs),
 }
@@ -36,6 +38,28 @@ struct ShotsArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     format: guidepost::shots::Format,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Count warnings as errors (open screenshot slots, remote resources …): for a release
+    #[arg(long)]
+    strict: bool,
+    /// `text` for people (on stderr), `json` for CI (an array of diagnostics on stdout)
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// Check guides and channels marked `draft = true` too
+    #[arg(long)]
+    drafts: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -61,6 +85,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => build(args),
+        Command::Check(args) => check(args),
         Command::Shots(args) => shots(args),
     }
 }
@@ -136,6 +161,31 @@ fn build(args: BuildArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let report = guidepost::check::check(&guidepost::check::CheckOptions {
+        root,
+        drafts: args.drafts,
+        strict: args.strict,
+    });
+    match args.format {
+        CheckFormat::Json => println!("{}", report.diagnostics.to_json()),
+        CheckFormat::Text => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", report.diagnostics.render(color));
+        }
+    }
+    eprintln!("{}", report.summary());
+    if report.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
