@@ -20,6 +20,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod discover;
 pub mod frontmatter;
+pub mod images;
 pub mod links;
 pub mod load;
 pub mod lock;
@@ -31,6 +32,7 @@ pub mod print;
 pub mod qr;
 pub mod render;
 pub mod share;
+pub mod shots;
 pub mod source;
 pub mod theme;
 pub mod validate;
@@ -81,6 +83,9 @@ pub struct Summary {
     /// PDFs in the output (`GUIDE/GUIDE.pdf`), and how many of them were printed by this build.
     pub pdfs: usize,
     pub pdfs_printed: usize,
+    /// Screenshots published, and how many of them were processed (not from the cache).
+    pub images: usize,
+    pub images_processed: usize,
     pub elapsed: Duration,
 }
 
@@ -161,6 +166,17 @@ fn finish(
             b.push('/');
         }
         loaded.site.config.base_url = Some(b);
+    }
+    let images = images::process(
+        &opts.root,
+        &inputs.content_dir,
+        &inputs.files,
+        &mut loaded.site,
+        &mut loaded.assets,
+        &mut diags,
+    );
+    if diags.iter().any(Diagnostic::is_error) {
+        return Ok(failed(diags));
     }
     let site = &loaded.site;
 
@@ -301,6 +317,11 @@ fn finish(
             dirs.push(d.to_string());
         }
     }
+    for f in &images.files {
+        if let Some((d, _)) = f.rel.rsplit_once('/') {
+            dirs.push(d.to_string());
+        }
+    }
     for s in theme.statics.keys() {
         if let Some((d, _)) = s.rsplit_once('/') {
             dirs.push(format!("static/{d}"));
@@ -333,6 +354,17 @@ fn finish(
                 .map(|e| io_err(a, e))
         })
         .collect();
+    let image_errors: Vec<Diagnostic> = images
+        .files
+        .par_iter()
+        .filter_map(|f| {
+            let r = match &f.blob {
+                images::Blob::Cached(p) => staging.link(p, &f.rel),
+                images::Blob::Memory(b) => staging.write(&f.rel, b),
+            };
+            r.err().map(|e| io_err(&f.rel, e))
+        })
+        .collect();
     let static_errors: Vec<Diagnostic> = theme
         .statics
         .iter()
@@ -345,9 +377,12 @@ fn finish(
             r.err().map(|e| io_err(&rel, e))
         })
         .collect();
-    let had_errors =
-        !(page_errors.is_empty() && asset_errors.is_empty() && static_errors.is_empty());
+    let had_errors = !(page_errors.is_empty()
+        && asset_errors.is_empty()
+        && image_errors.is_empty()
+        && static_errors.is_empty());
     diags.extend(page_errors);
+    diags.extend(image_errors);
     diags.extend(asset_errors);
     diags.extend(static_errors);
     if had_errors {
@@ -392,11 +427,14 @@ fn finish(
             .sum(),
         files: jobs.len()
             + loaded.assets.len()
+            + images.files.len()
             + theme.statics.len()
             + pdf_plan.cached()
             + pdf_plan.to_print(),
         pdfs: pdf_plan.cached() + pdf_plan.to_print(),
         pdfs_printed,
+        images: images.images,
+        images_processed: images.processed,
         elapsed: start.elapsed(),
     };
     let mut d = Diagnostics(diags);

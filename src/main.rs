@@ -30,6 +30,8 @@ enum Command {
     Check(CheckArgs),
     /// Print every guide and channel URL with its title, ready to paste into a notice
     Links(LinksArgs),
+    /// List every screenshot the guides ask for (missing, present, too small) and unused images
+    Shots(ShotsArgs),
 }
 
 #[derive(Args)]
@@ -61,6 +63,16 @@ struct PdfArgs {
     /// Seconds one guide may take to print before the browser is stopped
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     timeout: u64,
+}
+
+#[derive(Args)]
+struct ShotsArgs {
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: guidepost::shots::Format,
 }
 
 #[derive(Args)]
@@ -172,6 +184,7 @@ fn main() -> ExitCode {
         }
         Command::Check(args) => check(args),
         Command::Links(args) => links(args),
+        Command::Shots(args) => shots(args),
     }
 }
 
@@ -262,6 +275,14 @@ fn build(args: BuildArgs, pdf: Option<guidepost::pdf::PdfOptions>) -> ExitCode {
                         s.pdfs - s.pdfs_printed
                     );
                 }
+                if s.images > 0 {
+                    eprintln!(
+                        "screenshots: {} published, {} processed, {} from the cache",
+                        s.images,
+                        s.images_processed,
+                        s.images - s.images_processed
+                    );
+                }
             }
             ExitCode::SUCCESS
         }
@@ -331,6 +352,27 @@ fn links(args: LinksArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => usage_error(&e),
+    }
+}
+
+fn shots(args: ShotsArgs) -> ExitCode {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let (list, diags) = guidepost::shots::list(&root);
+    // problems that hide shots (errors) are shown; warnings belong to `build`
+    let errors =
+        guidepost::diagnostic::Diagnostics(diags.0.into_iter().filter(|d| d.is_error()).collect());
+    eprint!("{}", errors.render(color));
+    if let Some(list) = list {
+        print!("{}", list.render(args.format));
+    }
+    if errors.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -340,7 +340,7 @@ pub fn page_url(path: &str) -> Option<String> {
     }
 }
 
-fn encode_path(path: &str) -> String {
+pub fn encode_path(path: &str) -> String {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
         .add(b' ')
         .add(b'"')
@@ -745,37 +745,28 @@ impl Transform<'_, '_> {
                 line,
             });
         }
-        match imagesize::size(self.env.content_dir.join(&path)) {
+        // its size is known once decoded: a file that cannot be read is reported, with the
+        // reason, by the image stage (crate::images), which turns it into a slot
+        let (width, height) = match imagesize::size(self.env.content_dir.join(&path)) {
             Ok(size) => {
-                if let Some(d) =
-                    validate::image_size(&path, size.width as u32, size.height as u32, device)
-                {
+                let (w, h) = (size.width as u32, size.height as u32);
+                if let Some(d) = validate::image_size(&path, w, h, device) {
                     self.err(d, r.clone());
                 }
-                self.out.assets.push(path.clone());
-                Component::Figure(Figure {
-                    url: encode_path(&path),
-                    path,
-                    alt: alt.to_string(),
-                    width: size.width as u32,
-                    height: size.height as u32,
-                    device,
-                })
+                (w, h)
             }
-            Err(e) => {
-                self.err(
-                    Diagnostic::error("bad-image", format!("`{path}` cannot be read as an image: {e}"))
-                        .help("save the screenshot again as PNG or JPEG; until then it shows as a placeholder"),
-                    r,
-                );
-                Component::Slot(Slot {
-                    alt: alt.to_string(),
-                    path,
-                    device,
-                    line,
-                })
-            }
-        }
+            Err(_) => (0, 0),
+        };
+        Component::Figure(Figure {
+            url: encode_path(&path),
+            path,
+            alt: alt.to_string(),
+            width,
+            height,
+            device,
+            line,
+            published: None,
+        })
     }
 
     /// Rewrites a link destination: `.md` files become page URLs, other local files are

@@ -214,6 +214,10 @@ pub struct Figure {
     pub width: u32,
     pub height: u32,
     pub device: Device,
+    /// 1-based line in the source.
+    pub line: usize,
+    /// The published variants, highlights and loading, filled in by [`crate::images`].
+    pub published: Option<Box<crate::images::Published>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -159,6 +159,13 @@ impl Staging {
         }
     }
 
+    /// Puts the file `src` (of guidepost's cache) at `rel`: a hard link when the file system
+    /// allows one (no bytes copied), else a copy.
+    pub fn link(&self, src: &Path, rel: &str) -> io::Result<()> {
+        let path = self.dir.join(rel);
+        std::fs::hard_link(src, &path).or_else(|_| self.copy(src, rel))
+    }
+
     /// Creates the folders `rels` ahead of writing, so parallel writers need not.
     pub fn create_dirs<'a>(&self, rels: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
         for r in rels {

@@ -38,12 +38,7 @@ pub fn blocks_html(theme: &Theme, blocks: &[Block], out: &mut String) -> Result<
         match b {
             Block::Html(h) => out.push_str(h),
             Block::Figure(f) => {
-                let mut c = Context::new();
-                c.insert("src", &format!("{ROOT_MARKER}{}", f.url));
-                c.insert("alt", &f.alt);
-                c.insert("width", &f.width);
-                c.insert("height", &f.height);
-                c.insert("device", &f.device);
+                let c = crate::images::figure_context(f);
                 out.push_str(&theme.tera.render_component("figure", &c, None, true)?);
             }
             Block::Slot(s) => {

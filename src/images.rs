@@ -1,0 +1,1333 @@
+//! Screenshots: from the pictures authors drop beside their Markdown to small, private,
+//! annotated images.
+//!
+//! Every *figure* (a screenshot whose file exists) is decoded once, under limits (a huge or
+//! damaged file is a diagnostic and becomes a slot, never a panic), turned upright, its
+//! *redactions* burned into the pixels, and encoded at the widths the theme shows it at (1x and
+//! 2x of its *display width*) plus a *full* version at its own size, each as lossless WebP or
+//! optimized PNG, whichever is smaller. Encoding from decoded pixels drops every EXIF, GPS and
+//! text chunk; the original file itself is never published. *Highlights* are not burned in: they
+//! become an overlay the template draws (it scales, prints, and is described in text).
+//!
+//! The work is cached in `ROOT/.guidepost-cache/images/`, one folder per *key* (a hash of the
+//! file's bytes, the processing parameters and [`VERSION`]) with a manifest of the files it holds,
+//! their sizes, times and hashes: an unchanged screenshot costs one hash of its bytes; a cache
+//! entry that does not match its manifest is thrown away and redone.
+
+pub mod sidecar;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+use crate::markdown::encode_path;
+use crate::model::{Block, Device, Figure, ROOT_MARKER, Site, Slot};
+use crate::source::SourceFile;
+use sidecar::{RedactStyle, Sidecar};
+
+/// Bump when the processing changes, so old cache entries are not reused.
+pub const VERSION: u32 = 1;
+/// Decoding limits: a larger file is refused before any pixel memory is allocated. Long
+/// scrolling screenshots (长截图) are tall, so height gets more room than width.
+pub const MAX_WIDTH: u32 = 16_384;
+pub const MAX_HEIGHT: u32 = 32_768;
+pub const MAX_PIXELS: u64 = 80_000_000;
+/// Cache entries not used by any build for this long are removed.
+const PRUNE_AFTER: Duration = Duration::from_secs(30 * 86_400);
+/// Extensions processed as screenshots.
+pub const EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "webp"];
+/// Extensions of pictures guidepost cannot process (reported, never published raw).
+const OTHER_IMAGES: [&str; 7] = ["gif", "bmp", "tif", "tiff", "heic", "heif", "avif"];
+
+/// The width in CSS pixels at which the default theme shows a screenshot of `device`.
+pub fn display_width(device: Device) -> u32 {
+    match device {
+        Device::Phone => 300,
+        Device::Desktop => 660,
+    }
+}
+
+/// The `sizes` attribute matching [`display_width`] and the theme's CSS.
+fn sizes(device: Device) -> &'static str {
+    match device {
+        Device::Phone => "(max-width: 360px) calc(100vw - 3rem), 300px",
+        Device::Desktop => "(max-width: 46rem) calc(100vw - 2rem), 660px",
+    }
+}
+
+pub fn is_image(path: &str) -> bool {
+    ext(path)
+        .is_some_and(|e| EXTENSIONS.contains(&e.as_str()) || OTHER_IMAGES.contains(&e.as_str()))
+}
+
+fn ext(path: &str) -> Option<String> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())
+}
+
+/// One published picture of a screenshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    /// URL from the site root, percent-encoded.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A highlight as the template draws it, in pixels of the full picture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mark {
+    pub number: usize,
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    /// The numbered marker: centre and radius.
+    pub cx: u32,
+    pub cy: u32,
+    pub r: u32,
+    pub label: Option<String>,
+}
+
+/// What the image stage adds to a figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// Ascending widths: 1x and 2x of the display width (fewer for small pictures).
+    pub variants: Vec<Variant>,
+    /// The whole picture at its own size (what a tap opens).
+    pub full: Variant,
+    pub marks: Vec<Mark>,
+    /// Loaded at once (the first screenshot of a page) rather than lazily.
+    pub eager: bool,
+}
+
+#[derive(Serialize)]
+struct MarkView<'a> {
+    number: usize,
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+    cx: u32,
+    cy: u32,
+    r: u32,
+    font: u32,
+    stroke: u32,
+    label: Option<&'a str>,
+}
+
+/// The arguments of the theme's `figure` component.
+pub fn figure_context(f: &Figure) -> tera::Context {
+    let mut c = tera::Context::new();
+    c.insert("alt", &f.alt);
+    c.insert("device", &f.device);
+    let root = |u: &str| format!("{ROOT_MARKER}{u}");
+    match &f.published {
+        Some(p) => {
+            let main = p.variants.last().unwrap_or(&p.full);
+            let first = p.variants.first().unwrap_or(&p.full);
+            c.insert("src", &root(&main.url));
+            c.insert(
+                "srcset",
+                &p.variants
+                    .iter()
+                    .map(|v| format!("{} {}w", root(&v.url), v.width))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            c.insert("sizes", sizes(f.device));
+            c.insert("width", &first.width);
+            c.insert("height", &first.height);
+            c.insert("full", &root(&p.full.url));
+            c.insert("full_width", &p.full.width);
+            c.insert("full_height", &p.full.height);
+            c.insert("loading", if p.eager { "eager" } else { "lazy" });
+            let stroke = (p.full.width / 200).max(2);
+            let marks: Vec<MarkView<'_>> = p
+                .marks
+                .iter()
+                .map(|m| MarkView {
+                    number: m.number,
+                    x: m.x,
+                    y: m.y,
+                    w: m.w,
+                    h: m.h,
+                    cx: m.cx,
+                    cy: m.cy,
+                    r: m.r,
+                    font: m.r * 13 / 10,
+                    stroke,
+                    label: m.label.as_deref(),
+                })
+                .collect();
+            c.insert("marks", &marks);
+        }
+        None => {
+            c.insert("src", &root(&f.url));
+            c.insert("srcset", "");
+            c.insert("sizes", "");
+            c.insert("width", &f.width);
+            c.insert("height", &f.height);
+            c.insert("full", &root(&f.url));
+            c.insert("full_width", &f.width);
+            c.insert("full_height", &f.height);
+            c.insert("loading", "lazy");
+            c.insert("marks", &Vec::<MarkView<'_>>::new());
+        }
+    }
+    c
+}
+
+/// A file of the output and where its bytes are.
+#[derive(Debug, Clone)]
+pub struct OutFile {
+    /// Path inside the output, `/`-separated, not encoded.
+    pub rel: String,
+    pub blob: Blob,
+}
+
+#[derive(Debug, Clone)]
+pub enum Blob {
+    /// A file of the cache (hard-linked or copied into the output).
+    Cached(PathBuf),
+    /// Bytes kept in memory when the cache folder cannot be written.
+    Memory(std::sync::Arc<Vec<u8>>),
+}
+
+/// What the image stage hands to the output stage.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub files: Vec<OutFile>,
+    /// Screenshots (and linked pictures) published.
+    pub images: usize,
+    /// Of those, how many were processed rather than taken from the cache.
+    pub processed: usize,
+}
+
+/// One image file to process, however many times the site shows it.
+struct Job<'a> {
+    path: String,
+    /// The display widths it is shown at.
+    targets: BTreeSet<u32>,
+    /// A link points at the file itself: publish a cleaned copy under its own name.
+    keep_name: bool,
+    sidecar: Option<&'a (SourceFile, Sidecar)>,
+}
+
+struct Done {
+    files: Vec<OutFile>,
+    full: Variant,
+    /// All variants by display width target.
+    by_target: BTreeMap<u32, Variant>,
+    marks: Vec<Mark>,
+    from_cache: bool,
+}
+
+/// The image stage: processes every screenshot and linked picture of `site`, fills in each
+/// figure's [`Published`] (or turns it into a slot when its file is bad), and takes those files
+/// off `assets` so the originals are never copied.
+pub fn process(
+    root: &Path,
+    content_dir: &Path,
+    files: &HashSet<String>,
+    site: &mut Site,
+    assets: &mut BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Output {
+    // which files, shown how
+    let mut shown: BTreeMap<String, Vec<Device>> = BTreeMap::new();
+    for_each_figure(site, &mut |f, _| {
+        let ds = shown.entry(f.path.clone()).or_default();
+        if !ds.contains(&f.device) {
+            ds.push(f.device);
+        }
+    });
+    let linked: Vec<String> = assets.iter().filter(|a| is_image(a)).cloned().collect();
+    let mut wanted: BTreeSet<&str> = shown.keys().map(String::as_str).collect();
+    wanted.extend(linked.iter().map(String::as_str));
+
+    let sidecars = load_sidecars(root, content_dir, files, &wanted, diags);
+    let jobs: Vec<Job<'_>> = wanted
+        .iter()
+        .map(|p| {
+            let sidecar = sidecars.get(*p);
+            let device_override = sidecar.and_then(|s| s.1.device);
+            let targets = shown
+                .get(*p)
+                .map(|ds| {
+                    ds.iter()
+                        .map(|d| device_override.unwrap_or(*d))
+                        .map(display_width)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Job {
+                path: p.to_string(),
+                targets,
+                keep_name: linked.iter().any(|l| l == p),
+                sidecar,
+            }
+        })
+        .collect();
+
+    let cache = Cache::open(root);
+    let progress = Progress::new(jobs.len());
+    let results: Vec<(Result<Done, ()>, Vec<Diagnostic>)> = jobs
+        .par_iter()
+        .map(|job| {
+            let mut d = Vec::new();
+            let r = run(job, content_dir, &cache, &mut d);
+            progress.tick();
+            (r.ok_or(()), d)
+        })
+        .collect();
+    progress.finish();
+    cache.prune();
+
+    let mut out = Output::default();
+    let mut done: HashMap<&str, Done> = HashMap::new();
+    for (job, (r, d)) in jobs.iter().zip(results) {
+        diags.extend(d);
+        assets.remove(&job.path);
+        if let Ok(r) = r {
+            out.images += 1;
+            out.processed += usize::from(!r.from_cache);
+            out.files.extend(r.files.iter().cloned());
+            done.insert(&job.path, r);
+        }
+    }
+    // other pictures guidepost cannot clean are not published as they are either
+    for a in assets.iter().filter(|a| is_image(a)) {
+        diags.push(unsupported(a, &ext(a).unwrap_or_default()));
+    }
+    assets.retain(|a| !is_image(a));
+
+    apply(site, &done, &sidecars);
+    out
+}
+
+/// Calls `f` on every figure of the site, with whether it is the first of its page section.
+fn for_each_figure(site: &Site, f: &mut dyn FnMut(&Figure, bool)) {
+    fn walk(blocks: &[Block], first: &mut bool, f: &mut dyn FnMut(&Figure, bool)) {
+        for b in blocks {
+            match b {
+                Block::Figure(fig) => {
+                    f(fig, *first);
+                    *first = false;
+                }
+                Block::Callout { body, .. } => walk(body, first, f),
+                _ => {}
+            }
+        }
+    }
+    walk(&site.intro, &mut true, f);
+    for g in &site.guides {
+        walk(&g.intro, &mut true, f);
+        for c in &g.channels {
+            let mut first = true;
+            walk(&c.intro, &mut first, f);
+            for s in &c.steps {
+                walk(&s.body, &mut first, f);
+            }
+        }
+    }
+}
+
+fn apply(
+    site: &mut Site,
+    done: &HashMap<&str, Done>,
+    sidecars: &HashMap<String, (SourceFile, Sidecar)>,
+) {
+    fn walk(
+        blocks: &mut [Block],
+        first: &mut bool,
+        done: &HashMap<&str, Done>,
+        sidecars: &HashMap<String, (SourceFile, Sidecar)>,
+    ) {
+        for b in blocks {
+            match b {
+                Block::Figure(fig) => {
+                    let Some(d) = done.get(fig.path.as_str()) else {
+                        *b = Block::Slot(Slot {
+                            alt: std::mem::take(&mut fig.alt),
+                            path: std::mem::take(&mut fig.path),
+                            device: fig.device,
+                            line: fig.line,
+                        });
+                        continue;
+                    };
+                    if let Some(dev) = sidecars.get(&fig.path).and_then(|s| s.1.device) {
+                        fig.device = dev;
+                    }
+                    let target = display_width(fig.device);
+                    let variants: Vec<Variant> = [target, target * 2]
+                        .iter()
+                        .filter_map(|t| d.by_target.get(t).cloned())
+                        .fold(Vec::new(), |mut v, x| {
+                            if v.last() != Some(&x) {
+                                v.push(x);
+                            }
+                            v
+                        });
+                    fig.width = d.full.width;
+                    fig.height = d.full.height;
+                    fig.published = Some(Box::new(Published {
+                        variants,
+                        full: d.full.clone(),
+                        marks: d.marks.clone(),
+                        eager: *first,
+                    }));
+                    *first = false;
+                }
+                Block::Callout { body, .. } => walk(body, first, done, sidecars),
+                _ => {}
+            }
+        }
+    }
+    walk(&mut site.intro, &mut true, done, sidecars);
+    for g in &mut site.guides {
+        walk(&mut g.intro, &mut true, done, sidecars);
+        for c in &mut g.channels {
+            let mut first = true;
+            walk(&mut c.intro, &mut first, done, sidecars);
+            for s in &mut c.steps {
+                walk(&mut s.body, &mut first, done, sidecars);
+            }
+        }
+    }
+}
+
+/// Reads the settings of the wanted images, and warns about settings files that belong to no
+/// image.
+pub(crate) fn load_sidecars(
+    root: &Path,
+    content_dir: &Path,
+    files: &HashSet<String>,
+    wanted: &BTreeSet<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<String, (SourceFile, Sidecar)> {
+    let mut out = HashMap::new();
+    let mut owned: HashSet<String> = HashSet::new();
+    for f in files.iter().filter(|f| is_image(f)) {
+        owned.extend(sidecar::candidates(f));
+    }
+    let mut orphans: Vec<&String> = files
+        .iter()
+        .filter(|f| f.ends_with(".toml") && !owned.contains(*f))
+        .collect();
+    orphans.sort();
+    for o in orphans {
+        diags.push(
+            Diagnostic::warning(
+                "orphan-settings",
+                format!("`content/{o}` belongs to no screenshot"),
+            )
+            .in_file(format!("content/{o}"))
+            .help("screenshot settings are named after their image: `images/login.toml` (or `images/login.png.toml`) for `images/login.png`"),
+        );
+    }
+    for p in wanted {
+        let found: Vec<String> = sidecar::candidates(p)
+            .into_iter()
+            .filter(|c| files.contains(c))
+            .collect();
+        if found.len() > 1 {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-settings",
+                    format!(
+                        "`content/{p}` has two settings files: `{}` and `{}`",
+                        found[0], found[1]
+                    ),
+                )
+                .in_file(format!("content/{}", found[1]))
+                .help("keep one of them"),
+            );
+            continue;
+        }
+        let Some(rel) = found.into_iter().next() else {
+            continue;
+        };
+        let Some(file) = SourceFile::read(root, &content_dir.join(&rel), diags) else {
+            continue;
+        };
+        if let Some(s) = sidecar::parse(&file, &rel, diags) {
+            out.insert(p.to_string(), (file, s));
+        }
+    }
+    out
+}
+
+fn unsupported(path: &str, ext: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "bad-image",
+        format!(
+            "`content/{path}` is a {} picture, which guidepost cannot process; it is not published",
+            ext.to_ascii_uppercase()
+        ),
+    )
+    .in_file(format!("content/{path}"))
+    .help("save it as PNG (screenshots) or JPEG (photos)")
+}
+
+fn bad(path: &str, why: impl std::fmt::Display, help: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "bad-image",
+        format!("`content/{path}` cannot be used as a screenshot: {why}"),
+    )
+    .in_file(format!("content/{path}"))
+    .help(format!(
+        "{help}; until then a placeholder shows where it goes"
+    ))
+}
+
+/// Processes one job, from the cache when it can.
+fn run(
+    job: &Job<'_>,
+    content_dir: &Path,
+    cache: &Cache,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Done> {
+    let path = &job.path;
+    let bytes = match std::fs::read(content_dir.join(path)) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(bad(
+                path,
+                format!("it cannot be read ({e})"),
+                "check the file's permissions",
+            ));
+            return None;
+        }
+    };
+    let redactions = job
+        .sidecar
+        .map(|s| s.1.redactions.as_slice())
+        .unwrap_or(&[]);
+    let key = {
+        let mut h = blake3::Hasher::new();
+        h.update(format!("guidepost-images {VERSION}\n").as_bytes());
+        h.update(format!("{:?} {} {:?}\n", job.targets, job.keep_name, ext(path)).as_bytes());
+        for r in redactions {
+            h.update(format!("{:?} {:?}\n", r.rect, r.style).as_bytes());
+        }
+        h.update(&bytes);
+        h.finalize().to_hex().to_string()
+    };
+    let (manifest, blobs, from_cache) = match cache.get(&key) {
+        Some((m, dir)) => {
+            let blobs = m
+                .files
+                .iter()
+                .map(|f| Blob::Cached(dir.join(&f.name)))
+                .collect();
+            (m, blobs, true)
+        }
+        None => {
+            let encoded = encode(job, &bytes, diags)?;
+            let (m, blobs) = cache.put(&key, encoded);
+            (m, blobs, false)
+        }
+    };
+    let (w, h) = (manifest.width, manifest.height);
+    // highlights are not part of the key: checked on every build
+    if let Some((file, s)) = job.sidecar {
+        for hl in &s.highlights {
+            if !sidecar::fits(hl.rect, w, h) {
+                diags.push(sidecar::outside(
+                    file,
+                    "highlight",
+                    hl.rect,
+                    hl.span.clone(),
+                    w,
+                    h,
+                ));
+            }
+        }
+    }
+    let marks = job.sidecar.map(|s| marks(&s.1, w, h)).unwrap_or_default();
+
+    let (dir, name) = match path.rsplit_once('/') {
+        Some((d, n)) => (format!("{d}/"), n),
+        None => (String::new(), path.as_str()),
+    };
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let short = &key[..10];
+    let mut files = Vec::new();
+    let mut full = None;
+    let mut by_width: HashMap<u32, Variant> = HashMap::new();
+    for (f, blob) in manifest.files.iter().zip(blobs) {
+        let rel = match f.role {
+            Role::Sized => format!("{dir}{stem}.{}.{short}.{}", f.width, f.ext),
+            Role::Full => format!("{dir}{stem}.{short}.{}", f.ext),
+            Role::Named => path.clone(),
+        };
+        let v = Variant {
+            url: encode_path(&rel),
+            width: f.width,
+            height: f.height,
+        };
+        match f.role {
+            Role::Sized => {
+                by_width.insert(f.width, v);
+            }
+            Role::Full => full = Some(v),
+            Role::Named => {}
+        }
+        files.push(OutFile { rel, blob });
+    }
+    let full = full?;
+    let by_target = job
+        .targets
+        .iter()
+        .flat_map(|t| [*t, t * 2])
+        .map(|t| {
+            let v = by_width
+                .get(&t.min(w))
+                .cloned()
+                .unwrap_or_else(|| full.clone());
+            (t, v)
+        })
+        .collect();
+    Some(Done {
+        files,
+        full,
+        by_target,
+        marks,
+        from_cache,
+    })
+}
+
+/// Highlights as marks: rectangles clipped to the picture, numbered in the order written, each
+/// with a round marker just outside its top-left corner (inside the picture).
+fn marks(s: &Sidecar, w: u32, h: u32) -> Vec<Mark> {
+    let r = (w.min(h) / 28).max(10);
+    s.highlights
+        .iter()
+        .enumerate()
+        .filter(|(_, hl)| hl.rect.x < w && hl.rect.y < h)
+        .map(|(i, hl)| {
+            let x = hl.rect.x;
+            let y = hl.rect.y;
+            let rw = hl.rect.w.min(w - x);
+            let rh = hl.rect.h.min(h - y);
+            Mark {
+                number: i + 1,
+                x,
+                y,
+                w: rw,
+                h: rh,
+                cx: x
+                    .saturating_sub(r / 2)
+                    .clamp(r + 2, w.saturating_sub(r + 2).max(r + 2)),
+                cy: y
+                    .saturating_sub(r / 2)
+                    .clamp(r + 2, h.saturating_sub(r + 2).max(r + 2)),
+                r,
+                label: hl.label.clone(),
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding, redacting, encoding
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Role {
+    /// Scaled to a display width (1x, 2x).
+    Sized,
+    /// The whole picture, at its own size.
+    Full,
+    /// A cleaned copy under the original's own name and format (for links to the file).
+    Named,
+}
+
+struct Encoded {
+    width: u32,
+    height: u32,
+    files: Vec<(Role, u32, u32, &'static str, Vec<u8>)>,
+}
+
+/// Decodes under limits, turns upright, redacts, and encodes every file of the job.
+fn encode(job: &Job<'_>, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Option<Encoded> {
+    let path = &job.path;
+    let img = match decode(bytes) {
+        Ok(i) => i,
+        Err(e) => {
+            diags.push(bad(path, e.0, e.1));
+            return None;
+        }
+    };
+    let mut img = normalize(img);
+    let (w, h) = (img.width(), img.height());
+    if let Some((file, s)) = job.sidecar {
+        // never burn a partial redaction: a misplaced one means the author measured wrong
+        let outside: Vec<_> = s
+            .redactions
+            .iter()
+            .filter(|r| !sidecar::fits(r.rect, w, h))
+            .collect();
+        if !outside.is_empty() {
+            for r in outside {
+                diags.push(sidecar::outside(
+                    file,
+                    "redaction",
+                    r.rect,
+                    r.span.clone(),
+                    w,
+                    h,
+                ));
+            }
+            return None;
+        }
+        for r in &s.redactions {
+            redact(&mut img, r.rect, r.style);
+        }
+    }
+    let jpeg_source = matches!(image::guess_format(bytes), Ok(ImageFormat::Jpeg));
+    let mut files = Vec::new();
+    let mut widths: BTreeSet<u32> = BTreeSet::new();
+    for t in &job.targets {
+        widths.insert((*t).min(w));
+        widths.insert((t * 2).min(w));
+    }
+    for tw in widths.iter().filter(|x| **x < w) {
+        let th = ((h as u64 * *tw as u64 + w as u64 / 2) / w as u64).max(1) as u32;
+        let small = resize(&img, *tw, th);
+        let (ext, data) = smallest(&small, jpeg_source);
+        files.push((Role::Sized, *tw, th, ext, data));
+    }
+    let (ext, data) = smallest(&img, jpeg_source);
+    if widths.contains(&w) {
+        files.push((Role::Sized, w, h, ext, data.clone()));
+    }
+    files.push((Role::Full, w, h, ext, data));
+    if job.keep_name {
+        let own = ext_of(path);
+        let data = match own.as_str() {
+            "jpg" | "jpeg" => jpeg(&img, 90),
+            "webp" => webp(&img),
+            _ => png_optimized(&img),
+        };
+        files.push((Role::Named, w, h, "", data));
+    }
+    Some(Encoded {
+        width: w,
+        height: h,
+        files,
+    })
+}
+
+fn ext_of(path: &str) -> String {
+    ext(path).unwrap_or_default()
+}
+
+/// Why a file cannot be decoded, and how to fix it.
+struct DecodeError(String, &'static str);
+
+fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
+    const RESAVE: &str = "open it in an image viewer and save it again as PNG";
+    let format = match image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) => f,
+        Ok(other) => {
+            return Err(DecodeError(
+                format!("it is a {other:?} picture, which is not supported"),
+                "save it as PNG (screenshots) or JPEG (photos)",
+            ));
+        }
+        Err(_) if bytes.is_empty() => {
+            return Err(DecodeError(
+                "the file is empty".into(),
+                "take the screenshot again",
+            ));
+        }
+        Err(_) => {
+            return Err(DecodeError(
+                "it is not a PNG, JPEG or WebP picture (perhaps a renamed document or a download that failed)".into(),
+                "replace it with the screenshot itself",
+            ));
+        }
+    };
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_WIDTH);
+    limits.max_image_height = Some(MAX_HEIGHT);
+    limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
+    reader.limits(limits);
+    let too_large = |w: u32, h: u32| {
+        DecodeError(
+            format!(
+                "it is {w}×{h} pixels, larger than the limit of {MAX_WIDTH}×{MAX_HEIGHT} pixels and {} million pixels",
+                MAX_PIXELS / 1_000_000
+            ),
+            "crop or scale it down (a phone screenshot is about 1170×2532)",
+        )
+    };
+    let mut decoder = match reader.into_decoder() {
+        Ok(d) => d,
+        Err(image::ImageError::Limits(_)) => {
+            let (w, h) = imagesize::blob_size(bytes)
+                .map(|s| (s.width as u32, s.height as u32))
+                .unwrap_or((0, 0));
+            return Err(too_large(w, h));
+        }
+        Err(e) => return Err(DecodeError(format!("it is damaged ({e})"), RESAVE)),
+    };
+    let (w, h) = decoder.dimensions();
+    if w as u64 * h as u64 > MAX_PIXELS {
+        return Err(too_large(w, h));
+    }
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| match e {
+        image::ImageError::Limits(_) => too_large(w, h),
+        e => DecodeError(format!("it is damaged or cut off ({e})"), RESAVE),
+    })?;
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+/// 8-bit RGB, or RGBA when some pixel is not opaque.
+fn normalize(img: DynamicImage) -> DynamicImage {
+    match img {
+        DynamicImage::ImageRgb8(_) => img,
+        DynamicImage::ImageRgba8(ref i) if i.pixels().any(|p| p.0[3] != 255) => img,
+        other if other.color().has_alpha() => {
+            let rgba = other.to_rgba8();
+            if rgba.pixels().any(|p| p.0[3] != 255) {
+                DynamicImage::ImageRgba8(rgba)
+            } else {
+                DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(rgba).to_rgb8())
+            }
+        }
+        other => DynamicImage::ImageRgb8(other.to_rgb8()),
+    }
+}
+
+/// Burns a redaction into the pixels.
+fn redact(img: &mut DynamicImage, r: sidecar::Rect, style: RedactStyle) {
+    let channels = img.color().channel_count() as usize;
+    let width = img.width() as usize;
+    let buf: &mut [u8] = match img {
+        DynamicImage::ImageRgb8(i) => i,
+        DynamicImage::ImageRgba8(i) => i,
+        _ => unreachable!("normalized"),
+    };
+    let (x0, y0, x1, y1) = (
+        r.x as usize,
+        r.y as usize,
+        (r.x + r.w) as usize,
+        (r.y + r.h) as usize,
+    );
+    match style {
+        RedactStyle::Solid => {
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    let p = (y * width + x) * channels;
+                    buf[p..p + 3].fill(0);
+                    if channels == 4 {
+                        buf[p + 3] = 255;
+                    }
+                }
+            }
+        }
+        RedactStyle::Mosaic => {
+            // blocks so coarse that text cannot be read back: at least 16 px, and at most three
+            // blocks across the short side
+            let block = (r.w.min(r.h) as usize / 3).max(16);
+            let mut by = y0;
+            while by < y1 {
+                let ey = (by + block).min(y1);
+                let mut bx = x0;
+                while bx < x1 {
+                    let ex = (bx + block).min(x1);
+                    let mut sum = [0u64; 3];
+                    for y in by..ey {
+                        for x in bx..ex {
+                            let p = (y * width + x) * channels;
+                            for c in 0..3 {
+                                sum[c] += buf[p + c] as u64;
+                            }
+                        }
+                    }
+                    let n = ((ey - by) * (ex - bx)) as u64;
+                    let avg = sum.map(|s| (s / n) as u8);
+                    for y in by..ey {
+                        for x in bx..ex {
+                            let p = (y * width + x) * channels;
+                            buf[p..p + 3].copy_from_slice(&avg);
+                            if channels == 4 {
+                                buf[p + 3] = 255;
+                            }
+                        }
+                    }
+                    bx = ex;
+                }
+                by = ey;
+            }
+        }
+    }
+}
+
+fn resize(img: &DynamicImage, w: u32, h: u32) -> DynamicImage {
+    use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+    let mut dst = DynamicImage::new(w, h, img.color());
+    let opts = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    match Resizer::new().resize(img, &mut dst, &opts) {
+        Ok(()) => dst,
+        // only for pixel types normalize() never produces
+        Err(_) => img.resize_exact(w, h, image::imageops::FilterType::Lanczos3),
+    }
+}
+
+fn webp(img: &DynamicImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        .write_image(
+            img.as_bytes(),
+            img.width(),
+            img.height(),
+            img.color().into(),
+        )
+        .map(|_| out)
+        .unwrap_or_default()
+}
+
+fn png_fast(img: &DynamicImage) -> Vec<u8> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
+        .write_image(
+            img.as_bytes(),
+            img.width(),
+            img.height(),
+            img.color().into(),
+        )
+        .map(|_| out)
+        .unwrap_or_default()
+}
+
+fn png_optimized(img: &DynamicImage) -> Vec<u8> {
+    let color = if img.color().has_alpha() {
+        oxipng::ColorType::RGBA
+    } else {
+        oxipng::ColorType::RGB {
+            transparent_color: None,
+        }
+    };
+    let mut opts = oxipng::Options::from_preset(0);
+    opts.strip = oxipng::StripChunks::All;
+    oxipng::RawImage::new(
+        img.width(),
+        img.height(),
+        color,
+        oxipng::BitDepth::Eight,
+        img.as_bytes().to_vec(),
+    )
+    .and_then(|raw| raw.create_optimized_png(&opts))
+    .unwrap_or_else(|_| png_fast(img))
+}
+
+fn jpeg(img: &DynamicImage, quality: u8) -> Vec<u8> {
+    let rgb;
+    let img = if img.color().has_alpha() {
+        rgb = DynamicImage::ImageRgb8(img.to_rgb8());
+        &rgb
+    } else {
+        img
+    };
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .write_image(
+            img.as_bytes(),
+            img.width(),
+            img.height(),
+            img.color().into(),
+        )
+        .map(|_| out)
+        .unwrap_or_default()
+}
+
+/// The smallest encoding of `img`: lossless WebP or optimized PNG (and, for pictures that were
+/// JPEG already, a good JPEG). The optimizer can shrink a quickly made PNG by about a quarter at
+/// most, so it only runs when that could beat the WebP.
+fn smallest(img: &DynamicImage, jpeg_source: bool) -> (&'static str, Vec<u8>) {
+    let w = webp(img);
+    let fast = png_fast(img);
+    let mut best: (&'static str, Vec<u8>) = ("webp", w);
+    if !fast.is_empty() && (fast.len() as f64) < best.1.len() as f64 * 1.35 || best.1.is_empty() {
+        let p = png_optimized(img);
+        if best.1.is_empty() || p.len() < best.1.len() {
+            best = ("png", p);
+        }
+    }
+    if jpeg_source {
+        let j = jpeg(img, 88);
+        if !j.is_empty() && j.len() < best.1.len() {
+            best = ("jpg", j);
+        }
+    }
+    best
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cache
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    version: u32,
+    width: u32,
+    height: u32,
+    files: Vec<CachedFile>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedFile {
+    role: Role,
+    name: String,
+    width: u32,
+    height: u32,
+    ext: String,
+    len: u64,
+    /// Modification time in nanoseconds since the epoch, as written.
+    mtime: u128,
+    blake3: String,
+}
+
+struct Cache {
+    /// `None` when the cache folder cannot be written: everything stays in memory.
+    dir: Option<PathBuf>,
+}
+
+fn mtime(m: &std::fs::Metadata) -> u128 {
+    m.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+impl Cache {
+    fn open(root: &Path) -> Cache {
+        let base = root.join(".guidepost-cache");
+        let dir = base.join("images");
+        let ok = std::fs::create_dir_all(&dir).is_ok();
+        if ok && !base.join(".gitignore").exists() {
+            // ignored by git wherever the site lives; CACHEDIR.TAG keeps it out of backups
+            let _ = std::fs::write(base.join(".gitignore"), "*\n");
+            let _ = std::fs::write(
+                base.join("CACHEDIR.TAG"),
+                "Signature: 8a477f597d28d172789f06886806bc55\n# guidepost's cache: safe to delete\n",
+            );
+        }
+        Cache {
+            dir: ok.then_some(dir),
+        }
+    }
+
+    /// A valid entry: its manifest reads, and every file has the size and time it was written
+    /// with (or, if only the time changed, still the same hash).
+    fn get(&self, key: &str) -> Option<(Manifest, PathBuf)> {
+        let dir = self.dir.as_ref()?.join(key);
+        let text = std::fs::read(dir.join("manifest.json")).ok()?;
+        let m: Manifest = serde_json::from_slice(&text).ok()?;
+        if m.version != VERSION || m.files.is_empty() {
+            return None;
+        }
+        for f in &m.files {
+            let p = dir.join(&f.name);
+            let meta = std::fs::metadata(&p).ok()?;
+            if meta.len() != f.len {
+                return None;
+            }
+            if mtime(&meta) != f.mtime {
+                let bytes = std::fs::read(&p).ok()?;
+                if blake3::hash(&bytes).to_hex().as_str() != f.blake3 {
+                    return None;
+                }
+            }
+        }
+        // the manifest's time says when the entry was last used (see `prune`)
+        if let Ok(f) = std::fs::File::options()
+            .append(true)
+            .open(dir.join("manifest.json"))
+        {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
+        Some((m, dir))
+    }
+
+    /// Removes entries unused for [`PRUNE_AFTER`] and temporary folders a killed build left.
+    fn prune(&self) {
+        let Some(dir) = &self.dir else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        let older = |p: &Path, age: Duration| {
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|d| d > age)
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let p = e.path();
+            let is_key = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+            let stale = if is_key {
+                older(&p.join("manifest.json"), PRUNE_AFTER)
+                    || !p.join("manifest.json").exists() && older(&p, Duration::from_secs(86_400))
+            } else {
+                name.len() > 64
+                    && name[..64].bytes().all(|b| b.is_ascii_hexdigit())
+                    && name[64..].starts_with(".tmp")
+                    && older(&p, Duration::from_secs(86_400))
+            };
+            if stale {
+                let _ = std::fs::remove_dir_all(&p);
+            }
+        }
+    }
+
+    /// Stores an entry (into a temporary folder renamed into place, so a killed build leaves no
+    /// half entry) and returns its manifest and where each file's bytes are.
+    fn put(&self, key: &str, e: Encoded) -> (Manifest, Vec<Blob>) {
+        let names: Vec<String> = e
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, (role, w, _, ext, _))| match role {
+                Role::Named => format!("{i}-named"),
+                _ => format!("{i}-{w}.{ext}"),
+            })
+            .collect();
+        let mut m = Manifest {
+            version: VERSION,
+            width: e.width,
+            height: e.height,
+            files: names
+                .iter()
+                .zip(&e.files)
+                .map(|(name, (role, w, h, ext, data))| CachedFile {
+                    role: *role,
+                    name: name.clone(),
+                    width: *w,
+                    height: *h,
+                    ext: ext.to_string(),
+                    len: data.len() as u64,
+                    mtime: 0,
+                    blake3: blake3::hash(data).to_hex().to_string(),
+                })
+                .collect(),
+        };
+        let stored = self.dir.as_ref().and_then(|base| {
+            let tmp = base.join(format!("{key}.tmp{}", std::process::id()));
+            let target = base.join(key);
+            let _ = std::fs::remove_dir_all(&tmp);
+            std::fs::create_dir(&tmp).ok()?;
+            let ok = (|| {
+                for (f, (.., data)) in m.files.iter_mut().zip(&e.files) {
+                    let p = tmp.join(&f.name);
+                    std::fs::write(&p, data).ok()?;
+                    f.mtime = mtime(&std::fs::metadata(&p).ok()?);
+                }
+                std::fs::write(
+                    tmp.join("manifest.json"),
+                    serde_json::to_vec_pretty(&m).ok()?,
+                )
+                .ok()?;
+                let _ = std::fs::remove_dir_all(&target);
+                std::fs::rename(&tmp, &target).ok()
+            })();
+            if ok.is_none() {
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
+            ok.map(|_| target)
+        });
+        let blobs = match stored {
+            Some(dir) => names.iter().map(|n| Blob::Cached(dir.join(n))).collect(),
+            None => e
+                .files
+                .into_iter()
+                .map(|(.., data)| Blob::Memory(std::sync::Arc::new(data)))
+                .collect(),
+        };
+        (m, blobs)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress
+
+/// A progress bar on a terminal, shown only once the work has taken more than a second.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: Instant,
+    shown: AtomicBool,
+    done: AtomicUsize,
+}
+
+impl Progress {
+    fn new(len: usize) -> Progress {
+        use std::io::IsTerminal;
+        let bar = (len > 0 && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::with_draw_target(
+                Some(len as u64),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} screenshots {pos}/{len} {wide_bar} {eta}",
+            ) {
+                b.set_style(style);
+            }
+            b
+        });
+        Progress {
+            bar,
+            start: Instant::now(),
+            shown: AtomicBool::new(false),
+            done: AtomicUsize::new(0),
+        }
+    }
+
+    fn tick(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+        let Some(b) = &self.bar else { return };
+        b.inc(1);
+        if self.start.elapsed() > Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Reads only the header of the image file at `path`: its size (upright), or why it cannot be
+/// used. Cheap enough to run on every screenshot of a site (for `guidepost shots`).
+pub fn probe(path: &Path) -> Result<(u32, u32), String> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1 << 20).read_to_end(&mut head))
+        .map_err(|e| format!("it cannot be read ({e})"))?;
+    let format = image::guess_format(&head)
+        .map_err(|_| "it is not a PNG, JPEG or WebP picture".to_string())?;
+    if !matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP
+    ) {
+        return Err(format!(
+            "it is a {format:?} picture, which is not supported"
+        ));
+    }
+    let reader = image::ImageReader::open(path)
+        .map_err(|e| e.to_string())?
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let mut d = reader
+        .into_decoder()
+        .map_err(|e| format!("it is damaged ({e})"))?;
+    let (w, h) = d.dimensions();
+    if w > MAX_WIDTH || h > MAX_HEIGHT || w as u64 * h as u64 > MAX_PIXELS {
+        return Err(format!("it is {w}×{h} pixels, too large"));
+    }
+    let turned = matches!(
+        d.orientation(),
+        Ok(image::metadata::Orientation::Rotate90
+            | image::metadata::Orientation::Rotate270
+            | image::metadata::Orientation::Rotate90FlipH
+            | image::metadata::Orientation::Rotate270FlipH)
+    );
+    Ok(if turned { (h, w) } else { (w, h) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_removes_only_old_entries_and_leftovers() {
+        let t = tempfile::tempdir().unwrap();
+        let cache = Cache::open(t.path());
+        let dir = cache.dir.clone().unwrap();
+        let old = std::time::SystemTime::now() - Duration::from_secs(40 * 86_400);
+        let mk = |name: &str, age: Option<std::time::SystemTime>| {
+            let p = dir.join(name);
+            std::fs::create_dir_all(&p).unwrap();
+            let m = p.join("manifest.json");
+            std::fs::write(&m, "{}").unwrap();
+            if let Some(a) = age {
+                std::fs::File::options()
+                    .append(true)
+                    .open(&m)
+                    .unwrap()
+                    .set_modified(a)
+                    .unwrap();
+                std::fs::File::open(&p).unwrap().set_modified(a).unwrap();
+            }
+            p
+        };
+        let key = |c: char| c.to_string().repeat(64);
+        let stale = mk(&key('a'), Some(old));
+        let fresh = mk(&key('b'), None);
+        let leftover = mk(&format!("{}.tmp42", key('c')), Some(old));
+        let foreign = mk("notes", Some(old));
+        cache.prune();
+        assert!(!stale.exists() && !leftover.exists());
+        assert!(fresh.exists() && foreign.exists());
+        assert!(t.path().join(".guidepost-cache/.gitignore").is_file());
+    }
+
+    #[test]
+    fn marks_are_numbered_and_clipped() {
+        let s = Sidecar {
+            highlights: vec![
+                sidecar::Highlight {
+                    rect: sidecar::Rect {
+                        x: 10,
+                        y: 20,
+                        w: 30,
+                        h: 40,
+                    },
+                    label: Some("a".into()),
+                    span: 0..0,
+                },
+                sidecar::Highlight {
+                    rect: sidecar::Rect {
+                        x: 90,
+                        y: 190,
+                        w: 30,
+                        h: 40,
+                    },
+                    label: None,
+                    span: 0..0,
+                },
+            ],
+            ..Sidecar::default()
+        };
+        let m = marks(&s, 100, 200);
+        assert_eq!(m.iter().map(|m| m.number).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!((m[1].w, m[1].h), (10, 10));
+        // markers stay inside the picture
+        assert!(
+            m.iter()
+                .all(|m| m.cx >= m.r && m.cx + m.r <= 100 && m.cy >= m.r)
+        );
+    }
+}

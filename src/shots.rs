@@ -1,0 +1,349 @@
+//! The shot list (`guidepost shots`): every screenshot a site asks for, whether its file is there
+//! and big enough, and the pictures in `content/` that nothing shows. It is the checklist a staff
+//! member takes to the phone.
+//!
+//! A *shot* is one screenshot reference in a channel (or an intro). Its *status* is `missing` (a
+//! slot), `present`, `too-small` (narrower than 2x the theme's display width, so it looks blurred
+//! on a phone) or `unreadable` (the file is there but is not a usable picture).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::images;
+use crate::model::{Block, Device};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Missing,
+    Present,
+    TooSmall,
+    Unreadable,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Missing => "missing",
+            Status::Present => "present",
+            Status::TooSmall => "too-small",
+            Status::Unreadable => "unreadable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Shot {
+    pub guide: String,
+    pub guide_title: String,
+    /// Empty for a screenshot in the guide's intro.
+    pub channel: String,
+    pub channel_name: String,
+    pub step: Option<usize>,
+    pub step_title: Option<String>,
+    pub description: String,
+    /// The expected file, relative to the site root.
+    pub path: String,
+    pub device: Device,
+    pub status: Status,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The smallest width that looks sharp (2x the display width).
+    pub min_width: u32,
+    /// Why an unreadable file cannot be used.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ShotList {
+    pub shots: Vec<Shot>,
+    /// Pictures under `content/` that no page shows or links, relative to the site root.
+    pub unreferenced: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// Lists the shots of the site at `root`, drafts included (they are what is being captured).
+pub fn list(root: &Path) -> (Option<ShotList>, Diagnostics) {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let Some(inputs) = crate::discover::discover(root, &mut diags) else {
+        return (None, Diagnostics(diags));
+    };
+    let Some(loaded) = crate::load::load(
+        &inputs,
+        &crate::load::LoadOptions { drafts: true },
+        &mut diags,
+    ) else {
+        return (None, Diagnostics(diags));
+    };
+    let mut wanted: BTreeSet<&str> = BTreeSet::new();
+    let mut refs: Vec<(Shot, bool)> = Vec::new(); // (shot, file exists)
+    let mut referenced: BTreeSet<String> = loaded.assets.iter().cloned().collect();
+    for g in &loaded.site.guides {
+        let mut add = |blocks: &[Block],
+                       channel: Option<&crate::model::Channel>,
+                       step: Option<&crate::model::Step>| {
+            let mut found = Vec::new();
+            collect(blocks, &mut found);
+            for (alt, path, device, exists) in found {
+                referenced.insert(path.clone());
+                refs.push((
+                    Shot {
+                        guide: g.id.0.clone(),
+                        guide_title: g.meta.title.clone(),
+                        channel: channel.map(|c| c.id.0.clone()).unwrap_or_default(),
+                        channel_name: channel.map(|c| c.name.clone()).unwrap_or_default(),
+                        step: step.map(|s| s.number),
+                        step_title: step.map(|s| s.title_text.clone()),
+                        description: alt,
+                        path,
+                        device,
+                        status: Status::Missing,
+                        width: None,
+                        height: None,
+                        min_width: 0,
+                        problem: None,
+                    },
+                    exists,
+                ));
+            }
+        };
+        add(&g.intro, None, None);
+        for c in &g.channels {
+            add(&c.intro, Some(c), None);
+            for s in &c.steps {
+                add(&s.body, Some(c), Some(s));
+            }
+        }
+    }
+    for (s, _) in &refs {
+        wanted.insert(&s.path);
+    }
+    let sidecars = images::load_sidecars(
+        root,
+        &inputs.content_dir,
+        &inputs.files,
+        &wanted,
+        &mut diags,
+    );
+    let mut shots = Vec::new();
+    for (mut s, exists) in refs.clone() {
+        if let Some(d) = sidecars.get(&s.path).and_then(|x| x.1.device) {
+            s.device = d;
+        }
+        s.min_width = 2 * images::display_width(s.device);
+        if exists {
+            match images::probe(&inputs.content_dir.join(&s.path)) {
+                Ok((w, h)) => {
+                    s.width = Some(w);
+                    s.height = Some(h);
+                    s.status = if w < s.min_width {
+                        Status::TooSmall
+                    } else {
+                        Status::Present
+                    };
+                }
+                Err(e) => {
+                    s.status = Status::Unreadable;
+                    s.problem = Some(e);
+                }
+            }
+        }
+        s.path = format!("content/{}", s.path);
+        shots.push(s);
+    }
+    let mut unreferenced: Vec<String> = inputs
+        .files
+        .iter()
+        .filter(|f| images::is_image(f) && !referenced.contains(*f))
+        .map(|f| format!("content/{f}"))
+        .collect();
+    unreferenced.sort();
+    let mut d = Diagnostics(diags);
+    d.sort();
+    (
+        Some(ShotList {
+            shots,
+            unreferenced,
+        }),
+        d,
+    )
+}
+
+/// (alt, path, device, whether the file exists) of every screenshot in `blocks`.
+fn collect(blocks: &[Block], out: &mut Vec<(String, String, Device, bool)>) {
+    for b in blocks {
+        match b {
+            Block::Figure(f) => out.push((f.alt.clone(), f.path.clone(), f.device, true)),
+            Block::Slot(s) => out.push((s.alt.clone(), s.path.clone(), s.device, false)),
+            Block::Callout { body, .. } => collect(body, out),
+            Block::Html(_) => {}
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CsvRow<'a> {
+    status: &'static str,
+    guide: &'a str,
+    guide_title: &'a str,
+    channel: &'a str,
+    channel_name: &'a str,
+    step: Option<usize>,
+    step_title: Option<&'a str>,
+    description: &'a str,
+    path: &'a str,
+    device: Device,
+    width: Option<u32>,
+    height: Option<u32>,
+    min_width: u32,
+    problem: Option<&'a str>,
+}
+
+impl ShotList {
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Json => {
+                let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+                s.push('\n');
+                s
+            }
+            Format::Csv => self.csv(),
+            Format::Table => self.table(),
+        }
+    }
+
+    fn csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for s in &self.shots {
+            let _ = w.serialize(CsvRow {
+                status: s.status.name(),
+                guide: &s.guide,
+                guide_title: &s.guide_title,
+                channel: &s.channel,
+                channel_name: &s.channel_name,
+                step: s.step,
+                step_title: s.step_title.as_deref(),
+                description: &s.description,
+                path: &s.path,
+                device: s.device,
+                width: s.width,
+                height: s.height,
+                min_width: s.min_width,
+                problem: s.problem.as_deref(),
+            });
+        }
+        if self.shots.is_empty() {
+            let _ = w.write_record([
+                "status",
+                "guide",
+                "guide_title",
+                "channel",
+                "channel_name",
+                "step",
+                "step_title",
+                "description",
+                "path",
+                "device",
+                "width",
+                "height",
+                "min_width",
+                "problem",
+            ]);
+        }
+        for u in &self.unreferenced {
+            let _ = w.write_record([
+                "unreferenced",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                u,
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]);
+        }
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn table(&self) -> String {
+        use unicode_width::UnicodeWidthStr;
+        let mut rows: Vec<[String; 5]> = vec![[
+            "STATUS".into(),
+            "WHERE".into(),
+            "STEP".into(),
+            "FILE".into(),
+            "DESCRIPTION".into(),
+        ]];
+        for s in &self.shots {
+            let status = match (s.status, s.width, s.height) {
+                (Status::TooSmall, Some(w), Some(h)) => {
+                    format!("too-small ({w}×{h}, needs {} px wide)", s.min_width)
+                }
+                (st, ..) => st.name().to_string(),
+            };
+            let place = if s.channel.is_empty() {
+                s.guide.clone()
+            } else {
+                format!("{}/{}", s.guide, s.channel)
+            };
+            let step = match (&s.step, &s.step_title) {
+                (Some(n), Some(t)) => format!("{n}. {t}"),
+                _ => "(intro)".into(),
+            };
+            rows.push([status, place, step, s.path.clone(), s.description.clone()]);
+        }
+        let mut widths = [0usize; 5];
+        for r in &rows {
+            for (i, c) in r.iter().enumerate() {
+                widths[i] = widths[i].max(c.width());
+            }
+        }
+        let mut out = String::new();
+        for r in &rows {
+            let mut line = String::new();
+            for (i, c) in r.iter().enumerate() {
+                line.push_str(c);
+                if i + 1 < r.len() {
+                    line.push_str(&" ".repeat(widths[i] - c.width() + 2));
+                }
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+        let count = |st: Status| self.shots.iter().filter(|s| s.status == st).count();
+        let _ = writeln!(
+            out,
+            "\n{} screenshot{}: {} present, {} missing, {} too small, {} unreadable",
+            self.shots.len(),
+            if self.shots.len() == 1 { "" } else { "s" },
+            count(Status::Present),
+            count(Status::Missing),
+            count(Status::TooSmall),
+            count(Status::Unreadable),
+        );
+        if self.unreferenced.is_empty() {
+            let _ = writeln!(out, "no unreferenced images in content/");
+        } else {
+            let _ = writeln!(out, "images in content/ that no page shows or links:");
+            for u in &self.unreferenced {
+                let _ = writeln!(out, "  {u}");
+            }
+        }
+        out
+    }
+}
