@@ -25,6 +25,8 @@ pub mod model;
 pub mod output;
 pub mod qr;
 pub mod render;
+pub mod serve;
+pub mod session;
 pub mod source;
 pub mod theme;
 
@@ -129,18 +131,11 @@ fn finish(
         .par_iter()
         .map(|g| render::prepare_guide(&theme, g))
         .collect();
-    let intro = {
-        let mut s = String::new();
-        render::blocks_html(&theme, &site.intro, &mut s).map(|_| s)
-    };
+    let intro = render::prepare_intro(&theme, site);
     let (guides, intro) = match (prepared, intro) {
         (Ok(g), Ok(i)) => (g, i),
-        (Err(d), _) => {
+        (Err(d), _) | (_, Err(d)) => {
             diags.push(d);
-            return Ok(failed(diags));
-        }
-        (_, Err(e)) => {
-            diags.push(theme::template_error(&e, "templates/components.html", ""));
             return Ok(failed(diags));
         }
     };
