@@ -3,6 +3,7 @@
 
 mod build;
 mod errors;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
