@@ -37,7 +37,7 @@ const LIVE_JS: &str = include_str!("serve/live.js");
 const OVERLAY_CSS: &str = include_str!("serve/overlay.css");
 /// How long the watcher waits for a burst of events (an editor's save) to end.
 const DEBOUNCE: Duration = Duration::from_millis(20);
-const POLL_INTERVAL: Duration = Duration::from_millis(500);
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 pub struct ServeOptions {
     pub root: PathBuf,
@@ -238,7 +238,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         "serving {} at {url} (watching {}; Ctrl-C to stop)",
         root.display(),
         if opts.poll {
-            "by polling every 0.5 s"
+            "by polling every second"
         } else {
             "for changes"
         }
@@ -414,7 +414,9 @@ fn warnings_note(w: &Diagnostics) -> String {
 }
 
 fn took(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
+    if d < Duration::from_millis(10) {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    } else if d < Duration::from_secs(1) {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.2} s", d.as_secs_f64())
@@ -439,7 +441,16 @@ fn rebuild_loop(
             paths.extend(more);
         }
         watcher.rewatch(&paths);
-        let report = session.update(&paths);
+        let mut report = session.update(&paths);
+        if let Outcome::Failed(d) = &mut report.outcome {
+            // the problems of the file just saved first: the others are often their consequence
+            let changed = session.changed();
+            d.0.sort_by_key(|d| {
+                !d.span
+                    .as_ref()
+                    .is_some_and(|s| changed.iter().any(|c| *c == s.file))
+            });
+        }
         let update = match &report.outcome {
             Outcome::Failed(d) => Update::failed(generation, d),
             Outcome::All { .. } => {
@@ -454,7 +465,11 @@ fn rebuild_loop(
             Outcome::Some { .. } => Update::ok(generation, Some(Vec::new())),
         };
         live.send_replace(update);
-        log(&report, color, generation);
+        let noop = matches!(&report.outcome, Outcome::Some { pages, .. } if pages.is_empty());
+        // an editor's temporary files come and go: only a source file saved unchanged is news
+        if !noop || session.changed().iter().any(|c| c.ends_with(".md")) {
+            log(&report, color, generation);
+        }
     }
 }
 
@@ -485,7 +500,11 @@ impl Watcher {
             }
         };
         let mut w = if poll {
-            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            // file times are compared in whole seconds: compare contents too, or a second save
+            // within the same second goes unseen
+            let config = notify::Config::default()
+                .with_poll_interval(POLL_INTERVAL)
+                .with_compare_contents(true);
             Watcher::Poll(
                 notify_debouncer_full::new_debouncer_opt(DEBOUNCE, None, handler, NoCache, config)
                     .map_err(|e| format!("cannot watch the site: {e}"))?,

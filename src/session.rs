@@ -222,6 +222,8 @@ pub struct Session {
     published: bool,
     /// Whether the last rebuild failed (the browser shows its errors).
     failing: bool,
+    /// The paths (relative to the root) of the last update.
+    changed: Vec<String>,
 }
 
 impl Session {
@@ -236,6 +238,7 @@ impl Session {
             files: Arc::default(),
             published: false,
             failing: false,
+            changed: Vec::new(),
         }
     }
 
@@ -251,6 +254,11 @@ impl Session {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The paths (relative to the root) the last [`Session::update`] looked at.
+    pub fn changed(&self) -> &[String] {
+        &self.changed
     }
 
     /// Reads and renders the whole site.
@@ -358,11 +366,22 @@ impl Session {
             .collect();
         rels.sort();
         rels.dedup();
-        let cause = match rels.as_slice() {
-            [] => return self.unchanged("nothing".into(), start),
-            [one] => one.clone(),
-            [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+        // name the file the author saved, not an editor's temporary file
+        let shown = rels
+            .iter()
+            .max_by_key(|r| {
+                (
+                    r.ends_with(".md") || r.ends_with(".toml"),
+                    self.root.join(r).exists(),
+                )
+            })
+            .cloned();
+        let cause = match (shown, rels.len()) {
+            (None, _) => return self.unchanged("nothing".into(), start),
+            (Some(one), 1) => one,
+            (Some(one), n) => format!("{one} and {} more", n - 1),
         };
+        self.changed = rels.clone();
         let drafts = self.drafts;
         let Some(state) = &mut self.state else {
             return self.rebuild_all(cause);

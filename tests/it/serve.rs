@@ -468,3 +468,48 @@ fn a_port_in_use_is_explained() {
     );
     assert!(s.contains("--port "), "{s}");
 }
+
+#[test]
+fn polling_sees_changes_too() {
+    let t = copy_fixture("basic");
+    let site = t.path().join("site");
+    let server = Server::start(&site, &["--poll"]);
+    let mut events = server.events();
+    assert_eq!(events.next()["generation"], 1);
+    let web = site.join("content/renew-card/web.md");
+    let good = std::fs::read_to_string(&web).unwrap();
+    std::fs::write(&web, good.replace("登录网上办事大厅", "登录轮询办事大厅")).unwrap();
+    let u = events.until("ok");
+    assert_eq!(u["generation"], 2);
+    assert!(
+        server
+            .get("/renew-card/web/")
+            .text()
+            .contains("登录轮询办事大厅")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly() {
+    let t = copy_fixture("basic");
+    let mut server = Server::start(&t.path().join("site"), &[]);
+    let mut events = server.events();
+    events.next();
+    let pid = server.child.id().to_string();
+    let kill = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(kill.success());
+    server.wait_log("stopping");
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running {WAIT:?} after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+}
