@@ -465,29 +465,57 @@ pub fn check_links<'l>(
     sources: &HashMap<String, &SourceFile>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut pages: HashMap<String, HashSet<String>> = HashMap::new();
+    check_links_against(
+        &anchors(site),
+        links,
+        |rel| sources.get(rel).copied(),
+        diags,
+    );
+}
+
+/// Every page of the site that links can point to, with the anchors on it, by URL path from
+/// the site root (`""`, `guide/`, `guide/channel/`).
+pub type Anchors = HashMap<String, HashSet<String>>;
+
+pub fn anchors(site: &Site) -> Anchors {
+    let mut pages = Anchors::new();
     pages.insert(String::new(), HashSet::new());
     for g in &site.guides {
-        let guide_anchors = pages.entry(format!("{}/", g.id.0)).or_default();
-        for c in &g.channels {
-            guide_anchors.insert(c.id.0.clone());
-            for s in &c.steps {
-                guide_anchors.insert(format!("{}-{}", c.id.0, s.anchor));
-            }
-        }
-        for c in &g.channels {
-            pages.insert(
-                format!("{}/{}/", g.id.0, c.id.0),
-                c.steps.iter().map(|s| s.anchor.clone()).collect(),
-            );
-        }
+        pages.extend(guide_anchors(g));
     }
+    pages
+}
+
+/// The pages of one guide and their anchors.
+pub fn guide_anchors(g: &Guide) -> Vec<(String, HashSet<String>)> {
+    let mut guide_page = HashSet::new();
+    let mut pages = Vec::with_capacity(g.channels.len() + 1);
+    for c in &g.channels {
+        guide_page.insert(c.id.0.clone());
+        for s in &c.steps {
+            guide_page.insert(format!("{}-{}", c.id.0, s.anchor));
+        }
+        pages.push((
+            format!("{}/{}/", g.id.0, c.id.0),
+            c.steps.iter().map(|s| s.anchor.clone()).collect(),
+        ));
+    }
+    pages.push((format!("{}/", g.id.0), guide_page));
+    pages
+}
+
+/// [`check_links`] against pages known beforehand; `source` finds a Markdown file by its path
+/// relative to the root.
+pub fn check_links_against<'l, 's>(
+    pages: &Anchors,
+    links: impl IntoIterator<Item = &'l (String, PageLink)>,
+    source: impl Fn(&str) -> Option<&'s SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) {
     for (src, link) in links {
-        let Some(file) = sources.get(src) else {
-            continue;
-        };
+        let file = || source(src);
         match pages.get(&link.page) {
-            None => diags.push(
+            None => diags.extend(file().map(|file| {
                 Diagnostic::error(
                     "broken-link",
                     format!(
@@ -496,12 +524,13 @@ pub fn check_links<'l>(
                     ),
                 )
                 .at(file, link.span.clone())
-                .help("link to a published guide or channel"),
-            ),
+                .help("link to a published guide or channel")
+            })),
             Some(anchors) => {
                 if let Some(a) = &link.anchor
                     && !a.is_empty()
                     && !anchors.contains(a)
+                    && let Some(file) = file()
                 {
                     let hint = match did_you_mean(a, anchors.iter().map(String::as_str)) {
                         Some(s) => format!("did you mean `#{s}`?"),

@@ -448,7 +448,7 @@ fn rebuild_loop(
             d.0.sort_by_key(|d| {
                 !d.span
                     .as_ref()
-                    .is_some_and(|s| changed.iter().any(|c| *c == s.file))
+                    .is_some_and(|s| changed.contains(&s.file))
             });
         }
         let update = match &report.outcome {

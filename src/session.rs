@@ -208,6 +208,8 @@ struct State {
     /// By guide id, for the guides in `site.guides`.
     html: HashMap<String, Result<GuideHtml, Diagnostic>>,
     link_diags: Vec<Diagnostic>,
+    /// The pages links can point to, kept up to date guide by guide.
+    anchors: load::Anchors,
 }
 
 pub struct Session {
@@ -351,7 +353,9 @@ impl Session {
             sides,
             html,
             link_diags: Vec::new(),
+            anchors: load::Anchors::new(),
         };
+        state.anchors = load::anchors(&state.site);
         state.check_links();
         self.state = Some(state);
     }
@@ -647,7 +651,14 @@ impl State {
             })
             .collect();
         let mut resort = false;
+        for (id, _) in &results {
+            let prefix = format!("{id}/");
+            self.anchors.retain(|page, _| !page.starts_with(&prefix));
+        }
         for (id, r) in results {
+            if let Some(g) = &r.guide {
+                self.anchors.extend(load::guide_anchors(g));
+            }
             let old_at = self.site.guides.iter().position(|g| g.id.0 == id);
             let old = old_at.map(|i| &self.site.guides[i]);
             let same_assets = self.sides.get(&id).is_some_and(|s| s.assets == r.assets);
@@ -705,14 +716,24 @@ impl State {
     }
 
     fn check_links(&mut self) {
+        let inputs = &self.inputs;
+        // the file a broken link is in, found only for the few links that are broken
+        let source = |rel: &str| -> Option<&SourceFile> {
+            if let Some(h) = inputs.home.as_ref().filter(|h| h.rel == rel) {
+                return Some(h);
+            }
+            let guide = rel.strip_prefix("content/")?.split('/').next()?;
+            let g = inputs.guides.iter().find(|g| g.id == guide)?;
+            g.index.iter().chain(&g.channels).find(|f| f.rel == rel)
+        };
         let mut d = Vec::new();
-        load::check_links(
-            &self.site,
+        load::check_links_against(
+            &self.anchors,
             self.home
                 .links
                 .iter()
                 .chain(self.sides.values().flat_map(|s| &s.links)),
-            &load::sources(&self.inputs),
+            source,
             &mut d,
         );
         self.link_diags = d;
@@ -1003,6 +1024,31 @@ mod tests {
         let mut fresh = Session::new(root, false);
         fresh.rebuild_all("fresh");
         assert!(snapshot(&s) == snapshot(&fresh));
+        // removing a step's anchor breaks a link in another file, checked again on every change
+        std::fs::write(&web, text.replace(" {#confirm}", "")).unwrap();
+        let r = s.update(std::slice::from_ref(&web));
+        match &r.outcome {
+            Outcome::Failed(d) => {
+                let d =
+                    d.0.iter()
+                        .find(|d| d.code == "broken-anchor")
+                        .expect("broken-anchor");
+                assert_eq!(d.location().unwrap(), "content/renew-card/_index.md:12:6");
+            }
+            o => panic!("{o:?}"),
+        }
+        std::fs::write(&web, &text).unwrap();
+        check(
+            &mut s,
+            &[&web],
+            Some(&[
+                "index.html",
+                "renew-card/index.html",
+                "renew-card/web/index.html",
+                "renew-card/wechat/index.html",
+                "sitemap.xml",
+            ]),
+        );
         // a template change renders everything
         std::fs::create_dir_all(root.join("templates")).unwrap();
         let tpl = root.join("templates/404.html");
