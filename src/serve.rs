@@ -445,11 +445,7 @@ fn rebuild_loop(
         if let Outcome::Failed(d) = &mut report.outcome {
             // the problems of the file just saved first: the others are often their consequence
             let changed = session.changed();
-            d.0.sort_by_key(|d| {
-                !d.span
-                    .as_ref()
-                    .is_some_and(|s| changed.contains(&s.file))
-            });
+            d.0.sort_by_key(|d| !d.span.as_ref().is_some_and(|s| changed.contains(&s.file)));
         }
         let update = match &report.outcome {
             Outcome::Failed(d) => Update::failed(generation, d),
