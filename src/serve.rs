@@ -798,6 +798,7 @@ pub fn safe_path(raw: &str) -> Option<String> {
     if rel
         .split('/')
         .any(|s| s == ".." || s == "." || s.starts_with(".."))
+        || rel.starts_with('/')
         || rel.contains("//")
     {
         return None;
