@@ -236,8 +236,16 @@ fn describe(
     .help(help)
 }
 
+/// The names in `expected \`a\`, \`b\`` (toml, serde) or `expected one of a, b` (serde-saphyr).
 fn backticked(s: &str) -> Vec<&str> {
-    s.split('`').skip(1).step_by(2).collect()
+    if s.contains('`') {
+        s.split('`').skip(1).step_by(2).collect()
+    } else {
+        s.split(", ")
+            .map(|w| w.trim().trim_end_matches('.'))
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
 }
 
 fn first_line(s: &str) -> &str {
@@ -348,6 +356,9 @@ mod tests {
         title: String,
         #[serde(default)]
         updated: Option<Date>,
+        #[serde(default)]
+        #[allow(dead_code)]
+        device: Option<crate::model::Device>,
     }
 
     fn run(text: &str) -> (Option<Meta>, Vec<Diagnostic>) {
@@ -386,6 +397,22 @@ mod tests {
         assert_eq!(d[0].code, "fullwidth-punctuation");
         assert_eq!(d[0].location().unwrap(), "g/_index.md:2:6");
         assert!(d[0].help.as_ref().unwrap().contains("half-width colon"));
+    }
+
+    #[test]
+    fn a_wrong_value_lists_the_allowed_ones_in_toml_and_yaml() {
+        for text in [
+            "+++\ntitle = \"x\"\ndevice = \"phon\"\n+++\n",
+            "---\ntitle: x\ndevice: phon\n---\n",
+        ] {
+            let (_, d) = run(text);
+            assert_eq!(d[0].code, "invalid-value", "{text}");
+            assert_eq!(
+                d[0].help.as_deref(),
+                Some("did you mean `phone`? allowed: phone, desktop"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

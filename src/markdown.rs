@@ -2,9 +2,9 @@
 //!
 //! The stage runs in named passes over pulldown-cmark's events, keeping source offsets so every
 //! diagnostic points at a line and column:
-//! 1. parse with the offset iterator and merge adjacent text;
-//! 2. `repair_cjk_emphasis`: `**注意：**正文` and friends, which CommonMark's flanking rules leave
-//!    as literal asterisks next to Chinese punctuation;
+//! 1. parse with the offset iterator;
+//! 2. [`emphasis::repair`]: `**注意：**正文` and friends, which CommonMark's flanking rules leave
+//!    as literal asterisks next to Chinese punctuation; then adjacent text is merged;
 //! 3. `drop_cjk_soft_breaks`: a line break between two Chinese characters is not a space;
 //! 4. `transform`: `##` headings become step markers, local images become figures or slots
 //!    (lifted out of their paragraph), GitHub alerts become callouts, links to `.md` files become
@@ -76,7 +76,7 @@ pub fn options() -> Options {
 pub fn render(body: &str, env: &Env<'_>) -> Rendered {
     let mut out = Rendered::default();
     let events = parse(body, env.body_offset);
-    let events = repair_cjk_emphasis(events, &env.file.text);
+    let events = merge_text(emphasis::repair(events, &env.file.text));
     let events = drop_cjk_soft_breaks(events);
     let mut t = Transform {
         env,
@@ -88,7 +88,7 @@ pub fn render(body: &str, env: &Env<'_>) -> Rendered {
     let components = std::mem::take(&mut t.components);
     let titles = std::mem::take(&mut t.titles);
     let mut html = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    pulldown_cmark::html::push_html(&mut html, events.into_iter().map(footnote_ids));
     // the HTML writer percent-encodes the markers inside URLs
     if html.contains("%EE%80%8") {
         html = html
@@ -102,11 +102,32 @@ pub fn render(body: &str, env: &Env<'_>) -> Rendered {
 type Spanned<'a> = (Event<'a>, Range<usize>);
 
 fn parse(body: &str, offset: usize) -> Vec<Spanned<'_>> {
-    let mut events: Vec<Spanned<'_>> = Vec::new();
-    for (ev, r) in Parser::new_ext(body, options()).into_offset_iter() {
-        let r = r.start + offset..r.end + offset;
+    Parser::new_ext(body, options())
+        .into_offset_iter()
+        .map(|(ev, r)| (ev, r.start + offset..r.end + offset))
+        .collect()
+}
+
+/// Footnote ids get the channel's anchor prefix and `fn-`, so that the channels on one guide
+/// page keep their ids apart (`web-fn-1`, `app-fn-1`) and never clash with a step's.
+fn footnote_ids(ev: Event<'_>) -> Event<'_> {
+    match ev {
+        Event::FootnoteReference(l) => {
+            Event::FootnoteReference(CowStr::from(format!("{ANCHOR_MARKER}fn-{l}")))
+        }
+        Event::Start(Tag::FootnoteDefinition(l)) => Event::Start(Tag::FootnoteDefinition(
+            CowStr::from(format!("{ANCHOR_MARKER}fn-{l}")),
+        )),
+        ev => ev,
+    }
+}
+
+/// Merges adjacent text events (pulldown-cmark splits text at escapes and delimiters).
+fn merge_text(events: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
+    let mut out: Vec<Spanned<'_>> = Vec::with_capacity(events.len());
+    for (ev, r) in events {
         if let Event::Text(t) = &ev
-            && let Some((Event::Text(prev), pr)) = events.last_mut()
+            && let Some((Event::Text(prev), pr)) = out.last_mut()
             && pr.end == r.start
         {
             let mut s = prev.to_string();
@@ -115,9 +136,9 @@ fn parse(body: &str, offset: usize) -> Vec<Spanned<'_>> {
             pr.end = r.end;
             continue;
         }
-        events.push((ev, r));
+        out.push((ev, r));
     }
-    events
+    out
 }
 
 fn is_cjk(c: char) -> bool {
@@ -125,96 +146,6 @@ fn is_cjk(c: char) -> bool {
         0x2E80..=0x2FDF | 0x3000..=0x303F | 0x3040..=0x30FF | 0x3100..=0x31FF | 0x3400..=0x4DBF
         | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x2FFFF)
         || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—')
-}
-
-/// Pairs the `*`/`**`/`***` runs that CommonMark left literal inside a text event and turns them
-/// into emphasis. Text whose source differs from its content (escapes such as `\*`, entities) is
-/// left alone, so an escaped asterisk stays an asterisk; code never arrives here as text.
-fn repair_cjk_emphasis<'a>(events: Vec<Spanned<'a>>, source: &str) -> Vec<Spanned<'a>> {
-    let mut out = Vec::with_capacity(events.len());
-    let mut in_code = 0usize;
-    for (ev, r) in events {
-        match &ev {
-            Event::Start(Tag::CodeBlock(_)) => in_code += 1,
-            Event::End(TagEnd::CodeBlock) => in_code -= 1,
-            _ => {}
-        }
-        match ev {
-            Event::Text(t)
-                if in_code == 0 && t.contains('*') && source.get(r.clone()) == Some(&*t) =>
-            {
-                split_emphasis(&t, r, &mut out);
-            }
-            ev => out.push((ev, r)),
-        }
-    }
-    out
-}
-
-fn split_emphasis<'a>(t: &str, r: Range<usize>, out: &mut Vec<Spanned<'a>>) {
-    let runs: Vec<(usize, usize)> = {
-        let mut v = vec![];
-        let b = t.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'*' {
-                let s = i;
-                while i < b.len() && b[i] == b'*' {
-                    i += 1;
-                }
-                v.push((s, i - s));
-            } else {
-                i += 1;
-            }
-        }
-        v
-    };
-    let mut pos = 0;
-    let mut i = 0;
-    let text = |a: usize, b: usize, out: &mut Vec<Spanned<'a>>| {
-        if b > a {
-            out.push((
-                Event::Text(CowStr::from(t[a..b].to_string())),
-                r.start + a..r.start + b,
-            ));
-        }
-    };
-    while i < runs.len() {
-        let (s, n) = runs[i];
-        let close = (n <= 3)
-            .then(|| (i + 1..runs.len()).find(|&j| runs[j].1 == n))
-            .flatten()
-            .filter(|&j| {
-                let inner = &t[s + n..runs[j].0];
-                !inner.is_empty()
-                    && !inner.starts_with(char::is_whitespace)
-                    && !inner.ends_with(char::is_whitespace)
-            });
-        let Some(j) = close else {
-            i += 1;
-            continue;
-        };
-        let (e, _) = runs[j];
-        text(pos, s, out);
-        let tags: &[(Tag<'a>, TagEnd)] = match n {
-            1 => &[(Tag::Emphasis, TagEnd::Emphasis)],
-            2 => &[(Tag::Strong, TagEnd::Strong)],
-            _ => &[
-                (Tag::Emphasis, TagEnd::Emphasis),
-                (Tag::Strong, TagEnd::Strong),
-            ],
-        };
-        for (tag, _) in tags {
-            out.push((Event::Start(tag.clone()), r.start + s..r.start + s + n));
-        }
-        text(s + n, e, out);
-        for (_, end) in tags.iter().rev() {
-            out.push((Event::End(*end), r.start + e..r.start + e + n));
-        }
-        pos = e + n;
-        i = j + 1;
-    }
-    text(pos, t.len(), out);
 }
 
 /// Drops a soft line break whose neighbouring characters are both CJK.
@@ -747,7 +678,7 @@ impl Transform<'_, '_> {
                 anchor,
                 span: r,
             });
-            return CowStr::from(format!("{ROOT_MARKER}{page}{hash}"));
+            return CowStr::from(format!("{ROOT_MARKER}{page}index.html{hash}"));
         }
         let is_dir = path.is_empty() || decoded.ends_with('/');
         if is_dir
@@ -769,7 +700,7 @@ impl Transform<'_, '_> {
                     anchor,
                     span: r,
                 });
-                return CowStr::from(format!("{ROOT_MARKER}{page}{hash}"));
+                return CowStr::from(format!("{ROOT_MARKER}{page}index.html{hash}"));
             }
         }
         if !self.env.files.contains(&path) {
@@ -945,5 +876,6 @@ fn assemble(
     out.steps = steps;
 }
 
+mod emphasis;
 #[cfg(test)]
 mod tests;

@@ -331,9 +331,9 @@ impl<'a> Renderer<'a> {
             .enumerate()
             .map(|(ci, c)| {
                 let url = if on_guide_page {
-                    format!("{}/", c.id.0)
+                    format!("{}/index.html", c.id.0)
                 } else {
-                    format!("../{}/", c.id.0)
+                    format!("../{}/index.html", c.id.0)
                 };
                 if on_guide_page || current == Some(ci) {
                     self.channel_view(gi, ci, root, url, on_guide_page, current == Some(ci))
@@ -347,9 +347,9 @@ impl<'a> Renderer<'a> {
         GuideView {
             id: &g.id.0,
             url: if on_guide_page {
-                String::new()
+                "index.html".into()
             } else {
-                "../".into()
+                "../index.html".into()
             },
             title: &g.meta.title,
             attachment: g.meta.attachment.as_deref(),
@@ -391,7 +391,7 @@ impl<'a> Renderer<'a> {
                     .iter()
                     .map(|g| GuideSummaryView {
                         id: &g.id.0,
-                        url: format!("{}/", g.id.0),
+                        url: format!("{}/index.html", g.id.0),
                         title: &g.meta.title,
                         attachment: g.meta.attachment.as_deref(),
                         summary: g.meta.summary.as_deref(),
@@ -401,7 +401,7 @@ impl<'a> Renderer<'a> {
                             .iter()
                             .map(|c| ChannelLinkView {
                                 id: &c.id.0,
-                                url: format!("{}/{}/", g.id.0, c.id.0),
+                                url: format!("{}/{}/index.html", g.id.0, c.id.0),
                                 name: &c.name,
                                 title: &c.title,
                             })

@@ -196,7 +196,7 @@ fn links_to_channel_files_become_page_urls() {
     );
     assert_eq!(
         html(&r),
-        "<p><a href=\"{root}g/app/#step-2\">APP</a> <a href=\"#{ch}step-1\">本页</a> <a href=\"{root}g/\">指南</a> <a href=\"{root}g/form.pdf\">表格</a> <a href=\"https://www.chsi.com.cn/\">外部</a></p>\n"
+        "<p><a href=\"{root}g/app/index.html#step-2\">APP</a> <a href=\"#{ch}step-1\">本页</a> <a href=\"{root}g/index.html\">指南</a> <a href=\"{root}g/form.pdf\">表格</a> <a href=\"https://www.chsi.com.cn/\">外部</a></p>\n"
     );
     assert_eq!(r.assets, ["g/form.pdf"]);
     assert_eq!(r.links.len(), 2);
@@ -227,4 +227,82 @@ fn broken_links_and_escapes_are_diagnosed() {
 fn raw_html_passes_and_text_is_escaped() {
     let r = render_md("<kbd>Ctrl</kbd> a < b & \"c\"", false);
     assert_eq!(html(&r), "<p><kbd>Ctrl</kbd> a &lt; b &amp; \"c\"</p>\n");
+}
+
+#[test]
+fn several_cjk_emphases_in_one_paragraph_pair_up_in_order() {
+    // pulldown-cmark alone pairs the 2nd and 3rd runs: `**注意：<strong>正文，</strong>“码”**查看`
+    let r = render_md(
+        "**注意：**正文，**“图像采集码”**查看，*斜体。*后面；`**代码：**不变`，\\*\\*转义：\\*\\*不变。",
+        false,
+    );
+    assert_eq!(
+        html(&r),
+        "<p><strong>注意：</strong>正文，<strong>“图像采集码”</strong>查看，<em>斜体。</em>后面；<code>**代码：**不变</code>，**转义：**不变。</p>\n"
+    );
+}
+
+#[test]
+fn cjk_emphasis_inside_links_headings_and_lists() {
+    let r = render_md(
+        "- **提示：**先[**“登录”**页面](https://www.chsi.com.cn/)再操作\n- ***重要：***必读",
+        false,
+    );
+    assert_eq!(
+        html(&r),
+        "<ul>\n<li><strong>提示：</strong>先<a href=\"https://www.chsi.com.cn/\"><strong>“登录”</strong>页面</a>再操作</li>\n<li><em><strong>重要：</strong></em>必读</li>\n</ul>\n"
+    );
+}
+
+#[test]
+fn emphasis_that_commonmark_already_renders_is_unchanged() {
+    // a literal `*` elsewhere in the paragraph makes the pass redo it: same result as CommonMark
+    let r = render_md(
+        "*a **b** c* and __d__ and **e*f*g** and ***h*** 2 * 3",
+        false,
+    );
+    assert_eq!(
+        html(&r),
+        "<p><em>a <strong>b</strong> c</em> and <strong>d</strong> and <strong>e<em>f</em>g</strong> and <em><strong>h</strong></em> 2 * 3</p>\n"
+    );
+    let r = render_md("**注意：**见 `a*b` 与 _斜体_ 和 \\*", false);
+    assert_eq!(
+        html(&r),
+        "<p><strong>注意：</strong>见 <code>a*b</code> 与 <em>斜体</em> 和 *</p>\n"
+    );
+}
+
+#[test]
+fn footnote_ids_carry_the_channel_prefix() {
+    let r = render_md("脚注[^1]。\n\n[^1]: 注释。", false);
+    let h = html(&r);
+    assert!(h.contains("href=\"#{ch}fn-1\""), "{h}");
+    assert!(h.contains("id=\"{ch}fn-1\""), "{h}");
+}
+
+#[test]
+fn emphasis_repair_survives_random_delimiter_soup() {
+    // deterministic pseudo-random inputs of delimiters, CJK punctuation, escapes and links:
+    // rendering must not panic and tags must stay balanced
+    const ALPHABET: [&str; 16] = [
+        "*", "**", "_", "\\", "`", "[", "](x)", "：", "“", "”", "中", "a", " ", "\n", "。", "~~",
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..3000 {
+        let mut s = String::new();
+        for _ in 0..24 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            s.push_str(ALPHABET[(seed >> 33) as usize % ALPHABET.len()]);
+        }
+        let h = html(&render_md(&s, false));
+        for tag in ["strong", "em", "a", "code", "del"] {
+            assert_eq!(
+                h.matches(&format!("<{tag}>")).count() + h.matches(&format!("<{tag} ")).count(),
+                h.matches(&format!("</{tag}>")).count(),
+                "unbalanced <{tag}> for {s:?}: {h}"
+            );
+        }
+    }
 }

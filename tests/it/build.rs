@@ -131,13 +131,19 @@ fn links_are_relative_and_md_links_resolved() {
         .iter()
         .map(|a| a.value().attr("href").unwrap().to_string())
         .collect();
-    assert_eq!(hrefs, ["#step-1", "../../renew-card/wechat/#step-1"]);
+    assert_eq!(
+        hrefs,
+        ["#step-1", "../../renew-card/wechat/index.html#step-1"]
+    );
     let doc = html(out.path(), "renew-card/index.html");
     let hrefs: Vec<_> = select(&doc, ".step-body p a")
         .iter()
         .map(|a| a.value().attr("href").unwrap().to_string())
         .collect();
-    assert_eq!(hrefs, ["#web-step-1", "../renew-card/wechat/#step-1"]);
+    assert_eq!(
+        hrefs,
+        ["#web-step-1", "../renew-card/wechat/index.html#step-1"]
+    );
 }
 
 #[test]
@@ -198,7 +204,11 @@ fn home_lists_guides_and_channels() {
         .iter()
         .map(|a| a.value().attr("href").unwrap().to_string())
         .collect();
-    for want in ["renew-card/", "renew-card/wechat/", "renew-card/web/"] {
+    for want in [
+        "renew-card/index.html",
+        "renew-card/wechat/index.html",
+        "renew-card/web/index.html",
+    ] {
         assert!(links.iter().any(|l| l == want), "{want} not in {links:?}");
     }
     assert!(text(&select(&doc, "main")[0]).contains("附件 1"));

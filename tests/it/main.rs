@@ -3,6 +3,7 @@
 
 mod build;
 mod errors;
+mod sample;
 mod serve;
 
 use std::path::{Path, PathBuf};
