@@ -441,7 +441,22 @@ fn rebuild_loop(
             paths.extend(more);
         }
         watcher.rewatch(&paths);
-        let mut report = session.update(&paths);
+        // a bug in a stage must not end the preview: report it, and read everything again
+        let attempt =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.update(&paths)));
+        let mut report = match attempt {
+            Ok(r) => r,
+            Err(_) => {
+                eprintln!(
+                    "error: guidepost failed while rebuilding (a bug: please report it with the file you changed); reading the whole site again"
+                );
+                let mut fresh = Session::new(session.root(), session.drafts());
+                let r = fresh.rebuild_all("start");
+                // keep serving through the same files
+                session.adopt(fresh);
+                r
+            }
+        };
         if let Outcome::Failed(d) = &mut report.outcome {
             // the problems of the file just saved first: the others are often their consequence
             let changed = session.changed();

@@ -258,6 +258,24 @@ impl Session {
         &self.root
     }
 
+    pub fn drafts(&self) -> bool {
+        self.drafts
+    }
+
+    /// Takes over the state of `fresh` (after a failure), publishing into the same files.
+    pub fn adopt(&mut self, fresh: Session) {
+        let files = std::mem::take(&mut *fresh.files.write().unwrap_or_else(|e| e.into_inner()));
+        let published = fresh.published;
+        let was_published = self.published;
+        let keep = self.files.clone();
+        *self = fresh;
+        if published {
+            *keep.write().unwrap_or_else(|e| e.into_inner()) = files;
+        }
+        self.files = keep;
+        self.published = published || was_published;
+    }
+
     /// The paths (relative to the root) the last [`Session::update`] looked at.
     pub fn changed(&self) -> &[String] {
         &self.changed

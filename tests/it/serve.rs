@@ -513,3 +513,29 @@ fn ctrl_c_stops_cleanly() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn reading_a_file_triggers_nothing() {
+    let t = copy_fixture("basic");
+    let site = t.path().join("site");
+    let mut server = Server::start(&site, &[]);
+    server.wait_log("serving ");
+    let web = site.join("content/renew-card/web.md");
+    for _ in 0..5 {
+        std::fs::read_to_string(&web).unwrap();
+        std::fs::read_to_string(site.join("site.toml")).unwrap();
+    }
+    // what a read would set off has had time to show (debounce: 20 ms)
+    std::thread::sleep(Duration::from_millis(300));
+    let good = std::fs::read_to_string(&web).unwrap();
+    std::fs::write(&web, good.replace("登录网上办事大厅", "登录办事大厅")).unwrap();
+    server.wait_log("rebuilt");
+    assert!(
+        !server
+            .seen
+            .iter()
+            .any(|l| l.contains("no page changed") || l.contains("rebuilt all")),
+        "a read set off a rebuild:\n{}",
+        server.seen.join("\n")
+    );
+}
