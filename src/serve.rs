@@ -348,9 +348,13 @@ fn log(r: &Report, color: bool, generation: u64) {
         Outcome::Failed(d) => {
             eprint!("{}", d.render(color));
             eprintln!(
-                "[{time}] {} failed ({}): {} error{}, {} warning{}; {}",
+                "[{time}] {} failed{}: {} error{}, {} warning{}; {}",
                 if first { "build" } else { "rebuild" },
-                r.cause,
+                if first {
+                    String::new()
+                } else {
+                    format!(" ({} changed)", r.cause)
+                },
                 d.errors(),
                 plural(d.errors()),
                 d.warnings(),
