@@ -496,9 +496,9 @@ fn ctrl_c_stops_cleanly() {
     let mut server = Server::start(&t.path().join("site"), &[]);
     let mut events = server.events();
     events.next();
-    let pid = server.child.id().to_string();
-    let kill = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-    assert!(kill.success());
+    let pid = libc::pid_t::try_from(server.child.id()).unwrap();
+    // SAFETY: sends SIGINT (what Ctrl-C sends) to the child this test started and still owns
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
     server.wait_log("stopping");
     let deadline = Instant::now() + WAIT;
     let status = loop {
