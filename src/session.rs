@@ -508,7 +508,11 @@ impl State {
     /// `None` when the changes need a reload of everything.
     fn classify(&self, rels: &[String]) -> Option<Change> {
         let mut change = Change::default();
+        let known = |id: &str| self.inputs.guides.iter().any(|g| g.id == id);
         for rel in rels {
+            if rel == "content" && self.inputs.content_dir.is_dir() {
+                continue; // its entries changed (a polling watcher says so): they are listed too
+            }
             let c = rel.strip_prefix("content/")?;
             let parts: Vec<&str> = c.split('/').collect();
             if parts.len() == 1 {
@@ -516,9 +520,12 @@ impl State {
                     change.home = true;
                     continue;
                 }
-                return None; // a guide folder itself, or a file beside the guides
+                if known(c) && self.inputs.content_dir.join(c).is_dir() {
+                    continue; // a guide folder whose entries changed
+                }
+                return None; // a new or removed guide folder, or a file beside the guides
             }
-            let known = self.inputs.guides.iter().any(|g| g.id == parts[0]);
+            let known = known(parts[0]);
             if !known || !self.inputs.content_dir.join(parts[0]).is_dir() {
                 return None; // a new or removed guide
             }
@@ -1077,7 +1084,13 @@ mod tests {
         .unwrap();
         let r = s.update(std::slice::from_ref(&tpl));
         assert!(matches!(r.outcome, Outcome::All { .. }), "{r:?}");
-        // reads and hidden files change nothing
+        // a folder's own event (a polling watcher reports its new modification time) and reads
+        // and hidden files change nothing
+        let r = s.update(&[root.join("content"), root.join("content/renew-card")]);
+        assert!(
+            matches!(&r.outcome, Outcome::Some { pages, .. } if pages.is_empty()),
+            "{r:?}"
+        );
         let r = s.update(&[
             root.join("content/renew-card/.web.md.swp"),
             root.join("public/index.html"),
