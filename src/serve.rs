@@ -132,7 +132,11 @@ impl Update {
             pages: None,
             diagnostics: diags.0.iter().map(DiagnosticView::new).collect(),
             title: format!("网站有 {errors} 处错误，预览未更新"),
-            note: "下面是仍在显示的上一次成功构建的页面。修正文件并保存后，页面会自动刷新。",
+            note: if generation == 0 {
+                "网站还没有成功构建过。修正文件并保存后，页面会自动刷新。"
+            } else {
+                "下面是仍在显示的上一次成功构建的页面。修正文件并保存后，页面会自动刷新。"
+            },
             css: OVERLAY_CSS,
             stop: false,
         }
