@@ -539,3 +539,36 @@ fn reading_a_file_triggers_nothing() {
         server.seen.join("\n")
     );
 }
+
+#[test]
+fn a_templates_folder_created_while_serving_is_watched() {
+    let t = copy_fixture("basic");
+    let site = t.path().join("site");
+    let mut server = Server::start(&site, &[]);
+    let mut events = server.events();
+    assert_eq!(events.next()["generation"], 1);
+    let page = |marker: &str| {
+        format!(
+            "{{% extends \"base.html\" %}}{{% block content %}}<h1>{marker}</h1>{{% endblock content %}}"
+        )
+    };
+    // a new folder with a template: a theme change renders every page
+    std::fs::create_dir(site.join("templates")).unwrap();
+    std::fs::write(site.join("templates/404.html"), page("找不到甲")).unwrap();
+    loop {
+        let u = events.until("ok");
+        if server.get("/missing/").text().contains("找不到甲") {
+            assert!(u["pages"].is_null(), "{u}");
+            break;
+        }
+    }
+    server.wait_log("rebuilt all");
+    // and changes inside it are seen
+    std::fs::write(site.join("templates/404.html"), page("找不到乙")).unwrap();
+    loop {
+        events.until("ok");
+        if server.get("/missing/").text().contains("找不到乙") {
+            break;
+        }
+    }
+}
