@@ -15,6 +15,9 @@
 //! [`load::load`] parses front matter and Markdown into the [`model::Site`], [`render`] plans
 //! the output jobs and renders them through the [`theme`], and [`output`] writes them into a
 //! staging folder that replaces the output only when everything succeeded.
+//!
+//! `guidepost serve` runs the same stages in a [`session::Session`], which keeps their results
+//! in memory and re-runs only what a changed file affects; [`serve`] serves its pages.
 
 pub mod diagnostic;
 pub mod discover;
