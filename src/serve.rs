@@ -210,6 +210,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("cannot read the address of the server: {e}"))?;
 
+    // watching first: a save during the first build is rebuilt right after it
+    let (change_tx, change_rx) = mpsc::channel::<Vec<PathBuf>>();
+    let watcher = Watcher::start(&root, opts.poll, change_tx)?;
+
     let mut session = Session::new(&root, opts.drafts);
     let first = session.rebuild_all("start");
     let generation = u64::from(!matches!(first.outcome, Outcome::Failed(_)));
@@ -220,9 +224,6 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
     };
     let (live_tx, live_rx) = watch::channel(initial);
     let live_tx = Arc::new(live_tx);
-
-    let (change_tx, change_rx) = mpsc::channel::<Vec<PathBuf>>();
-    let watcher = Watcher::start(&root, opts.poll, change_tx)?;
 
     let files = session.files();
     let rebuild_live = live_tx.clone();
