@@ -210,6 +210,18 @@ impl Events {
     }
 }
 
+/// Saves as editors do (a temporary file renamed over the original), so the server never sees
+/// a half-written file.
+fn save(path: impl AsRef<Path>, text: impl AsRef<[u8]>) {
+    let path = path.as_ref();
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp",
+        path.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
 fn step_titles(r: &Reply) -> Vec<String> {
     let doc = r.html();
     select(&doc, "h2, h3")
@@ -246,7 +258,7 @@ fn a_save_reloads_open_pages_and_an_error_shows_over_the_last_good_build() {
     // save a change to one channel: its page and its guide page are rendered again
     let web = site.join("content/renew-card/web.md");
     let good = std::fs::read_to_string(&web).unwrap();
-    std::fs::write(&web, good.replace("登录网上办事大厅", "登录新版办事大厅")).unwrap();
+    save(&web, good.replace("登录网上办事大厅", "登录新版办事大厅"));
     let u = events.until("ok");
     assert_eq!(u["generation"], 2);
     let mut pages: Vec<String> = u["pages"]
@@ -273,7 +285,7 @@ fn a_save_reloads_open_pages_and_an_error_shows_over_the_last_good_build() {
     );
 
     // break the front matter: every open page is told, the last good build stays served
-    std::fs::write(&web, good.replacen("title =", "titel =", 1)).unwrap();
+    save(&web, good.replacen("title =", "titel =", 1));
     let u = events.until("failed");
     assert_eq!(u["generation"], 2, "nothing was published");
     let d = u["diagnostics"]
@@ -322,7 +334,7 @@ fn a_save_reloads_open_pages_and_an_error_shows_over_the_last_good_build() {
     assert_eq!(select(&home.html(), "#guidepost-overlay").len(), 1);
 
     // fix it: the overlay goes, the page reloads with the fixed content
-    std::fs::write(&web, &good).unwrap();
+    save(&web, &good);
     let u = events.until("ok");
     assert_eq!(u["generation"], 3);
     server.wait_log("rebuilt");
@@ -336,11 +348,10 @@ fn a_save_reloads_open_pages_and_an_error_shows_over_the_last_good_build() {
 
     // a new channel appears, and goes again
     let app = site.join("content/renew-card/app.md");
-    std::fs::write(
+    save(
         &app,
         "+++\ntitle = \"校园 APP\"\n+++\n\n## 打开 APP\n\n点击“校园卡”。\n",
-    )
-    .unwrap();
+    );
     events.until("ok");
     assert_eq!(server.get("/renew-card/app/").status, 200);
     std::fs::remove_file(&app).unwrap();
@@ -431,7 +442,7 @@ fn a_site_broken_from_the_start_shows_its_errors_until_fixed() {
     let site = t.path().join("site");
     let web = site.join("content/renew-card/web.md");
     let good = std::fs::read_to_string(&web).unwrap();
-    std::fs::write(&web, good.replacen("title =", "titel =", 1)).unwrap();
+    save(&web, good.replacen("title =", "titel =", 1));
     let mut server = Server::start(&site, &[]);
     server.wait_log("build failed");
     let r = server.get("/renew-card/web/");
@@ -441,7 +452,7 @@ fn a_site_broken_from_the_start_shows_its_errors_until_fixed() {
     assert_eq!(select(&doc, "script[data-generation='0']").len(), 1);
     let mut events = server.events();
     assert_eq!(events.next()["state"], "failed");
-    std::fs::write(&web, &good).unwrap();
+    save(&web, &good);
     let u = events.until("ok");
     assert_eq!(u["generation"], 1);
     assert_eq!(server.get("/renew-card/web/").status, 200);
@@ -478,7 +489,7 @@ fn polling_sees_changes_too() {
     assert_eq!(events.next()["generation"], 1);
     let web = site.join("content/renew-card/web.md");
     let good = std::fs::read_to_string(&web).unwrap();
-    std::fs::write(&web, good.replace("登录网上办事大厅", "登录轮询办事大厅")).unwrap();
+    save(&web, good.replace("登录网上办事大厅", "登录轮询办事大厅"));
     let u = events.until("ok");
     assert_eq!(u["generation"], 2);
     assert!(
@@ -528,7 +539,7 @@ fn reading_a_file_triggers_nothing() {
     // what a read would set off has had time to show (debounce: 20 ms)
     std::thread::sleep(Duration::from_millis(300));
     let good = std::fs::read_to_string(&web).unwrap();
-    std::fs::write(&web, good.replace("登录网上办事大厅", "登录办事大厅")).unwrap();
+    save(&web, good.replace("登录网上办事大厅", "登录办事大厅"));
     server.wait_log("rebuilt");
     assert!(
         !server
@@ -554,7 +565,7 @@ fn a_templates_folder_created_while_serving_is_watched() {
     };
     // a new folder with a template: a theme change renders every page
     std::fs::create_dir(site.join("templates")).unwrap();
-    std::fs::write(site.join("templates/404.html"), page("找不到甲")).unwrap();
+    save(site.join("templates/404.html"), page("找不到甲"));
     loop {
         let u = events.until("ok");
         if server.get("/missing/").text().contains("找不到甲") {
@@ -564,7 +575,7 @@ fn a_templates_folder_created_while_serving_is_watched() {
     }
     server.wait_log("rebuilt all");
     // and changes inside it are seen
-    std::fs::write(site.join("templates/404.html"), page("找不到乙")).unwrap();
+    save(site.join("templates/404.html"), page("找不到乙"));
     loop {
         events.until("ok");
         if server.get("/missing/").text().contains("找不到乙") {
