@@ -495,7 +495,7 @@ impl<'a> Renderer<'a> {
 }
 
 /// The path part of an absolute URL: `https://x.cn/guides/` → `/guides/`.
-fn url_path(url: &str) -> String {
+pub fn url_path(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     match rest.find('/') {
         Some(i) => rest[i..].to_string(),

@@ -47,14 +47,24 @@ pub struct Files {
     pub pages: HashMap<String, Bytes>,
     /// Screenshots, linked files and the theme's static files.
     pub files: HashMap<String, Body>,
+    /// The path of `base_url` without its leading `/` (`guides/`), or empty: pages that link by
+    /// absolute path (the 404 page) reach the files under it.
+    pub base_path: String,
 }
 
 impl Files {
     pub fn get(&self, path: &str) -> Option<Body> {
-        self.pages
-            .get(path)
-            .map(|b| Body::Bytes(b.clone()))
-            .or_else(|| self.files.get(path).cloned())
+        let get = |p: &str| {
+            self.pages
+                .get(p)
+                .map(|b| Body::Bytes(b.clone()))
+                .or_else(|| self.files.get(p).cloned())
+        };
+        get(path).or_else(|| {
+            path.strip_prefix(&self.base_path)
+                .filter(|_| !self.base_path.is_empty())
+                .and_then(get)
+        })
     }
 }
 
@@ -852,6 +862,9 @@ impl State {
         let mut out = files.write().unwrap_or_else(|e| e.into_inner());
         if dirty.all {
             out.pages = pages.into_iter().collect();
+            out.base_path = (self.site.config.base_url.as_deref())
+                .map(|b| render::url_path(b).trim_start_matches('/').to_string())
+                .unwrap_or_default();
         } else {
             // pages of a guide whose channels changed: drop those no longer built
             for g in &dirty.guides {

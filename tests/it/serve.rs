@@ -415,10 +415,17 @@ fn only_files_of_the_build_only_get_and_head() {
     let r = server.get("/renew-card?x=1");
     assert_eq!(r.status, 308);
     assert!(r.head.contains("location: /renew-card/?x=1"), "{}", r.head);
-    // a missing page: the site's 404 page, with the live script
+    // a missing page: the site's 404 page, with the live script; it links by the path of
+    // `base_url` (https://example.edu.cn/guides), which the preview serves too
     let r = server.get("/nothing-here/");
     assert_eq!(r.status, 404);
     assert!(r.text().contains("/__guidepost/live.js"));
+    let css: Vec<String> = select(&r.html(), "link[rel=stylesheet]")
+        .iter()
+        .filter_map(|l| l.value().attr("href").map(str::to_string))
+        .collect();
+    assert!(css[0].starts_with("/guides/static/"), "{css:?}");
+    assert_eq!(server.get(&css[0]).status, 200);
 
     for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
         let r = server.request(&format!(
