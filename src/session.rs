@@ -866,16 +866,10 @@ impl State {
                 .map(|b| render::url_path(b).trim_start_matches('/').to_string())
                 .unwrap_or_default();
         } else {
-            // pages of a guide whose channels changed: drop those no longer built
-            for g in &dirty.guides {
-                let prefix = format!("{g}/");
-                let keep: HashSet<String> = jobs
-                    .iter()
-                    .map(|j| j.path(&self.site))
-                    .filter(|p| p.starts_with(&prefix))
-                    .collect();
-                out.pages
-                    .retain(|p, _| !p.starts_with(&prefix) || keep.contains(p));
+            // pages no longer built (a channel or guide removed) go
+            if !dirty.guides.is_empty() {
+                let built: HashSet<String> = jobs.iter().map(|j| j.path(&self.site)).collect();
+                out.pages.retain(|p, _| built.contains(p));
             }
             out.pages.extend(pages);
         }
