@@ -408,12 +408,12 @@ impl Session {
                 )
             })
             .cloned();
+        self.changed = rels.clone();
         let cause = match (shown, rels.len()) {
             (None, _) => return self.unchanged("nothing".into(), start),
             (Some(one), 1) => one,
             (Some(one), n) => format!("{one} and {} more", n - 1),
         };
-        self.changed = rels.clone();
         let drafts = self.drafts;
         let Some(state) = &mut self.state else {
             return self.rebuild_all(cause);
