@@ -474,7 +474,7 @@ impl Session {
                 self.published = true;
                 if all {
                     report(Outcome::All {
-                        pages: pages.len(),
+                        pages: pages.iter().filter(|p| p.ends_with(".html")).count(),
                         warnings: diags,
                     })
                 } else {
