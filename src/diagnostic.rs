@@ -12,6 +12,12 @@ use serde::Serialize;
 
 use crate::source::SourceFile;
 
+/// Lines longer than this (in bytes) are shown cut to `CONTEXT` bytes around the mark.
+const LONG_LINE: usize = 400;
+const CONTEXT: usize = 120;
+/// At most this many diagnostics of one code in one file are shown as text.
+pub const MAX_SHOWN: usize = 50;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -113,6 +119,7 @@ impl Diagnostic {
         };
         let mut elements: Vec<annotate_snippets::Element<'_>> = Vec::new();
         let location;
+        let window;
         match &self.span {
             Some(s) if s.line > 0 => {
                 // byte range of the marked characters within the line
@@ -125,8 +132,37 @@ impl Diagnostic {
                     .char_indices()
                     .nth(s.len.max(1))
                     .map_or(s.line_text.len(), |(i, _)| start + i);
+                // a very long line (minified HTML, a pasted blob) is shown around the mark only
+                let (shown, start, end) = if s.line_text.len() > LONG_LINE {
+                    let mut from = start.saturating_sub(CONTEXT);
+                    while !s.line_text.is_char_boundary(from) {
+                        from -= 1;
+                    }
+                    let end = end.min(start + CONTEXT);
+                    let mut to = (end + CONTEXT).min(s.line_text.len());
+                    while !s.line_text.is_char_boundary(to) {
+                        to += 1;
+                    }
+                    let end = end.min(to);
+                    let mut end_b = end;
+                    while !s.line_text.is_char_boundary(end_b) {
+                        end_b -= 1;
+                    }
+                    let (pre, post) = (
+                        if from > 0 { "…" } else { "" },
+                        if to < s.line_text.len() { "…" } else { "" },
+                    );
+                    window = format!("{pre}{}{post}", &s.line_text[from..to]);
+                    (
+                        window.as_str(),
+                        start - from + pre.len(),
+                        end_b.max(start) - from + pre.len(),
+                    )
+                } else {
+                    (s.line_text.as_str(), start, end)
+                };
                 elements.push(
-                    Snippet::source(&s.line_text)
+                    Snippet::source(shown)
                         .line_start(s.line)
                         .path(&s.file)
                         .annotation(AnnotationKind::Primary.span(start..end))
@@ -185,10 +221,30 @@ impl Diagnostics {
         });
         self.0.dedup();
     }
+    /// Renders every diagnostic as text, except that past [`MAX_SHOWN`] of one code in one file
+    /// only their number is told (a generated or pasted file can hold thousands of the same
+    /// mistake); counts and JSON still include them all.
     pub fn render(&self, color: bool) -> String {
         let mut out = String::new();
+        let mut shown: std::collections::HashMap<(Option<&str>, &str), usize> = Default::default();
         for d in &self.0 {
-            let _ = writeln!(out, "{}", d.render(color));
+            let n = shown
+                .entry((d.span.as_ref().map(|s| s.file.as_str()), d.code))
+                .or_default();
+            *n += 1;
+            if *n <= MAX_SHOWN {
+                let _ = writeln!(out, "{}", d.render(color));
+            }
+        }
+        let mut hidden: Vec<_> = shown.into_iter().filter(|(_, n)| *n > MAX_SHOWN).collect();
+        hidden.sort();
+        for ((file, code), n) in hidden {
+            let _ = writeln!(
+                out,
+                "note: {} more `{code}` in {} not shown",
+                n - MAX_SHOWN,
+                file.unwrap_or("the site")
+            );
         }
         out
     }
@@ -213,4 +269,40 @@ pub fn did_you_mean<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+/// A diagnostic as CI scripts read it: flat, every field always present (`null` when unknown).
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    severity: Severity,
+    code: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+impl Diagnostics {
+    /// A JSON array of `{file, line, column, severity, code, message, help}`.
+    pub fn to_json(&self) -> String {
+        let v: Vec<JsonDiagnostic<'_>> = self
+            .0
+            .iter()
+            .map(|d| {
+                let span = d.span.as_deref();
+                let pos = span.filter(|s| s.line > 0);
+                JsonDiagnostic {
+                    file: span.map(|s| s.file.as_str()),
+                    line: pos.map(|s| s.line),
+                    column: pos.map(|s| s.column),
+                    severity: d.severity,
+                    code: d.code,
+                    message: &d.message,
+                    help: d.help.as_deref(),
+                }
+            })
+            .collect();
+        serde_json::to_string_pretty(&v).unwrap_or_else(|_| "[]".into())
+    }
 }

@@ -79,9 +79,13 @@ pub fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Inputs> {
             diags.push(
                 Diagnostic::warning(
                     "file-name",
-                    format!("a file name that is not valid Unicode: {}", path.display()),
+                    format!(
+                        "{} has a name that is not valid Unicode; it is ignored",
+                        rel_path(root, path)
+                    ),
                 )
-                .help("rename the file using letters, digits and `-`"),
+                .in_file(rel_path(root, path))
+                .help("rename it using letters, digits and `-` (the name was probably saved by an old Windows tool in GBK)"),
             );
             continue;
         };

@@ -262,6 +262,26 @@ fn check_fullwidth(
 ) {
     let mut off = split.matter_offset;
     for line in split.matter.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        if let Some(q) = line
+            .trim_start()
+            .chars()
+            .next()
+            .filter(|q| matches!(q, '“' | '‘'))
+        {
+            let r = off + indent..off + indent + q.len_utf8();
+            let sep = if format == Format::Toml { " =" } else { ":" };
+            diags.push(
+                Diagnostic::error(
+                    "fullwidth-punctuation",
+                    format!("a curly quote `{q}` around the key"),
+                )
+                .at(file, r)
+                .help(format!("keys are written without quotes: `title{sep} …`")),
+            );
+            off += line.len();
+            continue;
+        }
         if let Some(c) = FULLWIDTH_KEY.captures(line) {
             let sep = c.get(2).unwrap();
             let (want, name) = match (sep.as_str(), format) {
@@ -294,6 +314,16 @@ fn check_fullwidth(
                         .at(file, r)
                         .help(help),
                 );
+            } else if let Some(comma) = fullwidth_comma_in_list(line, sep.end()) {
+                let r = off + comma..off + comma + "，".len();
+                diags.push(
+                    Diagnostic::error("fullwidth-punctuation", "a full-width comma `，` between list items")
+                        .at(file, r)
+                        .help(format!("separate list items with a half-width comma `,` (switch the input method to English punctuation): `{}`", match format {
+                            Format::Toml => format!("{} = [\"wechat\", \"web\"]", &c[1]),
+                            Format::Yaml => format!("{}: [wechat, web]", &c[1]),
+                        })),
+                );
             } else if let Some(q) = c
                 .get(3)
                 .filter(|q| matches!(q.as_str(), "“" | "”" | "‘" | "’"))
@@ -308,6 +338,26 @@ fn check_fullwidth(
         }
         off += line.len();
     }
+}
+
+/// The byte offset of a full-width comma outside quotes in a `[…]` list value starting at
+/// `from`, if any.
+fn fullwidth_comma_in_list(line: &str, from: usize) -> Option<usize> {
+    let value = &line[from..];
+    let start = from + (value.len() - value.trim_start().len());
+    if !line[start..].starts_with('[') {
+        return None;
+    }
+    let mut quote = None;
+    for (i, ch) in line[start..].char_indices() {
+        match (ch, quote) {
+            ('"' | '\'', None) => quote = Some(ch),
+            (c, Some(q)) if c == q => quote = None,
+            ('，', None) => return Some(start + i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A calendar date (`updated = 2026-11-20` in TOML, or a `"2026-11-20"` string in either format).
@@ -397,6 +447,23 @@ mod tests {
         assert_eq!(d[0].code, "fullwidth-punctuation");
         assert_eq!(d[0].location().unwrap(), "g/_index.md:2:6");
         assert!(d[0].help.as_ref().unwrap().contains("half-width colon"));
+    }
+
+    #[test]
+    fn fullwidth_comma_in_a_list_is_explained() {
+        let (_, d) = run("+++\ntitle = \"a，b\"\nchannels = [\"web\"，\"wechat\"]\n+++\n");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, "fullwidth-punctuation");
+        assert_eq!(d[0].location().unwrap(), "g/_index.md:3:18");
+    }
+
+    #[test]
+    fn curly_quotes_around_a_key_are_explained() {
+        let (_, d) = run("+++\n“title” = \"x\"\n+++\n");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, "fullwidth-punctuation");
+        assert_eq!(d[0].message, "a curly quote `“` around the key");
+        assert_eq!(d[0].location().unwrap(), "g/_index.md:2:1");
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! `guidepost serve` runs the same stages in a [`session::Session`], which keeps their results
 //! in memory and re-runs only what a changed file affects; [`serve`] serves its pages.
 
+pub mod check;
 pub mod diagnostic;
 pub mod discover;
 pub mod frontmatter;
@@ -32,6 +33,7 @@ pub mod serve;
 pub mod session;
 pub mod source;
 pub mod theme;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -97,6 +99,7 @@ pub fn build(opts: &BuildOptions) -> Result<Outcome, String> {
         },
         &mut diags,
     );
+    validate::site(&inputs, &mut diags);
     finish(opts, inputs, theme, loaded, diags, start)
 }
 

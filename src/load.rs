@@ -450,11 +450,7 @@ pub fn load_guide(
 }
 
 fn line_offset(f: &SourceFile, line: usize) -> usize {
-    f.text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum()
+    f.line_offset(line).unwrap_or(0)
 }
 
 /// Checks that every link to a page of the site lands on a page that is built and on an anchor

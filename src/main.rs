@@ -24,8 +24,32 @@ struct Cli {
 enum Command {
     /// Build the site into the output folder (atomically: a failed build changes nothing)
     Build(BuildArgs),
+    /// Report every problem of the site (errors and warnings) without writing anything
+    Check(CheckArgs),
     /// Build into memory, serve a live preview, and rebuild what changed on every save
     Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Count warnings as errors (open screenshot slots, remote resources …): for a release
+    #[arg(long)]
+    strict: bool,
+    /// `text` for people (on stderr), `json` for CI (an array of diagnostics on stdout)
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// Check guides and channels marked `draft = true` too
+    #[arg(long)]
+    drafts: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -73,6 +97,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => build(args),
+        Command::Check(args) => check(args),
         Command::Serve(args) => serve(args),
     }
 }
@@ -140,6 +165,31 @@ fn build(args: BuildArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let report = guidepost::check::check(&guidepost::check::CheckOptions {
+        root,
+        drafts: args.drafts,
+        strict: args.strict,
+    });
+    match args.format {
+        CheckFormat::Json => println!("{}", report.diagnostics.to_json()),
+        CheckFormat::Text => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", report.diagnostics.render(color));
+        }
+    }
+    eprintln!("{}", report.summary());
+    if report.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

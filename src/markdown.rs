@@ -23,6 +23,7 @@ use regex::Regex;
 use crate::diagnostic::Diagnostic;
 use crate::model::{ANCHOR_MARKER, Block, CalloutKind, Device, Figure, ROOT_MARKER, Slot, Step};
 use crate::source::SourceFile;
+use crate::validate;
 
 const M: char = '\u{E001}';
 
@@ -83,10 +84,27 @@ pub fn render(body: &str, env: &Env<'_>) -> Rendered {
         out: &mut out,
         components: Vec::new(),
         titles: Vec::new(),
+        anchors: Vec::new(),
+        ids: Vec::new(),
+        seen: Default::default(),
     };
     let events = t.run(events);
     let components = std::mem::take(&mut t.components);
     let titles = std::mem::take(&mut t.titles);
+    let (anchors, mut ids) = (std::mem::take(&mut t.anchors), std::mem::take(&mut t.ids));
+    for (code, n) in std::mem::take(&mut t.seen) {
+        let Some(n) = n.checked_sub(MAX_SAME).filter(|&n| n > 0) else {
+            continue;
+        };
+        out.diagnostics.push(
+            Diagnostic::warning(
+                "too-many",
+                format!("{n} more `{code}` problems in this file are not shown"),
+            )
+            .in_file(env.file.rel.clone())
+            .help("fix the ones shown (they are usually the same mistake), then check again"),
+        );
+    }
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(footnote_ids));
     // the HTML writer percent-encodes the markers inside URLs
@@ -96,6 +114,10 @@ pub fn render(body: &str, env: &Env<'_>) -> Rendered {
             .replace("%EE%80%82", ANCHOR_MARKER);
     }
     assemble(&html, components, titles, &mut out, env);
+    if env.steps {
+        ids.extend(out.steps.iter().map(|s| s.anchor.clone()));
+        validate::same_page_anchors(env.file, &anchors, &ids, &mut out.diagnostics);
+    }
     out
 }
 
@@ -122,22 +144,38 @@ fn footnote_ids(ev: Event<'_>) -> Event<'_> {
     }
 }
 
-/// Merges adjacent text events (pulldown-cmark splits text at escapes and delimiters).
+/// Merges adjacent text events (pulldown-cmark splits text at escapes and delimiters). Each run
+/// is joined once: joining piece by piece is quadratic (`*a *a *a …` gives 100,000 pieces).
 fn merge_text(events: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
+    fn flush<'a>(run: &mut Vec<CowStr<'a>>, r: &Range<usize>, out: &mut Vec<Spanned<'a>>) {
+        let text = match run.len() {
+            0 => return,
+            1 => run.pop().unwrap_or(CowStr::Borrowed("")),
+            _ => CowStr::from(run.drain(..).fold(String::new(), |mut s, t| {
+                s.push_str(&t);
+                s
+            })),
+        };
+        out.push((Event::Text(text), r.clone()));
+    }
     let mut out: Vec<Spanned<'_>> = Vec::with_capacity(events.len());
+    let mut run: Vec<CowStr<'_>> = Vec::new();
+    let mut run_range = 0..0;
     for (ev, r) in events {
-        if let Event::Text(t) = &ev
-            && let Some((Event::Text(prev), pr)) = out.last_mut()
-            && pr.end == r.start
-        {
-            let mut s = prev.to_string();
-            s.push_str(t);
-            *prev = CowStr::from(s);
-            pr.end = r.end;
+        if let Event::Text(t) = ev {
+            if !run.is_empty() && run_range.end == r.start {
+                run_range.end = r.end;
+            } else {
+                flush(&mut run, &run_range, &mut out);
+                run_range = r;
+            }
+            run.push(t);
             continue;
         }
+        flush(&mut run, &run_range, &mut out);
         out.push((ev, r));
     }
+    flush(&mut run, &run_range, &mut out);
     out
 }
 
@@ -246,7 +284,16 @@ struct Transform<'e, 'o> {
     components: Vec<Component>,
     /// (anchor from `{#id}`, plain title, line) per step.
     titles: Vec<(Option<String>, String, usize)>,
+    /// Links to an anchor of the same page (`#step-2`), checked once the steps are known.
+    anchors: Vec<(String, Range<usize>)>,
+    /// The `{#id}`s of headings that are not steps.
+    ids: Vec<String>,
+    /// Diagnostics per code so far; past [`MAX_SAME`] they are only counted.
+    seen: std::collections::BTreeMap<&'static str, usize>,
 }
+
+/// At most this many diagnostics of one code per file are kept.
+const MAX_SAME: usize = 50;
 
 fn marker(s: &str) -> Event<'static> {
     Event::Html(CowStr::from(format!("{M}{s}{M}")))
@@ -310,6 +357,13 @@ fn encode_path(path: &str) -> String {
 
 impl Transform<'_, '_> {
     fn err(&mut self, d: Diagnostic, r: Range<usize>) {
+        // a file with thousands of the same mistake (generated or pasted) gets the first ones
+        // and a count, not thousands of copies of its lines
+        let seen = self.seen.entry(d.code).or_default();
+        *seen += 1;
+        if *seen > MAX_SAME {
+            return;
+        }
         self.out.diagnostics.push(d.at(self.env.file, r));
     }
 
@@ -345,6 +399,17 @@ impl Transform<'_, '_> {
                             .help("the page title comes from `title` in the front matter; start steps with `##`"),
                     );
                     out.push(ev.clone());
+                }
+                Event::Start(Tag::Heading { id: Some(id), .. }) => {
+                    self.ids.push(id.to_string());
+                    out.push(ev.clone());
+                }
+                Event::Html(h) | Event::InlineHtml(h) => {
+                    let h = self.raw_html(h, r.clone());
+                    out.push(match ev {
+                        Event::Html(_) => Event::Html(h),
+                        _ => Event::InlineHtml(h),
+                    });
                 }
                 Event::Start(Tag::Paragraph) => {
                     let end = find_end(&events, i);
@@ -524,6 +589,10 @@ impl Transform<'_, '_> {
                     depth_link -= 1;
                     run.push(ev.clone());
                 }
+                Event::InlineHtml(h) => {
+                    let h = self.raw_html(h, r.clone());
+                    run.push(Event::InlineHtml(h));
+                }
                 _ => run.push(ev.clone()),
             }
             i += 1;
@@ -560,7 +629,9 @@ impl Transform<'_, '_> {
     }
 
     fn remote(&mut self, url: &str, r: Range<usize>) {
-        if url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//") {
+        if let Some(d) = validate::local_path(url, "image") {
+            self.err(d, r);
+        } else if url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//") {
             self.err(
                 Diagnostic::warning("remote-resource", format!("image loaded from another host: {url}"))
                     .help("save the image into the guide's folder and link it relatively: remote images can be slow or blocked for readers"),
@@ -569,12 +640,73 @@ impl Transform<'_, '_> {
         }
     }
 
+    /// Links and resources in HTML the author wrote: checked and rewritten like Markdown links
+    /// (a `.md` target becomes its page, a local image is published with the page).
+    fn raw_html<'a>(&mut self, html: &CowStr<'a>, r: Range<usize>) -> CowStr<'a> {
+        let source = self.env.file.text.get(r.clone()).unwrap_or("");
+        let span = |needle: &str| match source.find(needle) {
+            Some(i) if !needle.is_empty() => r.start + i..r.start + i + needle.len(),
+            _ => r.clone(),
+        };
+        for (url, _) in validate::css_remote_urls(html) {
+            let d = validate::remote_resource("a font or image (CSS)", &url);
+            self.err(d, span(&url));
+        }
+        let urls = validate::html_urls(html);
+        if urls.is_empty() {
+            return html.clone();
+        }
+        let mut out = String::with_capacity(html.len() + 16);
+        let mut last = 0;
+        for u in urls {
+            let at = span(&u.value);
+            let value = u.value.replace("&amp;", "&");
+            let kind = match u.kind {
+                validate::UrlKind::Link => "link",
+                validate::UrlKind::Resource(_) => "file",
+            };
+            let new = if let Some(d) = validate::local_path(&value, kind) {
+                self.err(d, at);
+                None
+            } else if validate::is_remote(&value) {
+                if let validate::UrlKind::Resource(what) = u.kind {
+                    self.err(validate::remote_resource(what, &value), at);
+                }
+                None
+            } else if is_external(&value) {
+                None
+            } else {
+                if u.tag == "img"
+                    && let Some(d) = validate::alt_text(u.alt.as_deref().unwrap_or(""), &value)
+                {
+                    self.err(d, at.clone());
+                }
+                let dest = self.link(&CowStr::from(value.clone()), at);
+                (*dest != *value).then(|| dest.replace('"', "%22"))
+            };
+            if let Some(new) = new {
+                out.push_str(&html[last..u.range.start]);
+                out.push_str(&new);
+                last = u.range.end;
+            }
+        }
+        if last == 0 {
+            return html.clone();
+        }
+        out.push_str(&html[last..]);
+        CowStr::from(out)
+    }
+
     fn local_image(&mut self, dest: &str, alt: &str, r: Range<usize>) -> Component {
         let device = self.env.device;
         let raw = dest.split(['#', '?']).next().unwrap_or(dest);
-        let decoded = percent_encoding::percent_decode_str(raw)
+        let mut decoded = percent_encoding::percent_decode_str(raw)
             .decode_utf8_lossy()
             .into_owned();
+        if let Some((d, fixed)) = validate::backslashes(&decoded, "image") {
+            self.err(d, r.clone());
+            decoded = fixed;
+        }
         let line = self.env.file.line_col(r.start).0;
         let Some(path) = resolve(self.env.dir, &decoded) else {
             self.err(
@@ -592,14 +724,20 @@ impl Transform<'_, '_> {
                 line,
             });
         };
-        if alt.trim().is_empty() {
-            self.err(
-                Diagnostic::warning("missing-alt", "this screenshot has no description")
-                    .help("describe the screen in the brackets: `![学信网首页的“登录”按钮](images/1.png)`; it is the caption, the text for screen readers and the note on a placeholder"),
-                r.clone(),
-            );
+        if let Some(d) = validate::alt_text(alt, &path) {
+            self.err(d, r.clone());
         }
         if !self.env.files.contains(&path) {
+            if let Some(d) = validate::system_path(&decoded, "image") {
+                self.err(d, r);
+                // as written, so that it is not also listed as a screenshot to capture
+                return Component::Slot(Slot {
+                    alt: alt.to_string(),
+                    path: decoded,
+                    device,
+                    line,
+                });
+            }
             return Component::Slot(Slot {
                 alt: alt.to_string(),
                 path,
@@ -609,6 +747,11 @@ impl Transform<'_, '_> {
         }
         match imagesize::size(self.env.content_dir.join(&path)) {
             Ok(size) => {
+                if let Some(d) =
+                    validate::image_size(&path, size.width as u32, size.height as u32, device)
+                {
+                    self.err(d, r.clone());
+                }
                 self.out.assets.push(path.clone());
                 Component::Figure(Figure {
                     url: encode_path(&path),
@@ -638,19 +781,30 @@ impl Transform<'_, '_> {
     /// Rewrites a link destination: `.md` files become page URLs, other local files are
     /// published with the page; external links are left alone.
     fn link<'a>(&mut self, dest: &CowStr<'a>, r: Range<usize>) -> CowStr<'a> {
-        if dest.is_empty() || is_external(dest) {
+        if dest.is_empty() {
+            return dest.clone();
+        }
+        if is_external(dest) {
+            if let Some(d) = validate::local_path(dest, "link") {
+                self.err(d, r);
+            }
             return dest.clone();
         }
         if let Some(anchor) = dest.strip_prefix('#') {
+            self.anchors.push((anchor.to_string(), r));
             return CowStr::from(format!("#{ANCHOR_MARKER}{anchor}"));
         }
         let (path_part, anchor) = match dest.split_once('#') {
             Some((p, a)) => (p, Some(a.to_string())),
             None => (dest.as_ref(), None),
         };
-        let decoded = percent_encoding::percent_decode_str(path_part)
+        let mut decoded = percent_encoding::percent_decode_str(path_part)
             .decode_utf8_lossy()
             .into_owned();
+        if let Some((d, fixed)) = validate::backslashes(&decoded, "link") {
+            self.err(d, r.clone());
+            decoded = fixed;
+        }
         let Some(path) = resolve(self.env.dir, &decoded) else {
             self.err(
                 Diagnostic::error(
@@ -704,6 +858,10 @@ impl Transform<'_, '_> {
             }
         }
         if !self.env.files.contains(&path) {
+            if let Some(d) = validate::system_path(&decoded, "link") {
+                self.err(d, r);
+                return dest.clone();
+            }
             self.err(
                 Diagnostic::error(
                     "broken-link",
@@ -856,13 +1014,7 @@ fn assemble(
     let mut seen = HashSet::new();
     for s in &steps {
         if !seen.insert(s.anchor.clone()) {
-            let off = env
-                .file
-                .text
-                .split_inclusive('\n')
-                .take(s.line - 1)
-                .map(str::len)
-                .sum::<usize>();
+            let off = env.file.line_offset(s.line).unwrap_or(0);
             out.diagnostics.push(
                 Diagnostic::error(
                     "duplicate-anchor",

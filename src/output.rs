@@ -1,9 +1,12 @@
 //! Output: the only stage that writes, and it writes atomically.
 //!
 //! A build renders into a *staging* folder beside the output (`.public.staging`) and, only when
-//! every page was written, swaps it in with renames. A failed or killed build leaves the previous
-//! output as it was; leftovers of a killed build are cleaned up (or, if the swap itself was cut
-//! short, the previous output is put back) by the next one. Nothing outside the output folder
+//! every page was written, swaps it in (atomically on Linux, see [`Staging::commit`]). A failed
+//! or killed build leaves the previous output as it was; leftovers of a killed build are cleaned
+//! up (or, if a two-rename swap was cut short, the previous output is put back) by the next one.
+//! Two builds of the same output at the same moment take turns (on Linux, a lock on the output's
+//! parent folder). Nothing is flushed to disk (`fsync`): the guarantees hold against a killed
+//! process, not against a power cut. Nothing outside the output folder
 //! is ever deleted, and folders that are not guidepost output are refused.
 
 use std::io;
@@ -16,6 +19,10 @@ pub const STAMP: &str = ".guidepost";
 pub struct Staging {
     pub dir: PathBuf,
     target: PathBuf,
+    /// An exclusive lock on the output's parent folder, held until the swap is done (released
+    /// when dropped, or by the kernel when the process dies): two builds of the same output
+    /// (`serve` and a `build` in another terminal) take turns instead of mixing their files.
+    _lock: Option<std::fs::File>,
 }
 
 fn sibling(target: &Path, suffix: &str) -> PathBuf {
@@ -99,6 +106,12 @@ impl Staging {
     pub fn new(target: &Path) -> io::Result<Staging> {
         let old = sibling(target, "old");
         let dir = sibling(target, "staging");
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        let lock = lock(parent)?;
         if old.exists() {
             if target.exists() {
                 std::fs::remove_dir_all(&old)?;
@@ -110,9 +123,6 @@ impl Staging {
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
         std::fs::create_dir(&dir)?;
         std::fs::write(
             dir.join(STAMP),
@@ -121,6 +131,7 @@ impl Staging {
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
+            _lock: lock,
         })
     }
 
@@ -158,8 +169,20 @@ impl Staging {
 
     /// Swaps the staging folder in place of the output. The previous output is removed only
     /// after the new one is in place.
+    ///
+    /// On Linux the swap is one atomic `renameat2(RENAME_EXCHANGE)`: at every instant the output
+    /// folder holds either the complete old site or the complete new one, even if the process is
+    /// killed. Elsewhere (or on a file system without it) it is two renames, and a build killed
+    /// between them leaves the old site aside as `.NAME.old`, which the next build puts back.
     pub fn commit(self) -> io::Result<()> {
         let old = sibling(&self.target, "old");
+        #[cfg(target_os = "linux")]
+        if self.target.is_dir() && exchange(&self.dir, &self.target).is_ok() {
+            // the staging name now holds the previous output; a build killed while deleting
+            // it leaves a part of it, which the next build deletes
+            let _ = std::fs::remove_dir_all(&self.dir);
+            return Ok(());
+        }
         if self.target.exists() {
             std::fs::rename(&self.target, &old)?;
         }
@@ -177,6 +200,29 @@ impl Staging {
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Waits for an exclusive lock on the folder `dir`. A folder that cannot be locked (no read
+/// permission, a file system without `flock`) is built into unlocked, as before.
+#[cfg(target_os = "linux")]
+fn lock(dir: &Path) -> io::Result<Option<std::fs::File>> {
+    use rustix::fs::{FlockOperation, flock};
+    let Ok(f) = std::fs::File::open(dir) else {
+        return Ok(None);
+    };
+    Ok(flock(&f, FlockOperation::LockExclusive).ok().map(|_| f))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lock(_dir: &Path) -> io::Result<Option<std::fs::File>> {
+    Ok(None)
+}
+
+/// Atomically exchanges two folders.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
 }
 
 #[cfg(test)]
@@ -217,5 +263,15 @@ mod tests {
         assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"one");
         s.abandon();
         assert!(!sibling(&target, "staging").exists());
+        // replacing an existing output leaves nothing beside it
+        let s = Staging::new(&target).unwrap();
+        s.write("a/index.html", b"two").unwrap();
+        s.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [std::ffi::OsString::from("public")]);
     }
 }

@@ -328,6 +328,8 @@ impl Session {
             self.fatal.extend(file_diags.into_values().flatten());
             return;
         };
+        // the whole-site checks of `build` (templates and static files: only a full reload)
+        crate::validate::site(&inputs, &mut base_diags);
         let Some(config) = load::parse_config(&inputs.config, &mut base_diags) else {
             self.fatal = base_diags;
             return;

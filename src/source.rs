@@ -71,6 +71,13 @@ impl SourceFile {
         offset
     }
 
+    /// Byte offset of the start of a 1-based line, if the file has that line.
+    pub fn line_offset(&self, line: usize) -> Option<usize> {
+        line.checked_sub(1)
+            .and_then(|l| self.line_starts.get(l))
+            .copied()
+    }
+
     pub fn line_text(&self, line: usize) -> &str {
         let start = self.line_starts[line - 1];
         let end = self
@@ -163,6 +170,19 @@ fn invalid_bytes(rel: &str, bytes: &[u8], encoding: &str) -> Diagnostic {
         .err()
         .map_or(0, |e| e.valid_up_to());
     let line = bytes[..valid_up_to].iter().filter(|&&b| b == b'\n').count() + 1;
+    // show the line as far as it can be read, and point at the first bad byte
+    let line_start = bytes[..valid_up_to]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line_end = bytes[valid_up_to..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| valid_up_to + i);
+    let before = String::from_utf8_lossy(&bytes[line_start..valid_up_to]);
+    let line_text = String::from_utf8_lossy(&bytes[line_start..line_end])
+        .trim_end_matches('\r')
+        .to_string();
     let mut d = Diagnostic::error(
         "invalid-encoding",
         format!("{rel} is not valid {encoding} text (first bad byte on line {line})"),
@@ -171,14 +191,19 @@ fn invalid_bytes(rel: &str, bytes: &[u8], encoding: &str) -> Diagnostic {
     d.span = Some(Box::new(Span {
         file: rel.to_string(),
         line,
-        column: 1,
+        column: before.chars().count() + 1,
         len: 1,
-        line_text: String::new(),
+        line_text,
     }));
     d
 }
 
 fn normalise(mut text: String) -> String {
+    // a second BOM (a file saved twice with one, or two files pasted together) would hide the
+    // front matter
+    if text.starts_with('\u{feff}') {
+        text = text.trim_start_matches('\u{feff}').to_string();
+    }
     if text.contains('\r') {
         text = text.replace("\r\n", "\n").replace('\r', "\n");
     }
@@ -203,6 +228,27 @@ mod tests {
         .unwrap();
         assert_eq!(t, "+++\ntitle = \"x\"\n+++\n");
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn a_doubled_bom_is_removed_too() {
+        // found by tests/it/fuzz.rs: a BOM left in the text hides the front matter
+        let mut d = vec![];
+        let t = decode("a.md", b"\xEF\xBB\xBF\xEF\xBB\xBF+++\n", &mut d).unwrap();
+        assert_eq!(t, "+++\n");
+        let t = decode("a.md", b"\xFF\xFE\xFF\xFE+\x00", &mut d).unwrap();
+        assert_eq!(t, "+");
+    }
+
+    #[test]
+    fn invalid_bytes_point_at_their_line_and_column() {
+        let mut d = vec![];
+        assert!(decode("a.md", b"ok\nab\xFF\xFEcd\n", &mut d).is_none());
+        assert_eq!(d[0].location().unwrap(), "a.md:2:3");
+        assert_eq!(
+            d[0].span.as_ref().unwrap().line_text,
+            "ab\u{FFFD}\u{FFFD}cd"
+        );
     }
 
     #[test]

@@ -2,7 +2,11 @@
 //! the produced HTML read with a real HTML parser.
 
 mod build;
+mod check;
 mod errors;
+mod fuzz;
+mod hostile;
+mod lost;
 mod sample;
 mod serve;
 
@@ -74,4 +78,45 @@ pub fn copy_fixture(name: &str) -> tempfile::TempDir {
         }
     }
     t
+}
+
+/// Runs guidepost with `args` and waits at most `secs` seconds (output goes to files, so a
+/// chatty run cannot block on a full pipe). `None`: it did not finish and was killed.
+pub fn guidepost_within(args: &[&str], secs: u64) -> Option<(Option<i32>, String)> {
+    let t = tempfile::tempdir().unwrap();
+    let err_path = t.path().join("stderr");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guidepost"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .expect("run guidepost");
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let err = std::fs::read_to_string(&err_path).unwrap_or_default();
+            return Some((status.code(), err));
+        }
+        if start.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Writes a minimal site: `site.toml`, guide `g` and the given channel files.
+pub fn write_site(root: &Path, channels: &[(&str, &[u8])]) {
+    std::fs::create_dir_all(root.join("content/g")).unwrap();
+    std::fs::write(root.join("site.toml"), "title = \"测试\"\n").unwrap();
+    std::fs::write(
+        root.join("content/g/_index.md"),
+        "+++\ntitle = \"指南\"\n+++\n",
+    )
+    .unwrap();
+    for (name, body) in channels {
+        std::fs::write(root.join("content/g").join(name), body).unwrap();
+    }
 }

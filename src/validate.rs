@@ -1,0 +1,534 @@
+//! Validation: the checks for what builds but serves readers badly.
+//!
+//! Loading already refuses what cannot be built (front matter, broken links and anchors, a
+//! `channels` list naming a missing channel, duplicate step ids). This module owns the checks
+//! that look further: screenshots still to capture (*open slots*), descriptions that describe
+//! nothing (`image-20221103154210123`), images far larger than they are shown, paths on the
+//! author's own computer (`C:\Users\…`, `file:///…`), links and resources in raw HTML, and
+//! resources loaded from other hosts (slow or blocked for readers in mainland China).
+//!
+//! The per-image and per-HTML checks are small pure functions that the Markdown stage calls
+//! where it has the source spans; [`site`] runs the whole-site checks once the model is built.
+//! `build` and `check` run the same checks, so they report the same problems, except that only
+//! `check` lists the open slots one by one ([`open_slots`]; the build counts them).
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::discover::Inputs;
+use crate::model::{Block, Device, Slot};
+use crate::source::SourceFile;
+
+const ALT_HELP: &str = "describe the screen in the brackets: `![学信网首页的“登录”按钮](images/1.png)`; it is the caption, the text for screen readers and the note on a placeholder";
+
+static FILE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[^\s/\\]+\.(png|jpe?g|gif|webp|bmp|svg|heic|heif|avif|tiff?)$").unwrap()
+});
+/// Names that tools give images (Typora's `image-20221103154210123`, `IMG_1234`,
+/// `微信图片_20221103`, `Snipaste_2022-11-03_10-10-10`, `截图`, a bare number).
+static TOOL_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^(?:image|img|pic|picture|photo|screenshot|screen ?shot|snipaste|untitled|",
+        r"截图|截屏|屏幕截图|图片|图像|图|照片|微信图片|qq截图)?",
+        r"[\s_\-0-9.()（）:：]*$"
+    ))
+    .unwrap()
+});
+
+/// The description (alt text) of a screenshot: missing, or a file or tool name that tells a
+/// reader nothing.
+pub fn alt_text(alt: &str, path: &str) -> Option<Diagnostic> {
+    let alt = alt.trim();
+    if alt.is_empty() {
+        return Some(
+            Diagnostic::warning("missing-alt", "this screenshot has no description").help(ALT_HELP),
+        );
+    }
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    if FILE_NAME.is_match(alt) || TOOL_NAME.is_match(alt) || alt == file || alt == stem {
+        return Some(
+            Diagnostic::warning(
+                "meaningless-alt",
+                format!("the screenshot's description `{alt}` is a file name, not a description"),
+            )
+            .help(ALT_HELP),
+        );
+    }
+    None
+}
+
+/// The widest a screenshot is shown, in CSS pixels: the phone frame, the text column.
+fn shown_width(device: Device) -> u32 {
+    match device {
+        Device::Phone => 300,
+        Device::Desktop => 736,
+    }
+}
+
+/// More than this many image pixels per shown CSS pixel is "far larger than shown": 3 is what
+/// the sharpest phone screens use, so 5 leaves room for the usual 1440-pixel screenshot.
+const OVERSIZE_FACTOR: u32 = 5;
+
+/// An image far wider than it is ever shown: readers on mobile data pay for every pixel.
+pub fn image_size(path: &str, width: u32, height: u32, device: Device) -> Option<Diagnostic> {
+    let shown = shown_width(device);
+    let limit = shown * OVERSIZE_FACTOR;
+    if width <= limit {
+        return None;
+    }
+    let (frame, target) = match device {
+        Device::Phone => ("in a phone frame", 1080),
+        Device::Desktop => ("in the text column", 1920),
+    };
+    Some(
+        Diagnostic::warning(
+            "oversized-image",
+            format!(
+                "`content/{path}` is {width}×{height} pixels but is shown at most {shown} pixels wide {frame}"
+            ),
+        )
+        .help(format!(
+            "scale it down to {target} pixels wide (at most {limit}): readers on mobile data download every pixel"
+        )),
+    )
+}
+
+/// A path on the author's computer rather than in the site (what Typora and Word insert by
+/// default): `C:\Users\…\image.png`, `\\server\share\…`, `file:///…`. Such a file is never
+/// read: the diagnostic says how to bring it into the site.
+pub fn local_path(url: &str, what: &str) -> Option<Diagnostic> {
+    let b = url.as_bytes();
+    let drive =
+        b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/');
+    let unc = url.starts_with("\\\\");
+    let file = url
+        .get(..5)
+        .is_some_and(|s| s.eq_ignore_ascii_case("file:"));
+    if !(drive || unc || file) {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            "outside-root",
+            format!("the {what} `{url}` is a path on your computer, not a file of the site"),
+        )
+        .help(COPY_HELP),
+    )
+}
+
+/// An absolute path into the author's own file system (macOS Typora writes
+/// `/Users/NAME/Library/Application Support/typora-user-images/…`). Only asked about a path that
+/// is not a file of the site: `/images/a.png` from the content root stays valid.
+pub fn system_path(path: &str, what: &str) -> Option<Diagnostic> {
+    const ROOTS: [&str; 12] = [
+        "/Users/",
+        "/home/",
+        "/root/",
+        "/Volumes/",
+        "/private/",
+        "/tmp/",
+        "/var/",
+        "/etc/",
+        "/mnt/",
+        "/media/",
+        "/opt/",
+        "/Library/",
+    ];
+    ROOTS.iter().any(|r| path.starts_with(r)).then(|| {
+        Diagnostic::error(
+            "outside-root",
+            format!("the {what} `{path}` is a path on your computer, not a file of the site"),
+        )
+        .help(COPY_HELP)
+    })
+}
+
+/// A relative path written with Windows backslashes (`images\step-1.png`): browsers do not read
+/// `\` as a folder separator, so the image would never show. Returns the diagnostic and the
+/// path with `/`, which the build goes on with so that one mistake is reported once.
+pub fn backslashes(path: &str, what: &str) -> Option<(Diagnostic, String)> {
+    if !path.contains('\\') {
+        return None;
+    }
+    let fixed = path.replace('\\', "/");
+    Some((
+        Diagnostic::error(
+            "backslash-path",
+            format!("the {what} path `{path}` uses `\\` between folders"),
+        )
+        .help(format!("write `/` instead: `{fixed}`")),
+        fixed,
+    ))
+}
+
+const COPY_HELP: &str = "copy the file into the guide's folder and write the path relative to this file, e.g. `images/step-1.png` (in Typora: 偏好设置 → 图像 → 插入图片时复制到 `./images`)";
+
+/// A URL that makes the reader's browser contact another host.
+pub fn is_remote(url: &str) -> bool {
+    let u = url.trim_start();
+    u.starts_with("//")
+        || u.get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        || u.get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+}
+
+/// A resource that the page loads from another host.
+pub fn remote_resource(kind: &str, url: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "remote-resource",
+        format!("{kind} loaded from another host: {url}"),
+    )
+    .help("save the file into the site and link it relatively: resources from other hosts can be slow or blocked for readers, and change or vanish without notice")
+}
+
+/// How a URL attribute of an HTML tag is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlKind {
+    /// A link the reader follows (`<a href>`).
+    Link,
+    /// A resource the page loads (`<img src>`, `<script src>`, `<link href>` …); the noun says
+    /// what it is, for messages.
+    Resource(&'static str),
+}
+
+/// A URL in an attribute of a tag in raw HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlUrl {
+    pub tag: String,
+    pub kind: UrlKind,
+    /// The value as written (entities such as `&amp;` still encoded).
+    pub value: String,
+    /// The byte range of the value in the HTML text.
+    pub range: Range<usize>,
+    /// For `<img>`: its `alt` attribute (`None` when there is none).
+    pub alt: Option<String>,
+}
+
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<([A-Za-z][A-Za-z0-9-]*)((?:[^>\x22']|\x22[^\x22]*\x22|'[^']*')*)>?").unwrap()
+});
+static ATTR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"([A-Za-z_:][-A-Za-z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"#)
+        .unwrap()
+});
+static CSS_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:url\(\s*['"]?|@import\s+['"])((?:https?:)?//[^'")\s]+)"#).unwrap()
+});
+
+fn url_kind(tag: &str, attr: &str) -> Option<UrlKind> {
+    Some(match (tag, attr) {
+        ("a" | "area", "href") => UrlKind::Link,
+        ("img", "src") | ("input", "src") | ("video", "poster") => UrlKind::Resource("an image"),
+        ("script", "src") => UrlKind::Resource("a script"),
+        ("link", "href") => UrlKind::Resource("a stylesheet, font or icon"),
+        ("iframe" | "frame", "src") => UrlKind::Resource("a frame"),
+        ("video" | "audio" | "source" | "track" | "embed", "src") | ("object", "data") => {
+            UrlKind::Resource("a media file")
+        }
+        _ => return None,
+    })
+}
+
+/// Every link and resource URL in a piece of raw HTML (tags may be partial: Markdown hands
+/// block HTML over line by line).
+pub fn html_urls(html: &str) -> Vec<HtmlUrl> {
+    let mut out = Vec::new();
+    if !html.contains('<') {
+        return out;
+    }
+    // tags inside `<!-- … -->` are commented out: not links, not loaded
+    let mut comments = Vec::new();
+    let mut from = 0;
+    while let Some(i) = html[from..].find("<!--") {
+        let start = from + i;
+        let end = html[start + 4..]
+            .find("-->")
+            .map_or(html.len(), |j| start + 4 + j + 3);
+        comments.push(start..end);
+        from = end;
+    }
+    for t in TAG.captures_iter(html) {
+        let at = t.get(0).map_or(0, |m| m.start());
+        if comments.iter().any(|c| c.contains(&at)) {
+            continue;
+        }
+        let tag = t[1].to_ascii_lowercase();
+        let attrs = t.get(2).unwrap();
+        let mut alt = None;
+        let mut found = Vec::new();
+        for a in ATTR.captures_iter(attrs.as_str()) {
+            let name = a[1].to_ascii_lowercase();
+            let value = a.get(2).or_else(|| a.get(3)).or_else(|| a.get(4));
+            if name == "alt" {
+                alt = Some(value.map_or(String::new(), |v| v.as_str().to_string()));
+            }
+            if let (Some(kind), Some(v)) = (url_kind(&tag, &name), value) {
+                let start = attrs.start() + v.start();
+                found.push(HtmlUrl {
+                    tag: tag.clone(),
+                    kind,
+                    value: v.as_str().to_string(),
+                    range: start..start + v.len(),
+                    alt: None,
+                });
+            }
+        }
+        for mut f in found {
+            if f.tag == "img" {
+                f.alt = alt.clone();
+            }
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Remote URLs in CSS (`url(https://…)`, `@import "//…"`): web fonts and background images.
+pub fn css_remote_urls(css: &str) -> Vec<(String, Range<usize>)> {
+    if !css.contains("//") {
+        return Vec::new();
+    }
+    CSS_URL
+        .captures_iter(css)
+        .map(|c| {
+            let m = c.get(1).unwrap();
+            (m.as_str().to_string(), m.range())
+        })
+        .collect()
+}
+
+/// Links to an anchor of the same page (`#step-2`) that names no step or heading of it.
+pub fn same_page_anchors(
+    file: &SourceFile,
+    links: &[(String, Range<usize>)],
+    known: &[String],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let set: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
+    for (anchor, r) in links {
+        if anchor.is_empty() || set.contains(anchor.as_str()) {
+            continue;
+        }
+        let hint = match did_you_mean(anchor, known.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `#{s}`?"),
+            None => "steps have the anchors `step-1`, `step-2` … or the `{#id}` written after their heading".to_string(),
+        };
+        diags.push(
+            Diagnostic::error(
+                "broken-anchor",
+                format!("this page has no anchor `#{anchor}`"),
+            )
+            .at(file, r.clone())
+            .help(hint),
+        );
+    }
+}
+
+/// The whole-site checks that `build` and `check` share, run after discovery: remote resources in
+/// the site's own templates and stylesheets.
+pub fn site(inputs: &Inputs, diags: &mut Vec<Diagnostic>) {
+    theme_overrides(&inputs.root, diags);
+}
+
+/// Screenshots still to capture, one warning each. Only `check` reports them one by one: for
+/// `build` an open slot is the normal state of a guide being written, counted in its summary.
+pub fn open_slots(inputs: &Inputs, site: &crate::model::Site, diags: &mut Vec<Diagnostic>) {
+    let mut files: HashMap<&str, &SourceFile> = HashMap::new();
+    for f in inputs.home.iter().chain(
+        inputs
+            .guides
+            .iter()
+            .flat_map(|g| g.index.iter().chain(&g.channels)),
+    ) {
+        files.insert(f.rel.as_str(), f);
+    }
+    let mut slots: Vec<(&str, &Slot)> = Vec::new();
+    if let Some(h) = &inputs.home {
+        slots.extend(
+            site.intro
+                .iter()
+                .flat_map(Block::slots)
+                .map(|s| (h.rel.as_str(), s)),
+        );
+    }
+    for g in &site.guides {
+        slots.extend(
+            g.intro
+                .iter()
+                .flat_map(Block::slots)
+                .map(|s| (g.source.as_str(), s)),
+        );
+        for c in &g.channels {
+            slots.extend(c.slots().map(|(_, s)| (c.source.as_str(), s)));
+        }
+    }
+    for (source, slot) in slots {
+        // a path outside `content/` or on the author's computer already has its own error
+        if !slot.path.starts_with('/') && !slot.path.split('/').any(|p| p == "..") {
+            diags.push(open_slot(files.get(source).copied(), source, slot));
+        }
+    }
+}
+
+fn open_slot(file: Option<&SourceFile>, source: &str, slot: &Slot) -> Diagnostic {
+    let d = Diagnostic::warning(
+        "open-slot",
+        format!("the screenshot `content/{}` does not exist yet", slot.path),
+    )
+    .help("capture the screen its description names and save it there; until then readers see a placeholder (`guidepost check --strict` treats this as an error)");
+    match file {
+        Some(f) if f.line_offset(slot.line).is_some() => {
+            let line_start = f.line_offset(slot.line).unwrap_or(0);
+            let line = f.line_text(slot.line);
+            let (start, end) = match line.find("![") {
+                Some(s) => (s, line[s..].find(')').map_or(line.len(), |e| s + e + 1)),
+                None => (0, line.len()),
+            };
+            d.at(f, line_start + start..line_start + end)
+        }
+        _ => d.in_file(source.to_string()),
+    }
+}
+
+/// Remote scripts, stylesheets, fonts and images in the site's own templates and static CSS.
+fn theme_overrides(root: &Path, diags: &mut Vec<Diagnostic>) {
+    for (dir, exts) in [
+        ("templates", &["html", "htm", "xml"][..]),
+        ("static", &["css", "html"][..]),
+    ] {
+        let base = root.join(dir);
+        if !base.is_dir() {
+            continue;
+        }
+        for e in walkdir::WalkDir::new(&base)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
+            let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
+            if !exts.contains(&ext) {
+                continue;
+            }
+            let mut d = Vec::new();
+            let Some(f) = SourceFile::read(root, e.path(), &mut d) else {
+                continue; // the theme stage reports unreadable templates
+            };
+            for u in html_urls(&f.text) {
+                if let UrlKind::Resource(kind) = u.kind
+                    && is_remote(&u.value)
+                {
+                    diags.push(remote_resource(kind, &u.value).at(&f, u.range.clone()));
+                }
+            }
+            for (url, r) in css_remote_urls(&f.text) {
+                diags.push(remote_resource("a font or image (CSS)", &url).at(&f, r));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meaningless_descriptions() {
+        for alt in [
+            "image-20221103154210123",
+            "image-20221103154210123.png",
+            "IMG_1234",
+            "微信图片_20221103101010",
+            "Snipaste_2022-11-03_10-10-10",
+            "截图",
+            "图1",
+            "1",
+            "login.png",
+            "login",
+        ] {
+            let d = alt_text(alt, "g/images/login.png");
+            assert_eq!(d.map(|d| d.code), Some("meaningless-alt"), "{alt}");
+        }
+        assert_eq!(alt_text("  ", "a.png").unwrap().code, "missing-alt");
+        for alt in ["学信网首页的“登录”按钮", "Login page", "图像采集码页面"] {
+            assert!(alt_text(alt, "g/images/login.png").is_none(), "{alt}");
+        }
+    }
+
+    #[test]
+    fn oversized_only_when_far_larger() {
+        assert!(image_size("a.png", 1080, 2400, Device::Phone).is_none());
+        assert!(image_size("a.png", 1440, 3200, Device::Phone).is_none());
+        assert!(image_size("a.png", 4032, 3024, Device::Phone).is_some());
+        assert!(image_size("a.png", 2880, 1800, Device::Desktop).is_none());
+        assert!(image_size("a.png", 7680, 4320, Device::Desktop).is_some());
+    }
+
+    #[test]
+    fn paths_on_the_authors_computer() {
+        for u in [
+            r"C:\Users\wang\AppData\Roaming\Typora\typora-user-images\image-20221103.png",
+            "D:/截图/1.png",
+            r"\\server\share\a.png",
+            "file:///home/wang/a.png",
+        ] {
+            assert!(local_path(u, "image").is_some(), "{u}");
+        }
+        for u in [
+            "images/a.png",
+            "https://x.cn/a.png",
+            "mailto:a@b.cn",
+            "../g/web.md",
+        ] {
+            assert!(local_path(u, "image").is_none(), "{u}");
+        }
+        let mac = "/Users/wang/Library/Application Support/typora-user-images/image-20221103.png";
+        assert!(system_path(mac, "image").is_some());
+        assert!(system_path("/g/images/a.png", "image").is_none());
+    }
+
+    #[test]
+    fn urls_in_raw_html() {
+        let h = r#"<p><a href="web.md#step-2">x</a><img alt='' src=images/a.png><script src="https://cdn.x.com/a.js"></script><span title="a>b" data-href="x"></span>"#;
+        let urls = html_urls(h);
+        let v: Vec<_> = urls
+            .iter()
+            .map(|u| (u.tag.as_str(), u.value.as_str(), &h[u.range.clone()]))
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ("a", "web.md#step-2", "web.md#step-2"),
+                ("img", "images/a.png", "images/a.png"),
+                ("script", "https://cdn.x.com/a.js", "https://cdn.x.com/a.js"),
+            ]
+        );
+        assert_eq!(urls[1].alt.as_deref(), Some(""));
+        assert_eq!(urls[0].kind, UrlKind::Link);
+        let commented =
+            "<!-- <img src=\"https://x.cn/a.png\"> --><img src=\"b.png\"><!-- <a href=x.md>";
+        let v: Vec<_> = html_urls(commented).into_iter().map(|u| u.value).collect();
+        assert_eq!(v, ["b.png"]);
+    }
+
+    #[test]
+    fn remote_urls_in_css() {
+        let css = "@import url(\"https://fonts.googleapis.com/css?family=Noto\");\n.a{background:url(//x.cn/a.png)} .b{background:url(img/a.png)}";
+        let v: Vec<_> = css_remote_urls(css).into_iter().map(|(u, _)| u).collect();
+        assert_eq!(
+            v,
+            [
+                "https://fonts.googleapis.com/css?family=Noto",
+                "//x.cn/a.png"
+            ]
+        );
+    }
+}
