@@ -99,7 +99,7 @@ pub fn check(opts: &CheckOptions) -> Report {
             report.channels = l.site.guides.iter().map(|g| g.channels.len()).sum();
         }
         if let (Some(theme), Some(l)) = (&theme, &loaded) {
-            report.pages = render_in_memory(theme, &l.site, &mut diags);
+            report.pages = render_in_memory(&opts.root, &inputs, theme, &l.site, &mut diags);
         }
     }
     if opts.strict {
@@ -115,10 +115,29 @@ pub fn check(opts: &CheckOptions) -> Report {
 
 /// Renders every page as the build would and throws the HTML away; returns the page count.
 fn render_in_memory(
+    root: &std::path::Path,
+    inputs: &discover::Inputs,
     theme: &theme::Theme,
     site: &crate::model::Site,
     diags: &mut Vec<Diagnostic>,
 ) -> usize {
+    // the build's link checks: aliases and links.lock (read, never written here)
+    let sources: std::collections::HashMap<&str, &crate::source::SourceFile> = inputs
+        .guides
+        .iter()
+        .flat_map(|g| g.index.iter().chain(&g.channels))
+        .map(|f| (f.rel.as_str(), f))
+        .collect();
+    let links = crate::links::Links::new(site, &sources, diags).with_qr_codes(diags);
+    let taken: std::collections::HashSet<String> = render::plan(site)
+        .iter()
+        .map(|j| j.path(site))
+        .chain(theme.statics.keys().map(|s| format!("static/{s}")))
+        .collect();
+    links.check_aliases(&taken, &sources, diags);
+    if root.join(crate::lock::FILE).exists() {
+        crate::lock::check(root, &links, false, diags);
+    }
     let prepared: Result<Vec<_>, Diagnostic> = site
         .guides
         .par_iter()
@@ -142,6 +161,7 @@ fn render_in_memory(
         site,
         theme,
         prepared: &prepared,
+        links: &links,
     };
     let jobs = render::plan(site);
     diags.extend(
@@ -149,7 +169,5 @@ fn render_in_memory(
             .filter_map(|job| renderer.render(job).err())
             .collect::<Vec<_>>(),
     );
-    jobs.iter()
-        .filter(|j| !matches!(j, render::Job::Sitemap))
-        .count()
+    jobs.iter().filter(|j| j.is_page()).count()
 }

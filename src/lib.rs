@@ -23,7 +23,9 @@ pub mod check;
 pub mod diagnostic;
 pub mod discover;
 pub mod frontmatter;
+pub mod links;
 pub mod load;
+pub mod lock;
 pub mod markdown;
 pub mod model;
 pub mod output;
@@ -31,6 +33,7 @@ pub mod qr;
 pub mod render;
 pub mod serve;
 pub mod session;
+pub mod share;
 pub mod source;
 pub mod theme;
 pub mod validate;
@@ -43,13 +46,31 @@ use rayon::prelude::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::render::{Job, Prepared, Renderer};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     pub root: PathBuf,
     pub output: PathBuf,
     /// Overrides `base_url` of `site.toml`.
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// What to do with `links.lock` (see [`lock`]).
+    pub lock: LockMode,
+    /// Drop the lock's entries the build no longer publishes instead of failing.
+    pub accept_removed: bool,
+}
+
+/// How a build treats `links.lock`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LockMode {
+    /// Refuse to drop a recorded link, and record the new ones (`guidepost build`).
+    #[default]
+    Update,
+    /// Refuse to drop a recorded link, write nothing (previews).
+    Check,
+    /// Also refuse a lock that misses a published link, write nothing (`--locked`, for CI).
+    Locked,
+    /// Ignore the lock (`--no-lock`).
+    Off,
 }
 
 /// What a build did.
@@ -132,6 +153,41 @@ fn finish(
     }
     let site = &loaded.site;
 
+    // links: aliases and the lock are checked before anything is rendered
+    let sources: std::collections::HashMap<&str, &source::SourceFile> = inputs
+        .guides
+        .iter()
+        .flat_map(|g| g.index.iter().chain(&g.channels))
+        .map(|f| (f.rel.as_str(), f))
+        .collect();
+    let links = links::Links::new(site, &sources, &mut diags).with_qr_codes(&mut diags);
+    let mut jobs = render::plan(site);
+    let taken: std::collections::HashSet<String> = jobs
+        .iter()
+        .map(|j| j.path(site))
+        .chain(loaded.assets.iter().cloned())
+        .chain(theme.statics.keys().map(|s| format!("static/{s}")))
+        .collect();
+    links.check_aliases(&taken, &sources, &mut diags);
+    jobs.extend(
+        links
+            .aliases
+            .iter()
+            .enumerate()
+            .map(|(index, a)| Job::Alias {
+                index,
+                file: a.file.clone(),
+            }),
+    );
+    let lock = (opts.lock != LockMode::Off)
+        .then(|| lock::check(&opts.root, &links, opts.accept_removed, &mut diags));
+    if opts.lock == LockMode::Locked {
+        diags.extend(lock.as_ref().and_then(lock::Checked::outdated));
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        return Ok(failed(diags));
+    }
+
     let prepared: Result<Vec<_>, Diagnostic> = site
         .guides
         .par_iter()
@@ -150,16 +206,21 @@ fn finish(
         site,
         theme: &theme,
         prepared: &prepared,
+        links: &links,
     };
 
     let staging = output::Staging::new(&opts.output)
         .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
-    let jobs = render::plan(site);
     let io_err = |path: &str, e: std::io::Error| {
         Diagnostic::error("io", format!("cannot write {path}: {e}"))
     };
     // folders first, so parallel writers never race to create them
-    let mut dirs: Vec<String> = vec!["static".into()];
+    let mut dirs: Vec<String> = vec!["static".into(), "share".into()];
+    for a in &links.aliases {
+        if let Some((d, _)) = a.file.rsplit_once('/') {
+            dirs.push(d.to_string());
+        }
+    }
     for g in &site.guides {
         dirs.push(g.id.0.clone());
         for c in &g.channels {
@@ -227,9 +288,22 @@ fn finish(
     staging
         .commit()
         .map_err(|e| format!("cannot replace {}: {e}", opts.output.display()))?;
+    if let Some(lock::Checked {
+        write: Some(text), ..
+    }) = lock
+        && opts.lock == LockMode::Update
+    {
+        lock::write(&opts.root, &text).map_err(|e| {
+            format!(
+                "the site was built into {}, but {} could not be updated: {e}",
+                opts.output.display(),
+                opts.root.join(lock::FILE).display()
+            )
+        })?;
+    }
 
     let summary = Summary {
-        pages: jobs.iter().filter(|j| !matches!(j, Job::Sitemap)).count(),
+        pages: jobs.iter().filter(|j| j.is_page()).count(),
         guides: site.guides.len(),
         channels: site.guides.iter().map(|g| g.channels.len()).sum(),
         open_slots: site
@@ -244,6 +318,35 @@ fn finish(
     let mut d = Diagnostics(diags);
     d.sort();
     Ok(Outcome::Built(summary, d))
+}
+
+/// Loads the published content of the site at `root` without building it (for `guidepost links`).
+/// `Err` holds the diagnostics when the content has errors.
+pub fn load_site(
+    root: &Path,
+    base_url: Option<&str>,
+) -> Result<(model::Site, Diagnostics), Diagnostics> {
+    let mut diags = Vec::new();
+    let Some(inputs) = discover::discover(root, &mut diags) else {
+        return Err(Diagnostics(diags));
+    };
+    let loaded = load::load(&inputs, &load::LoadOptions { drafts: false }, &mut diags);
+    let mut d = Diagnostics(diags);
+    d.sort();
+    match loaded {
+        Some(mut l) if !d.has_errors() => {
+            if let Some(b) = base_url {
+                let b = if b.ends_with('/') {
+                    b.to_string()
+                } else {
+                    format!("{b}/")
+                };
+                l.site.config.base_url = Some(b);
+            }
+            Ok((l.site, d))
+        }
+        _ => Err(d),
+    }
 }
 
 /// The nearest folder at or above `dir` that holds `site.toml`.

@@ -352,6 +352,8 @@ pub fn load_guide(
             source: f.rel.clone(),
             intro: r.intro,
             steps: r.steps,
+            aliases: cm.aliases,
+            draft: cm.draft,
         });
     }
 

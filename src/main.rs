@@ -26,6 +26,8 @@ enum Command {
     Build(BuildArgs),
     /// Report every problem of the site (errors and warnings) without writing anything
     Check(CheckArgs),
+    /// Print every guide and channel URL with its title, ready to paste into a notice
+    Links(LinksArgs),
     /// Build into memory, serve a live preview, and rebuild what changed on every save
     Serve(ServeArgs),
 }
@@ -69,6 +71,38 @@ struct BuildArgs {
     /// Print only warnings, errors and nothing else
     #[arg(long, short)]
     quiet: bool,
+    /// Drop addresses recorded in links.lock that the site no longer publishes (on purpose)
+    #[arg(long)]
+    accept_removed: bool,
+    /// Neither check nor update links.lock (for throwaway previews)
+    #[arg(long, conflicts_with_all = ["accept_removed", "locked"])]
+    no_lock: bool,
+    /// Fail unless links.lock already records everything this build publishes; write nothing (CI)
+    #[arg(long, conflicts_with = "accept_removed")]
+    locked: bool,
+}
+
+#[derive(Args)]
+struct LinksArgs {
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Override `base_url` of site.toml (absolute URL of the published site)
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = LinksFormat::Text)]
+    format: LinksFormat,
+    /// Also list every step's link (page URL with `#anchor`)
+    #[arg(long)]
+    steps: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LinksFormat {
+    Text,
+    Csv,
+    Json,
 }
 
 #[derive(Args)]
@@ -98,6 +132,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(args) => build(args),
         Command::Check(args) => check(args),
+        Command::Links(args) => links(args),
         Command::Serve(args) => serve(args),
     }
 }
@@ -130,6 +165,14 @@ fn build(args: BuildArgs) -> ExitCode {
         output: output.clone(),
         base_url: args.base_url,
         drafts: args.drafts,
+        lock: if args.no_lock {
+            guidepost::LockMode::Off
+        } else if args.locked {
+            guidepost::LockMode::Locked
+        } else {
+            guidepost::LockMode::Update
+        },
+        accept_removed: args.accept_removed,
     };
     match guidepost::build(&opts) {
         Err(e) => usage_error(&e),
@@ -190,6 +233,47 @@ fn check(args: CheckArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn links(args: LinksArgs) -> ExitCode {
+    use guidepost::share::Format;
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let (site, diags) = match guidepost::load_site(&root, args.base_url.as_deref()) {
+        Ok(x) => x,
+        Err(diags) => {
+            eprint!("{}", diags.render(color));
+            eprintln!(
+                "cannot list links: {} error{} in the site",
+                diags.errors(),
+                plural(diags.errors())
+            );
+            return ExitCode::from(1);
+        }
+    };
+    let mut ignored = Vec::new();
+    let links = guidepost::links::Links::new(&site, &Default::default(), &mut ignored);
+    if site.config.base_url.is_none() {
+        eprintln!(
+            "note: site.toml has no base_url, so these are paths from the site root; set base_url (or pass --base-url https://…/) for full URLs"
+        );
+    }
+    let format = match args.format {
+        LinksFormat::Text => Format::Text,
+        LinksFormat::Csv => Format::Csv,
+        LinksFormat::Json => Format::Json,
+    };
+    let _ = diags; // warnings belong to `build`; listing links stays quiet
+    match guidepost::share::listing(&site, &links, format, args.steps) {
+        Ok(s) => {
+            print!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage_error(&e),
     }
 }
 

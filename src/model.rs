@@ -79,6 +79,9 @@ pub struct GuideMeta {
     pub channels: Option<Vec<String>>,
     #[serde(default)]
     pub draft: bool,
+    /// Old URL paths (`/old-path/`) that redirect here (see `links`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// Front matter of `content/GUIDE/CHANNEL.md`.
@@ -96,6 +99,9 @@ pub struct ChannelMeta {
     pub device: Option<Device>,
     #[serde(default)]
     pub draft: bool,
+    /// Old URL paths (`/old-path/`) that redirect here (see `links`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// Front matter of `content/_index.md` (all optional).
@@ -135,6 +141,10 @@ pub struct Channel {
     pub source: String,
     pub intro: Vec<Block>,
     pub steps: Vec<Step>,
+    /// Old URL paths that redirect here, as written in the front matter.
+    pub aliases: Vec<String>,
+    /// Marked `draft = true` (only built with `--drafts`): not published, not in `links.lock`.
+    pub draft: bool,
 }
 
 impl Channel {

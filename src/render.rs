@@ -136,6 +136,9 @@ pub struct PageView<'a> {
     pub root: String,
     pub canonical: Option<String>,
     pub asset_version: &'a str,
+    /// The page's QR code (`qr.svg`, relative to the page) on guide and channel pages of a site
+    /// with a base URL; null elsewhere.
+    pub qr: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -161,6 +164,9 @@ pub struct GuideSummaryView<'a> {
 pub struct StepView<'a> {
     pub number: usize,
     pub anchor: String,
+    /// More element ids of the step: on a guide page, its anchors under the channel's old ids
+    /// (a channel renamed with an alias), so that published step links keep working.
+    pub old_anchors: Vec<String>,
     pub title_html: &'a str,
     pub body_html: String,
 }
@@ -200,6 +206,19 @@ pub enum Job {
     Channel(usize, usize),
     NotFound,
     Sitemap,
+    /// The redirect page of [`crate::links::Links::aliases`]`[index]`, written to `file`.
+    Alias {
+        index: usize,
+        file: String,
+    },
+    /// The QR code of a guide page (`channel` None) or channel page, as PNG or SVG.
+    Qr {
+        guide: usize,
+        channel: Option<usize>,
+        png: bool,
+    },
+    /// The staff share page `share/index.html`.
+    Share,
 }
 
 impl Job {
@@ -213,7 +232,29 @@ impl Job {
             ),
             Job::NotFound => "404.html".into(),
             Job::Sitemap => "sitemap.xml".into(),
+            Job::Alias { file, .. } => file.clone(),
+            Job::Qr {
+                guide,
+                channel,
+                png,
+            } => {
+                let g = &site.guides[*guide];
+                let dir = match channel {
+                    Some(c) => format!("{}/{}", g.id.0, g.channels[*c].id.0),
+                    None => g.id.0.clone(),
+                };
+                format!("{dir}/qr.{}", if *png { "png" } else { "svg" })
+            }
+            Job::Share => "share/index.html".into(),
         }
+    }
+
+    /// Is it a page readers read (counted in the build summary)?
+    pub fn is_page(&self) -> bool {
+        matches!(
+            self,
+            Job::Home | Job::Guide(_) | Job::Channel(..) | Job::NotFound
+        )
     }
 }
 
@@ -228,7 +269,20 @@ pub fn plan(site: &Site) -> Vec<Job> {
     }
     if site.config.base_url.is_some() {
         jobs.push(Job::Sitemap);
+        // QR codes need an absolute URL
+        for (gi, g) in site.guides.iter().enumerate() {
+            for channel in std::iter::once(None).chain((0..g.channels.len()).map(Some)) {
+                for png in [false, true] {
+                    jobs.push(Job::Qr {
+                        guide: gi,
+                        channel,
+                        png,
+                    });
+                }
+            }
+        }
     }
+    jobs.push(Job::Share);
     jobs
 }
 
@@ -237,6 +291,7 @@ pub struct Renderer<'a> {
     pub site: &'a Site,
     pub theme: &'a Theme,
     pub prepared: &'a Prepared,
+    pub links: &'a crate::links::Links<'a>,
 }
 
 impl<'a> Renderer<'a> {
@@ -250,6 +305,13 @@ impl<'a> Renderer<'a> {
             language: &c.language,
             base_url: c.base_url.as_deref(),
         }
+    }
+
+    /// The description of a guide without a `summary`, for link previews.
+    fn excerpt(&self, path: &str) -> Option<&'a str> {
+        self.links
+            .resolve(&format!("/{path}"))
+            .and_then(|p| p.excerpt.as_deref())
     }
 
     fn canonical(&self, path: &str) -> Option<String> {
@@ -275,6 +337,7 @@ impl<'a> Renderer<'a> {
             root: root.to_string(),
             canonical: self.canonical(path),
             asset_version: &self.theme.asset_version,
+            qr: None,
         }
     }
 
@@ -294,6 +357,11 @@ impl<'a> Renderer<'a> {
         } else {
             String::new()
         };
+        let old_ids = if on_guide_page {
+            crate::links::old_channel_ids(&self.site.guides[gi], c)
+        } else {
+            Vec::new()
+        };
         ChannelView {
             id: &c.id.0,
             url,
@@ -311,6 +379,10 @@ impl<'a> Renderer<'a> {
                 .map(|(s, h)| StepView {
                     number: s.number,
                     anchor: format!("{prefix}{}", s.anchor),
+                    old_anchors: old_ids
+                        .iter()
+                        .map(|id| format!("{id}-{}", s.anchor))
+                        .collect(),
                     title_html: &s.title_html,
                     body_html: resolve(h, root, &prefix),
                 })
@@ -425,16 +497,16 @@ impl<'a> Renderer<'a> {
             Job::Guide(gi) => {
                 let g = &site.guides[*gi];
                 let path = format!("{}/", g.id.0);
-                ctx.insert(
-                    "page",
-                    &self.page(
-                        "guide",
-                        g.meta.title.clone(),
-                        g.meta.summary.as_deref(),
-                        "../",
-                        &path,
-                    ),
+                let excerpt = self.excerpt(&path);
+                let mut page = self.page(
+                    "guide",
+                    g.meta.title.clone(),
+                    g.meta.summary.as_deref().or(excerpt),
+                    "../",
+                    &path,
                 );
+                page.qr = page.canonical.as_ref().map(|_| "qr.svg".into());
+                ctx.insert("page", &page);
                 ctx.insert("guide", &self.guide_view(*gi, "../", None));
                 "guide.html"
             }
@@ -443,10 +515,16 @@ impl<'a> Renderer<'a> {
                 let c = &g.channels[*ci];
                 let path = format!("{}/{}/", g.id.0, c.id.0);
                 let title = format!("{}（{}）", g.meta.title, c.name);
-                ctx.insert(
-                    "page",
-                    &self.page("channel", title, g.meta.summary.as_deref(), "../../", &path),
+                let excerpt = self.excerpt(&path);
+                let mut page = self.page(
+                    "channel",
+                    title,
+                    g.meta.summary.as_deref().or(excerpt),
+                    "../../",
+                    &path,
                 );
+                page.qr = page.canonical.as_ref().map(|_| "qr.svg".into());
+                ctx.insert("page", &page);
                 ctx.insert("guide", &self.guide_view(*gi, "../../", Some(*ci)));
                 ctx.insert(
                     "channel",
@@ -480,6 +558,41 @@ impl<'a> Renderer<'a> {
                 }
                 ctx.insert("urls", &urls);
                 "sitemap.xml"
+            }
+            Job::Alias { index, file } => {
+                let view = crate::share::alias_view(self.links, *index);
+                let root = "../".repeat(file.matches('/').count());
+                let mut page = self.page("alias", view.title.clone(), None, &root, "");
+                page.canonical = view.canonical.clone();
+                ctx.insert("page", &page);
+                ctx.insert("alias", &view);
+                "alias.html"
+            }
+            Job::Qr {
+                guide,
+                channel,
+                png,
+            } => {
+                let g = &site.guides[*guide];
+                let path = match channel {
+                    Some(c) => format!("{}/{}/", g.id.0, g.channels[*c].id.0),
+                    None => format!("{}/", g.id.0),
+                };
+                let qr = self.links.qr.get(&format!("/{path}")).ok_or_else(|| {
+                    Diagnostic::error("qr", format!("no QR code was made for /{path}"))
+                })?;
+                return Ok(if *png {
+                    qr.png(crate::qr::PNG_SCALE)
+                } else {
+                    qr.svg().into_bytes()
+                });
+            }
+            Job::Share => {
+                let mut page = self.page("share", "链接与二维码".into(), None, "../", "");
+                page.canonical = None;
+                ctx.insert("page", &page);
+                ctx.insert("guides", &crate::share::guides(site, self.links));
+                "share.html"
             }
         };
         self.theme

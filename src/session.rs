@@ -109,6 +109,8 @@ struct Dirty {
     guides: BTreeSet<String>,
     /// Guides whose own page is to be rendered.
     guide_pages: BTreeSet<String>,
+    /// Guides whose pages came or went (a guide or channel added, removed, renamed).
+    page_sets: BTreeSet<String>,
     channels: BTreeSet<(String, String)>,
 }
 
@@ -120,6 +122,7 @@ impl Dirty {
             || self.assets
             || !self.guides.is_empty()
             || !self.guide_pages.is_empty()
+            || !self.page_sets.is_empty()
             || !self.channels.is_empty())
     }
 
@@ -140,6 +143,12 @@ impl Dirty {
                         .channels
                         .contains(&(g.clone(), site.guides[*gi].channels[*ci].id.0.clone()))
             }
+            // the code of a page's URL: changes only when pages come or go
+            Job::Qr { guide, .. } => self.page_sets.contains(gid(guide)),
+            // redirects to pages by their paths: few, and cheap to render every time
+            Job::Alias { .. } => true,
+            // lists every guide and channel by title
+            Job::Share => self.home,
         }
     }
 
@@ -166,6 +175,15 @@ impl Dirty {
                         })
                         .collect()
                 }
+                let ids = |g: &Guide| {
+                    g.channels
+                        .iter()
+                        .map(|c| c.id.0.clone())
+                        .collect::<Vec<_>>()
+                };
+                if ids(o) != ids(n) {
+                    self.page_sets.insert(id.to_string());
+                }
                 if o.meta != n.meta || light(o) != light(n) {
                     self.guides.insert(id.to_string());
                     self.home = true;
@@ -184,6 +202,7 @@ impl Dirty {
             }
             _ => {
                 self.guides.insert(id.to_string());
+                self.page_sets.insert(id.to_string());
                 self.home = true;
                 self.sitemap = true;
             }
@@ -834,12 +853,68 @@ impl State {
         }
         let prepared = Prepared { intro, guides };
         let site = &self.site;
+        // links: aliases and the lock, as `build` checks them (the lock is only read)
+        let sources: HashMap<&str, &SourceFile> = self
+            .inputs
+            .guides
+            .iter()
+            .flat_map(|g| g.index.iter().chain(&g.channels))
+            .map(|f| (f.rel.as_str(), f))
+            .collect();
+        let mut diags = Vec::new();
+        let mut links = crate::links::Links::new(site, &sources, &mut diags);
+        let mut jobs: Vec<Job> = render::plan(site);
+        let taken: HashSet<String> = jobs
+            .iter()
+            .map(|j| j.path(site))
+            .chain(self.published_assets())
+            .chain(self.theme.statics.keys().map(|s| format!("static/{s}")))
+            .collect();
+        links.check_aliases(&taken, &sources, &mut diags);
+        jobs.extend(
+            links
+                .aliases
+                .iter()
+                .enumerate()
+                .map(|(index, a)| Job::Alias {
+                    index,
+                    file: a.file.clone(),
+                }),
+        );
+        crate::lock::check(&self.inputs.root, &links, false, &mut diags);
+        // QR codes only of the pages whose code is rendered now
+        for j in jobs.iter().filter(|j| dirty.wants(j, site)) {
+            if let Job::Qr { guide, channel, .. } = j {
+                let g = &site.guides[*guide];
+                let path = match channel {
+                    Some(c) => format!("/{}/{}/", g.id.0, g.channels[*c].id.0),
+                    None => format!("/{}/", g.id.0),
+                };
+                if !links.qr.contains_key(&path) {
+                    match crate::qr::Qr::encode(&links.url(&path)) {
+                        Ok(q) => {
+                            links.qr.insert(path, q);
+                        }
+                        Err(e) => diags.push(
+                            Diagnostic::error("qr", e)
+                                .help("shorten base_url or the guide and channel folder names"),
+                        ),
+                    }
+                }
+            }
+        }
+        if diags.iter().any(Diagnostic::is_error) {
+            for (g, h) in self.site.guides.iter().zip(prepared.guides) {
+                self.html.insert(g.id.0.clone(), Ok(h));
+            }
+            return Err(diags);
+        }
         let renderer = Renderer {
             site,
             theme: &self.theme,
             prepared: &prepared,
+            links: &links,
         };
-        let jobs: Vec<Job> = render::plan(site);
         let rendered: Vec<(String, Result<Vec<u8>, Diagnostic>)> = jobs
             .par_iter()
             .filter(|j| dirty.wants(j, site))
@@ -879,6 +954,15 @@ impl State {
             out.files = a;
         }
         Ok(paths)
+    }
+
+    /// Screenshots and linked files, by their output path.
+    fn published_assets(&self) -> impl Iterator<Item = String> + '_ {
+        self.home
+            .assets
+            .iter()
+            .chain(self.sides.values().flat_map(|s| &s.assets))
+            .cloned()
     }
 
     /// Screenshots, linked files and static files, by their output path.
@@ -990,7 +1074,8 @@ mod tests {
             &[&web],
             Some(&["renew-card/index.html", "renew-card/web/index.html"]),
         );
-        // a channel's title shows on every page of the guide and on the home page
+        // a channel's title shows on every page of the guide, the home page and the share page
+        // (its QR codes stay: they encode the URL only)
         std::fs::write(&web, text.replace("网上办事大厅\"", "网上服务大厅\"")).unwrap();
         check(
             &mut s,
@@ -1000,6 +1085,7 @@ mod tests {
                 "renew-card/index.html",
                 "renew-card/web/index.html",
                 "renew-card/wechat/index.html",
+                "share/index.html",
                 "sitemap.xml",
             ]),
         );
@@ -1080,6 +1166,7 @@ mod tests {
                 "renew-card/index.html",
                 "renew-card/web/index.html",
                 "renew-card/wechat/index.html",
+                "share/index.html",
                 "sitemap.xml",
             ]),
         );

@@ -246,6 +246,7 @@ fn base_url_flag_overrides_config() {
     let public = out.path().join("public");
     let o = guidepost(&[
         "build",
+        "--no-lock",
         "--root",
         fixture("basic").to_str().unwrap(),
         "--output",

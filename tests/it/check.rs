@@ -47,7 +47,7 @@ error[unknown-key]: unknown key `devise` in the front matter
 3 | devise: phone
   | ^^^^^^
   |
-  = help: did you mean `device`? known keys: title, name, note, order, device, draft
+  = help: did you mean `device`? known keys: title, name, note, order, device, draft, aliases
 checked 0 guides (0 channels, 2 pages): 4 errors, 0 warnings
 "##
     );

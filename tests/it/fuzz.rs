@@ -138,7 +138,7 @@ proptest! {
         )
         .unwrap();
         let output = t.path().join("public");
-        let outcome = build(&BuildOptions { root: root.clone(), output: output.clone(), base_url: None, drafts: false });
+        let outcome = build(&BuildOptions { root: root.clone(), output: output.clone(), base_url: None, drafts: false, lock: guidepost::LockMode::Off, accept_removed: false });
         let built = match outcome {
             Ok(Outcome::Built(_, d)) => {
                 prop_assert!(!d.has_errors());

@@ -6,6 +6,7 @@ mod check;
 mod errors;
 mod fuzz;
 mod hostile;
+mod links;
 mod lost;
 mod sample;
 mod serve;
@@ -27,12 +28,14 @@ pub fn guidepost(args: &[&str]) -> Output {
         .expect("run guidepost")
 }
 
-/// Builds `root` into a fresh temporary folder; returns it and the process output.
+/// Builds `root` into a fresh temporary folder; returns it and the process output. The fixture
+/// stays untouched: `links.lock` is neither checked nor written (tests of the lock copy theirs).
 pub fn build(root: &Path) -> (tempfile::TempDir, Output) {
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
     let o = guidepost(&[
         "build",
+        "--no-lock",
         "--root",
         root.to_str().unwrap(),
         "--output",
