@@ -881,7 +881,10 @@ impl State {
                     file: a.file.clone(),
                 }),
         );
-        crate::lock::check(&self.inputs.root, &links, false, &mut diags);
+        // without a lock file there is no recorded link to lose (and the check costs)
+        if self.inputs.root.join(crate::lock::FILE).exists() {
+            crate::lock::check(&self.inputs.root, &links, false, &mut diags);
+        }
         // QR codes only of the pages whose code is rendered now
         for j in jobs.iter().filter(|j| dirty.wants(j, site)) {
             if let Job::Qr { guide, channel, .. } = j {
