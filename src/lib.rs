@@ -29,6 +29,8 @@ pub mod lock;
 pub mod markdown;
 pub mod model;
 pub mod output;
+pub mod pdf;
+pub mod print;
 pub mod qr;
 pub mod render;
 pub mod serve;
@@ -81,6 +83,9 @@ pub struct Summary {
     pub channels: usize,
     pub open_slots: usize,
     pub files: usize,
+    /// PDFs in the output (`GUIDE/GUIDE.pdf`), and how many of them were printed by this build.
+    pub pdfs: usize,
+    pub pdfs_printed: usize,
     pub elapsed: Duration,
 }
 
@@ -95,6 +100,16 @@ pub enum Outcome {
 /// Builds the site at `opts.root` into `opts.output`. `Err` is an I/O failure or a refused
 /// output folder (nothing changed either way).
 pub fn build(opts: &BuildOptions) -> Result<Outcome, String> {
+    build_with_pdf(opts, None)
+}
+
+/// [`build`], and print guides to PDF as `pdf` asks (see [`pdf`]); without it, up-to-date PDFs
+/// of earlier prints are still part of the output. `Err` also when no browser or no CJK font
+/// is found for printing (checked before anything is written).
+pub fn build_with_pdf(
+    opts: &BuildOptions,
+    pdf: Option<&pdf::PdfOptions>,
+) -> Result<Outcome, String> {
     let start = Instant::now();
     output::guard(&opts.root, &opts.output)?;
     let mut diags = Vec::new();
@@ -121,7 +136,7 @@ pub fn build(opts: &BuildOptions) -> Result<Outcome, String> {
         &mut diags,
     );
     validate::site(&inputs, &mut diags);
-    finish(opts, inputs, theme, loaded, diags, start)
+    finish(opts, pdf, inputs, theme, loaded, diags, start)
 }
 
 fn failed(diags: Vec<Diagnostic>) -> Outcome {
@@ -132,6 +147,7 @@ fn failed(diags: Vec<Diagnostic>) -> Outcome {
 
 fn finish(
     opts: &BuildOptions,
+    pdf_opts: Option<&pdf::PdfOptions>,
     inputs: discover::Inputs,
     theme: Option<theme::Theme>,
     loaded: Option<load::Loaded>,
@@ -201,7 +217,57 @@ fn finish(
             return Ok(failed(diags));
         }
     };
-    let prepared = Prepared { intro, guides };
+    let mut prepared = Prepared { intro, guides };
+
+    // PDFs: which guides get one decides the links of their pages (see `pdf`)
+    let printer = match pdf_opts {
+        Some(o) => {
+            pdf::check_guides(site, &o.guides)?;
+            if site.config.base_url.is_none() {
+                diags.push(
+                    Diagnostic::warning(
+                        "no-base-url",
+                        "the PDFs show no online address and no QR code: the site has no base_url",
+                    )
+                    .in_file("site.toml")
+                    .help("set base_url = \"https://…/\" in site.toml, or pass --base-url URL"),
+                );
+            }
+            Some(pdf::Printer::new(o, &site.config.language)?)
+        }
+        None => None,
+    };
+    let pdf_plan = {
+        let renderer = Renderer {
+            site,
+            theme: &theme,
+            prepared: &prepared,
+            links: &links,
+        };
+        let pages: Result<Vec<Vec<u8>>, Diagnostic> = (0..site.guides.len())
+            .into_par_iter()
+            .map(|gi| renderer.render(&Job::Print(gi)))
+            .collect();
+        let pages = match pages {
+            Ok(p) => p,
+            Err(d) => {
+                diags.push(d);
+                return Ok(failed(diags));
+            }
+        };
+        pdf::plan(
+            &opts.root,
+            &inputs.content_dir,
+            site,
+            &pages,
+            &theme.asset_version,
+            pdf_opts,
+            &mut diags,
+        )
+    };
+    for (gi, g) in prepared.guides.iter_mut().enumerate() {
+        g.pdf = pdf_plan.has_pdf(gi);
+    }
     let renderer = Renderer {
         site,
         theme: &theme,
@@ -223,6 +289,7 @@ fn finish(
     }
     for g in &site.guides {
         dirs.push(g.id.0.clone());
+        dirs.push(format!("{}/print", g.id.0));
         for c in &g.channels {
             dirs.push(format!("{}/{}", g.id.0, c.id.0));
         }
@@ -285,6 +352,15 @@ fn finish(
         staging.abandon();
         return Ok(failed(diags));
     }
+    let progress = pdf_opts.is_some_and(|o| o.progress);
+    let pdfs_printed = match pdf::produce(&pdf_plan, printer.as_ref(), site, &staging, progress) {
+        Ok(n) => n,
+        Err(errors) => {
+            staging.abandon();
+            diags.extend(errors);
+            return Ok(failed(diags));
+        }
+    };
     staging
         .commit()
         .map_err(|e| format!("cannot replace {}: {e}", opts.output.display()))?;
@@ -312,7 +388,13 @@ fn finish(
             .flat_map(|g| &g.channels)
             .map(|c| c.slots().count())
             .sum(),
-        files: jobs.len() + loaded.assets.len() + theme.statics.len(),
+        files: jobs.len()
+            + loaded.assets.len()
+            + theme.statics.len()
+            + pdf_plan.cached()
+            + pdf_plan.to_print(),
+        pdfs: pdf_plan.cached() + pdf_plan.to_print(),
+        pdfs_printed,
         elapsed: start.elapsed(),
     };
     let mut d = Diagnostics(diags);

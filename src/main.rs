@@ -24,12 +24,45 @@ struct Cli {
 enum Command {
     /// Build the site into the output folder (atomically: a failed build changes nothing)
     Build(BuildArgs),
+    /// Build the site and print guides to PDF (ROOT/public/GUIDE/GUIDE.pdf) with headless Chromium
+    Pdf(PdfArgs),
     /// Report every problem of the site (errors and warnings) without writing anything
     Check(CheckArgs),
     /// Print every guide and channel URL with its title, ready to paste into a notice
     Links(LinksArgs),
     /// Build into memory, serve a live preview, and rebuild what changed on every save
     Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct PdfArgs {
+    /// Print only these guides (their folder names); default: every guide
+    #[arg(value_name = "GUIDE")]
+    guides: Vec<String>,
+    /// Print again even when the PDF from an earlier print is up to date
+    #[arg(long)]
+    force: bool,
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Where to write the site (default: ROOT/public)
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Override `base_url` of site.toml (the PDFs show the guide's address and a QR code to it)
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Include guides and channels marked `draft = true`
+    #[arg(long)]
+    drafts: bool,
+    /// Print only warnings, errors and nothing else
+    #[arg(long, short)]
+    quiet: bool,
+    /// The Chromium or Google Chrome to print PDFs with (default: found in PATH)
+    #[arg(long, value_name = "PATH")]
+    browser: Option<PathBuf>,
+    /// Seconds one guide may take to print before the browser is stopped
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    timeout: u64,
 }
 
 #[derive(Args)]
@@ -71,6 +104,15 @@ struct BuildArgs {
     /// Print only warnings, errors and nothing else
     #[arg(long, short)]
     quiet: bool,
+    /// Also print every guide to PDF, GUIDE/GUIDE.pdf (see `guidepost pdf`)
+    #[arg(long)]
+    pdf: bool,
+    /// The Chromium or Google Chrome to print PDFs with (default: found in PATH)
+    #[arg(long, value_name = "PATH")]
+    browser: Option<PathBuf>,
+    /// Seconds one guide may take to print before the browser is stopped
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    timeout: u64,
     /// Drop addresses recorded in links.lock that the site no longer publishes (on purpose)
     #[arg(long)]
     accept_removed: bool,
@@ -130,7 +172,28 @@ struct ServeArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build(args) => build(args),
+        Command::Build(args) => {
+            let pdf = args.pdf.then(|| pdf_options(&args, Vec::new(), false));
+            build(args, pdf)
+        }
+        Command::Pdf(args) => {
+            let b = BuildArgs {
+                root: args.root,
+                output: args.output,
+                base_url: args.base_url,
+                drafts: args.drafts,
+                quiet: args.quiet,
+                pdf: true,
+                browser: args.browser,
+                timeout: args.timeout,
+                // links.lock as for `build` (refused removals are fixed with `build --accept-removed`)
+                accept_removed: false,
+                no_lock: false,
+                locked: false,
+            };
+            let pdf = pdf_options(&b, args.guides, args.force);
+            build(b, Some(pdf))
+        }
         Command::Check(args) => check(args),
         Command::Links(args) => links(args),
         Command::Serve(args) => serve(args),
@@ -153,7 +216,17 @@ fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
     }
 }
 
-fn build(args: BuildArgs) -> ExitCode {
+fn pdf_options(args: &BuildArgs, guides: Vec<String>, force: bool) -> guidepost::pdf::PdfOptions {
+    guidepost::pdf::PdfOptions {
+        browser: args.browser.clone(),
+        guides,
+        force,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+    }
+}
+
+fn build(args: BuildArgs, pdf: Option<guidepost::pdf::PdfOptions>) -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let root = match resolve_root(args.root) {
         Ok(r) => r,
@@ -174,7 +247,7 @@ fn build(args: BuildArgs) -> ExitCode {
         },
         accept_removed: args.accept_removed,
     };
-    match guidepost::build(&opts) {
+    match guidepost::build_with_pdf(&opts, pdf.as_ref()) {
         Err(e) => usage_error(&e),
         Ok(Outcome::Failed(diags)) => {
             eprint!("{}", diags.render(color));
@@ -205,6 +278,15 @@ fn build(args: BuildArgs) -> ExitCode {
                     plural(diags.warnings()),
                     s.elapsed.as_secs_f64()
                 );
+                if pdf.is_some() || s.pdfs > 0 {
+                    eprintln!(
+                        "{} PDF{} in the output: {} printed, {} up to date from an earlier print",
+                        s.pdfs,
+                        plural(s.pdfs),
+                        s.pdfs_printed,
+                        s.pdfs - s.pdfs_printed
+                    );
+                }
             }
             ExitCode::SUCCESS
         }

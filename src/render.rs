@@ -23,6 +23,8 @@ pub struct ChannelHtml {
 pub struct GuideHtml {
     pub intro: String,
     pub channels: Vec<ChannelHtml>,
+    /// A PDF of the guide is part of the output (`GUIDE/GUIDE.pdf`): pages link to it.
+    pub pdf: bool,
 }
 
 pub struct Prepared {
@@ -74,7 +76,7 @@ fn html_of(theme: &Theme, blocks: &[Block], where_: &str) -> Result<String, Diag
     Ok(s)
 }
 
-fn component_error(e: &tera::Error, where_: &str) -> Diagnostic {
+pub(crate) fn component_error(e: &tera::Error, where_: &str) -> Diagnostic {
     let msg = match e.kind() {
         tera::ErrorKind::RenderingError(r) | tera::ErrorKind::SyntaxError(r) => {
             r.message().to_string()
@@ -97,7 +99,11 @@ pub fn prepare_guide(theme: &Theme, g: &Guide) -> Result<GuideHtml, Diagnostic> 
             .collect::<Result<_, _>>()?;
         channels.push(ChannelHtml { intro, steps });
     }
-    Ok(GuideHtml { intro, channels })
+    Ok(GuideHtml {
+        intro,
+        channels,
+        pdf: false,
+    })
 }
 
 /// Renders the home page's intro once.
@@ -197,6 +203,10 @@ pub struct GuideView<'a> {
     pub updated: Option<String>,
     pub intro_html: String,
     pub channels: Vec<ChannelView<'a>>,
+    /// The print layout `GUIDE/print/`, relative to the current page.
+    pub print_url: String,
+    /// The PDF `GUIDE/GUIDE.pdf` relative to the current page, when one was built.
+    pub pdf_url: Option<String>,
 }
 
 /// One file of the output.
@@ -204,6 +214,8 @@ pub enum Job {
     Home,
     Guide(usize),
     Channel(usize, usize),
+    /// The print layout of a guide, `GUIDE/print/index.html` (see [`crate::print`]).
+    Print(usize),
     NotFound,
     Sitemap,
     /// The redirect page of [`crate::links::Links::aliases`]`[index]`, written to `file`.
@@ -230,6 +242,7 @@ impl Job {
                 "{}/{}/index.html",
                 site.guides[*g].id.0, site.guides[*g].channels[*c].id.0
             ),
+            Job::Print(g) => format!("{}/print/index.html", site.guides[*g].id.0),
             Job::NotFound => "404.html".into(),
             Job::Sitemap => "sitemap.xml".into(),
             Job::Alias { file, .. } => file.clone(),
@@ -266,6 +279,7 @@ pub fn plan(site: &Site) -> Vec<Job> {
         for ci in 0..g.channels.len() {
             jobs.push(Job::Channel(gi, ci));
         }
+        jobs.push(Job::Print(gi));
     }
     if site.config.base_url.is_some() {
         jobs.push(Job::Sitemap);
@@ -314,7 +328,7 @@ impl<'a> Renderer<'a> {
             .and_then(|p| p.excerpt.as_deref())
     }
 
-    fn canonical(&self, path: &str) -> Option<String> {
+    pub(crate) fn canonical(&self, path: &str) -> Option<String> {
         self.site
             .config
             .base_url
@@ -322,7 +336,7 @@ impl<'a> Renderer<'a> {
             .map(|b| format!("{b}{path}"))
     }
 
-    fn page(
+    pub(crate) fn page(
         &self,
         kind: &'static str,
         title: String,
@@ -394,7 +408,12 @@ impl<'a> Renderer<'a> {
 
     /// `current`: the channel a channel page shows (its full view); other channels get only
     /// their links.
-    fn guide_view(&self, gi: usize, root: &str, current: Option<usize>) -> GuideView<'a> {
+    pub(crate) fn guide_view(
+        &self,
+        gi: usize,
+        root: &str,
+        current: Option<usize>,
+    ) -> GuideView<'a> {
         let g = &self.site.guides[gi];
         let on_guide_page = current.is_none();
         let channels = g
@@ -429,6 +448,15 @@ impl<'a> Renderer<'a> {
             updated: g.meta.updated.map(|d| d.to_string()),
             intro_html: resolve(&self.prepared.guides[gi].intro, root, ""),
             channels,
+            print_url: if on_guide_page {
+                "print/index.html"
+            } else {
+                "../print/index.html"
+            }
+            .into(),
+            pdf_url: self.prepared.guides[gi]
+                .pdf
+                .then(|| format!("{}{}.pdf", if on_guide_page { "" } else { "../" }, g.id.0)),
         }
     }
 
@@ -531,6 +559,10 @@ impl<'a> Renderer<'a> {
                     &self.channel_view(*gi, *ci, "../../", String::new(), false, true),
                 );
                 "channel.html"
+            }
+            Job::Print(gi) => {
+                crate::print::context(self, *gi, &mut ctx)?;
+                "print.html"
             }
             Job::NotFound => {
                 // a 404 page is served at any depth: with a base URL, link from its absolute path

@@ -143,6 +143,13 @@ impl Dirty {
                         .channels
                         .contains(&(g.clone(), site.guides[*gi].channels[*ci].id.0.clone()))
             }
+            // shows every step of every channel of its guide
+            Job::Print(gi) => {
+                let g = gid(gi);
+                self.guides.contains(g)
+                    || self.guide_pages.contains(g)
+                    || self.channels.iter().any(|(cg, _)| cg == g)
+            }
             // the code of a page's URL: changes only when pages come or go
             Job::Qr { guide, .. } => self.page_sets.contains(gid(guide)),
             // redirects to pages by their paths: few, and cheap to render every time
@@ -1075,7 +1082,11 @@ mod tests {
         check(
             &mut s,
             &[&web],
-            Some(&["renew-card/index.html", "renew-card/web/index.html"]),
+            Some(&[
+                "renew-card/index.html",
+                "renew-card/print/index.html",
+                "renew-card/web/index.html",
+            ]),
         );
         // a channel's title shows on every page of the guide, the home page and the share page
         // (its QR codes stay: they encode the URL only)
@@ -1086,6 +1097,7 @@ mod tests {
             Some(&[
                 "index.html",
                 "renew-card/index.html",
+                "renew-card/print/index.html",
                 "renew-card/web/index.html",
                 "renew-card/wechat/index.html",
                 "share/index.html",
@@ -1167,6 +1179,7 @@ mod tests {
             Some(&[
                 "index.html",
                 "renew-card/index.html",
+                "renew-card/print/index.html",
                 "renew-card/web/index.html",
                 "renew-card/wechat/index.html",
                 "share/index.html",

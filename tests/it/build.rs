@@ -8,7 +8,7 @@ fn basic_site_builds_every_page() {
     assert!(o.status.success(), "{}", stderr(&o));
     let s = stderr(&o);
     assert!(
-        s.starts_with("built 5 pages (1 guide, 2 channels) into "),
+        s.starts_with("built 6 pages (1 guide, 2 channels) into "),
         "{s}"
     );
     assert!(s.contains(": 1 screenshot to capture, 0 warnings, "), "{s}");
@@ -19,6 +19,7 @@ fn basic_site_builds_every_page() {
         "renew-card/index.html",
         "renew-card/web/index.html",
         "renew-card/wechat/index.html",
+        "renew-card/print/index.html",
         "renew-card/images/login.png",
         "static/guidepost.css",
     ] {
@@ -114,6 +115,7 @@ fn links_are_relative_and_md_links_resolved() {
         "renew-card/index.html",
         "renew-card/web/index.html",
         "renew-card/wechat/index.html",
+        "renew-card/print/index.html",
     ] {
         let doc = html(out.path(), page);
         for a in select(&doc, "a[href], link[href], img[src], script[src]") {

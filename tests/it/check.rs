@@ -149,7 +149,7 @@ error[broken-link]: the link `images/none.png` points to a file that does not ex
    |           ^^^^^^^^^^^^^^^
    |
    = help: check the file name and that the path is relative to this Markdown file
-checked 1 guide (2 channels, 5 pages): 10 errors, 0 warnings
+checked 1 guide (2 channels, 6 pages): 10 errors, 0 warnings
 "##
     );
 }
@@ -224,7 +224,7 @@ error[outside-root]: the image `/Users/wang/Library/Application Support/typora-u
    | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
    |
    = help: copy the file into the guide's folder and write the path relative to this file, e.g. `images/step-1.png` (in Typora: 偏好设置 → 图像 → 插入图片时复制到 `./images`)
-checked 1 guide (1 channel, 4 pages): 4 errors, 5 warnings
+checked 1 guide (1 channel, 5 pages): 4 errors, 5 warnings
 "##
     );
 }
@@ -265,7 +265,7 @@ warning[no-steps]: the channel `wechat` has no steps
   |
   = note: in content/g/wechat.md
   = help: start each step with a `## ` heading, e.g. `## 登录学信网`
-checked 2 guides (2 channels, 6 pages): 2 errors, 3 warnings
+checked 2 guides (2 channels, 8 pages): 2 errors, 3 warnings
 "##
     );
 }
@@ -319,7 +319,7 @@ warning[remote-resource]: a script loaded from another host: https://cdn.example
   |              ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
   |
   = help: save the file into the site and link it relatively: resources from other hosts can be slow or blocked for readers, and change or vanish without notice
-checked 1 guide (1 channel, 4 pages): 0 errors, 6 warnings
+checked 1 guide (1 channel, 5 pages): 0 errors, 6 warnings
 "##
     );
 }
@@ -342,7 +342,7 @@ error[invalid-encoding]: content/g/wechat.md is not valid UTF-8 text (first bad 
   |     ^
   |
   = help: save the file as UTF-8 (in Notepad or WPS: 另存为 → 编码 → UTF-8)
-checked 1 guide (1 channel, 4 pages): 1 error, 1 warning
+checked 1 guide (1 channel, 5 pages): 1 error, 1 warning
 "##
     );
 }
@@ -354,7 +354,7 @@ fn bom_and_crlf_are_silent() {
     assert_eq!(code, Some(0));
     assert_eq!(
         text,
-        "checked 1 guide (1 channel, 4 pages): no problems found\n"
+        "checked 1 guide (1 channel, 5 pages): no problems found\n"
     );
     let (out, o) = build(&fixture("bom-crlf"));
     assert!(o.status.success(), "{}", stderr(&o));
@@ -408,12 +408,12 @@ fn strict_counts_warnings() {
     let (code, text) = check("basic", &[]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.starts_with("warning[open-slot]: "), "{text}");
-    assert!(text.ends_with("checked 1 guide (2 channels, 5 pages): 0 errors, 1 warning\n"));
+    assert!(text.ends_with("checked 1 guide (2 channels, 6 pages): 0 errors, 1 warning\n"));
     let (code, text) = check("basic", &["--strict"]);
     assert_eq!(code, Some(1));
     assert!(text.starts_with("error[open-slot]: "), "{text}");
     assert!(text.ends_with(
-        "checked 1 guide (2 channels, 5 pages): 1 error, 0 warnings (--strict: warnings count as errors)\n"
+        "checked 1 guide (2 channels, 6 pages): 1 error, 0 warnings (--strict: warnings count as errors)\n"
     ));
 }
 
@@ -450,7 +450,7 @@ fn json_output() {
     assert_eq!(list[0]["severity"], "warning");
     assert_eq!(
         stderr(&o),
-        "checked 2 guides (2 channels, 6 pages): 2 errors, 3 warnings\n"
+        "checked 2 guides (2 channels, 8 pages): 2 errors, 3 warnings\n"
     );
 }
 

@@ -145,7 +145,7 @@ warning[file-name]: content/g/\u{FFFD}\u{FFFD}ͼ.png has a name that is not vali
   |
   = note: in content/g/\u{FFFD}\u{FFFD}ͼ.png
   = help: rename it using letters, digits and `-` (the name was probably saved by an old Windows tool in GBK)
-checked 1 guide (1 channel, 4 pages): 0 errors, 1 warning
+checked 1 guide (1 channel, 5 pages): 0 errors, 1 warning
 "
     );
 }

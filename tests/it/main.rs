@@ -1,6 +1,7 @@
 //! Integration tests: the real `guidepost` binary on fixture sites (`tests/fixtures/<case>/`),
 //! the produced HTML read with a real HTML parser.
 
+mod browser;
 mod build;
 mod check;
 mod errors;
@@ -8,6 +9,7 @@ mod fuzz;
 mod hostile;
 mod links;
 mod lost;
+mod pdf;
 mod sample;
 mod serve;
 

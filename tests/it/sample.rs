@@ -54,7 +54,7 @@ fn the_sample_site_builds_without_warnings_with_every_screenshot_a_slot() {
     let s = stderr(&o);
     assert!(o.status.success(), "{s}");
     assert!(
-        s.starts_with("built 6 pages (1 guide, 3 channels) into "),
+        s.starts_with("built 7 pages (1 guide, 3 channels) into "),
         "{s}"
     );
     assert!(
