@@ -270,8 +270,12 @@ fn a_save_reloads_open_pages_and_an_error_shows_over_the_last_good_build() {
     pages.sort();
     assert_eq!(
         pages,
-        ["renew-card/index.html", "renew-card/web/index.html"],
-        "only the changed channel's page and its guide page"
+        [
+            "renew-card/index.html",
+            "renew-card/print/index.html",
+            "renew-card/web/index.html"
+        ],
+        "only the changed channel's page, its guide page and the guide's print layout"
     );
     let line = server.wait_log("rebuilt 2 pages");
     assert!(line.contains("content/renew-card/web.md changed"), "{line}");
