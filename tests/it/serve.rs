@@ -277,7 +277,7 @@ fn a_save_reloads_open_pages_and_an_error_shows_over_the_last_good_build() {
         ],
         "only the changed channel's page, its guide page and the guide's print layout"
     );
-    let line = server.wait_log("rebuilt 2 pages");
+    let line = server.wait_log("rebuilt 3 pages");
     assert!(line.contains("content/renew-card/web.md changed"), "{line}");
     let page = server.get("/renew-card/web/");
     assert!(
