@@ -15,6 +15,9 @@
 //! [`load::load`] parses front matter and Markdown into the [`model::Site`], [`render`] plans
 //! the output jobs and renders them through the [`theme`], and [`output`] writes them into a
 //! staging folder that replaces the output only when everything succeeded.
+//!
+//! `guidepost serve` runs the same stages in a [`session::Session`], which keeps their results
+//! in memory and re-runs only what a changed file affects; [`serve`] serves its pages.
 
 pub mod check;
 pub mod diagnostic;
@@ -31,6 +34,8 @@ pub mod pdf;
 pub mod print;
 pub mod qr;
 pub mod render;
+pub mod serve;
+pub mod session;
 pub mod share;
 pub mod shots;
 pub mod source;
@@ -220,18 +225,11 @@ fn finish(
         .par_iter()
         .map(|g| render::prepare_guide(&theme, g))
         .collect();
-    let intro = {
-        let mut s = String::new();
-        render::blocks_html(&theme, &site.intro, &mut s).map(|_| s)
-    };
+    let intro = render::prepare_intro(&theme, site);
     let (guides, intro) = match (prepared, intro) {
         (Ok(g), Ok(i)) => (g, i),
-        (Err(d), _) => {
+        (Err(d), _) | (_, Err(d)) => {
             diags.push(d);
-            return Ok(failed(diags));
-        }
-        (_, Err(e)) => {
-            diags.push(theme::template_error(&e, "templates/components.html", ""));
             return Ok(failed(diags));
         }
     };

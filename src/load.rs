@@ -29,33 +29,9 @@ pub struct Loaded {
 
 pub fn load(inputs: &Inputs, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<Loaded> {
     let config = parse_config(&inputs.config, diags)?;
-    let mut assets = BTreeSet::new();
-    let mut links: Vec<(String, PageLink)> = Vec::new(); // (source rel, link)
-    let mut sources: HashMap<String, &SourceFile> = HashMap::new();
-
-    let intro = match &inputs.home {
-        Some(f) => {
-            sources.insert(f.rel.clone(), f);
-            match frontmatter::split(f) {
-                Ok(split) => {
-                    if split.format.is_some() {
-                        let _: Option<HomeMeta> = frontmatter::parse(f, &split, diags);
-                    }
-                    let env = env(inputs, f, split.body_offset, "", Device::Phone, false);
-                    let r = markdown::render(split.body, &env);
-                    diags.extend(r.diagnostics);
-                    assets.extend(r.assets);
-                    links.extend(r.links.into_iter().map(|l| (f.rel.clone(), l)));
-                    r.intro
-                }
-                Err(d) => {
-                    diags.push(d);
-                    Vec::new()
-                }
-            }
-        }
-        None => Vec::new(),
-    };
+    let home = load_home(inputs, diags);
+    let mut assets: BTreeSet<String> = home.assets.into_iter().collect();
+    let mut links = home.links;
 
     let results: Vec<GuideResult> = inputs
         .guides
@@ -71,21 +47,67 @@ pub fn load(inputs: &Inputs, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) ->
             guides.push(g);
         }
     }
+    sort_guides(&mut guides);
+    let site = Site {
+        config,
+        intro: home.intro,
+        guides,
+    };
+    check_links(&site, &links, &sources(inputs), diags);
+    Some(Loaded { site, assets })
+}
+
+/// The home page's intro (`content/_index.md`) and what it links to and publishes.
+pub struct Home {
+    pub intro: Vec<Block>,
+    pub assets: Vec<String>,
+    pub links: Vec<(String, PageLink)>,
+}
+
+pub fn load_home(inputs: &Inputs, diags: &mut Vec<Diagnostic>) -> Home {
+    let mut home = Home {
+        intro: Vec::new(),
+        assets: Vec::new(),
+        links: Vec::new(),
+    };
+    if let Some(f) = &inputs.home {
+        match frontmatter::split(f) {
+            Ok(split) => {
+                if split.format.is_some() {
+                    let _: Option<HomeMeta> = frontmatter::parse(f, &split, diags);
+                }
+                let env = env(inputs, f, split.body_offset, "", Device::Phone, false);
+                let r = markdown::render(split.body, &env);
+                diags.extend(r.diagnostics);
+                home.assets = r.assets;
+                home.links = r.links.into_iter().map(|l| (f.rel.clone(), l)).collect();
+                home.intro = r.intro;
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    home
+}
+
+/// Guides in their order on the home page: `order`, then the folder name.
+pub fn sort_guides(guides: &mut [Guide]) {
     guides.sort_by(|a, b| {
         (a.meta.order.unwrap_or(i64::MAX), &a.id).cmp(&(b.meta.order.unwrap_or(i64::MAX), &b.id))
     });
-    for g in &inputs.guides {
-        for f in g.index.iter().chain(&g.channels) {
-            sources.insert(f.rel.clone(), f);
-        }
+}
+
+/// Every Markdown file of the site by its path relative to the root, for link diagnostics.
+pub fn sources(inputs: &Inputs) -> HashMap<String, &SourceFile> {
+    let mut sources: HashMap<String, &SourceFile> = HashMap::new();
+    for f in inputs.home.iter().chain(
+        inputs
+            .guides
+            .iter()
+            .flat_map(|g| g.index.iter().chain(&g.channels)),
+    ) {
+        sources.insert(f.rel.clone(), f);
     }
-    let site = Site {
-        config,
-        intro,
-        guides,
-    };
-    check_links(&site, &links, &sources, diags);
-    Some(Loaded { site, assets })
+    sources
 }
 
 fn env<'a>(
@@ -138,11 +160,12 @@ pub fn parse_config(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Option<Si
     Some(config)
 }
 
-struct GuideResult {
-    guide: Option<Guide>,
-    assets: Vec<String>,
-    links: Vec<(String, PageLink)>,
-    diagnostics: Vec<Diagnostic>,
+/// One guide loaded on its own (so `serve` can reload one guide and keep the others).
+pub struct GuideResult {
+    pub guide: Option<Guide>,
+    pub assets: Vec<String>,
+    pub links: Vec<(String, PageLink)>,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 fn slug_error(kind: &str, name: &str, rel: &str) -> Diagnostic {
@@ -177,7 +200,7 @@ fn slug_error(kind: &str, name: &str, rel: &str) -> Diagnostic {
     .help(help)
 }
 
-fn load_guide(
+pub fn load_guide(
     inputs: &Inputs,
     config: &SiteConfig,
     g: &GuideInput,
@@ -434,35 +457,63 @@ fn line_offset(f: &SourceFile, line: usize) -> usize {
 
 /// Checks that every link to a page of the site lands on a page that is built and on an anchor
 /// that exists there.
-fn check_links(
+pub fn check_links<'l>(
     site: &Site,
-    links: &[(String, PageLink)],
+    links: impl IntoIterator<Item = &'l (String, PageLink)>,
     sources: &HashMap<String, &SourceFile>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut pages: HashMap<String, HashSet<String>> = HashMap::new();
+    check_links_against(
+        &anchors(site),
+        links,
+        |rel| sources.get(rel).copied(),
+        diags,
+    );
+}
+
+/// Every page of the site that links can point to, with the anchors on it, by URL path from
+/// the site root (`""`, `guide/`, `guide/channel/`).
+pub type Anchors = HashMap<String, HashSet<String>>;
+
+pub fn anchors(site: &Site) -> Anchors {
+    let mut pages = Anchors::new();
     pages.insert(String::new(), HashSet::new());
     for g in &site.guides {
-        let guide_anchors = pages.entry(format!("{}/", g.id.0)).or_default();
-        for c in &g.channels {
-            guide_anchors.insert(c.id.0.clone());
-            for s in &c.steps {
-                guide_anchors.insert(format!("{}-{}", c.id.0, s.anchor));
-            }
-        }
-        for c in &g.channels {
-            pages.insert(
-                format!("{}/{}/", g.id.0, c.id.0),
-                c.steps.iter().map(|s| s.anchor.clone()).collect(),
-            );
-        }
+        pages.extend(guide_anchors(g));
     }
+    pages
+}
+
+/// The pages of one guide and their anchors.
+pub fn guide_anchors(g: &Guide) -> Vec<(String, HashSet<String>)> {
+    let mut guide_page = HashSet::new();
+    let mut pages = Vec::with_capacity(g.channels.len() + 1);
+    for c in &g.channels {
+        guide_page.insert(c.id.0.clone());
+        for s in &c.steps {
+            guide_page.insert(format!("{}-{}", c.id.0, s.anchor));
+        }
+        pages.push((
+            format!("{}/{}/", g.id.0, c.id.0),
+            c.steps.iter().map(|s| s.anchor.clone()).collect(),
+        ));
+    }
+    pages.push((format!("{}/", g.id.0), guide_page));
+    pages
+}
+
+/// [`check_links`] against pages known beforehand; `source` finds a Markdown file by its path
+/// relative to the root.
+pub fn check_links_against<'l, 's>(
+    pages: &Anchors,
+    links: impl IntoIterator<Item = &'l (String, PageLink)>,
+    source: impl Fn(&str) -> Option<&'s SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) {
     for (src, link) in links {
-        let Some(file) = sources.get(src) else {
-            continue;
-        };
+        let file = || source(src);
         match pages.get(&link.page) {
-            None => diags.push(
+            None => diags.extend(file().map(|file| {
                 Diagnostic::error(
                     "broken-link",
                     format!(
@@ -471,12 +522,13 @@ fn check_links(
                     ),
                 )
                 .at(file, link.span.clone())
-                .help("link to a published guide or channel"),
-            ),
+                .help("link to a published guide or channel")
+            })),
             Some(anchors) => {
                 if let Some(a) = &link.anchor
                     && !a.is_empty()
                     && !anchors.contains(a)
+                    && let Some(file) = file()
                 {
                     let hint = match did_you_mean(a, anchors.iter().map(String::as_str)) {
                         Some(s) => format!("did you mean `#{s}`?"),

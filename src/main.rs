@@ -32,6 +32,8 @@ enum Command {
     Links(LinksArgs),
     /// List every screenshot the guides ask for (missing, present, too small) and unused images
     Shots(ShotsArgs),
+    /// Build into memory, serve a live preview, and rebuild what changed on every save
+    Serve(ServeArgs),
 }
 
 #[derive(Args)]
@@ -157,6 +159,28 @@ enum LinksFormat {
     Json,
 }
 
+#[derive(Args)]
+struct ServeArgs {
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// The port to listen on (0: any free port)
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
+    /// The address to listen on; anything but 127.0.0.1 or ::1 makes the preview reachable from the network
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Open the preview in the default browser
+    #[arg(long)]
+    open: bool,
+    /// Check for changes by polling (network drives, WSL on Windows drives, full inotify)
+    #[arg(long)]
+    poll: bool,
+    /// Include guides and channels marked `draft = true`
+    #[arg(long)]
+    drafts: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -185,6 +209,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Links(args) => links(args),
         Command::Shots(args) => shots(args),
+        Command::Serve(args) => serve(args),
     }
 }
 
@@ -373,6 +398,25 @@ fn shots(args: ShotsArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let opts = guidepost::serve::ServeOptions {
+        root,
+        port: args.port,
+        bind: args.bind,
+        open: args.open,
+        poll: args.poll,
+        drafts: args.drafts,
+    };
+    match guidepost::serve::serve(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => usage_error(&e),
     }
 }
 

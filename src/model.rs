@@ -63,7 +63,7 @@ pub struct ChannelDefaults {
 }
 
 /// Front matter of `content/GUIDE/_index.md`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuideMeta {
     pub title: String,
@@ -119,7 +119,7 @@ pub struct Site {
     pub guides: Vec<Guide>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Guide {
     pub id: GuideId,
     pub meta: GuideMeta,
@@ -129,7 +129,7 @@ pub struct Guide {
     pub channels: Vec<Channel>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Channel {
     pub id: ChannelId,
     pub title: String,
@@ -159,7 +159,7 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     /// 1-based position within the channel.
     pub number: usize,

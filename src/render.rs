@@ -101,6 +101,14 @@ pub fn prepare_guide(theme: &Theme, g: &Guide) -> Result<GuideHtml, Diagnostic> 
     })
 }
 
+/// Renders the home page's intro once.
+pub fn prepare_intro(theme: &Theme, site: &Site) -> Result<String, Diagnostic> {
+    let mut s = String::new();
+    blocks_html(theme, &site.intro, &mut s)
+        .map_err(|e| crate::theme::template_error(&e, "templates/components.html", ""))?;
+    Ok(s)
+}
+
 /// Replaces the markers for a page `root` away from the site root, with `anchor_prefix` for the
 /// page's own channel.
 pub fn resolve(html: &str, root: &str, anchor_prefix: &str) -> String {
@@ -627,7 +635,7 @@ impl<'a> Renderer<'a> {
 }
 
 /// The path part of an absolute URL: `https://x.cn/guides/` → `/guides/`.
-fn url_path(url: &str) -> String {
+pub fn url_path(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     match rest.find('/') {
         Some(i) => rest[i..].to_string(),

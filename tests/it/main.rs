@@ -12,6 +12,7 @@ mod links;
 mod lost;
 mod pdf;
 mod sample;
+mod serve;
 mod shotgen;
 mod shots;
 

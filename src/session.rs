@@ -1,0 +1,1215 @@
+//! A *session*: the site kept in memory between rebuilds, for `guidepost serve`.
+//!
+//! A session runs the same stages as [`crate::build`] (discover, theme, load, prepare, plan,
+//! render) but keeps what they produced: the inputs discovery read, the theme, the model of each
+//! guide folder together with its links, screenshots and diagnostics, and each guide's HTML
+//! prepared once. The pages go into memory ([`Files`]), never to disk.
+//!
+//! [`Session::update`] turns a list of changed paths into the least work that leaves the session
+//! as a fresh build would be: `site.toml`, `templates/` and `static/` reload everything; a file
+//! in a guide folder re-reads that file and reloads that guide (and any guide showing that
+//! screenshot); then only the pages whose model changed are rendered again: one channel's page
+//! and its guide page for a change to one channel, every page of the guide and the home page when
+//! a title or the list of channels changed. Links are checked again across the whole site, since a
+//! removed step can break a link elsewhere. While the site has errors nothing is published (the
+//! last good pages stay), and the pages that changed meanwhile are rendered once it is fixed.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::discover::Inputs;
+use crate::load::{self, LoadOptions};
+use crate::markdown::PageLink;
+use crate::model::{Block, Guide, Site};
+use crate::render::{self, GuideHtml, Job, Prepared, Renderer};
+use crate::source::SourceFile;
+use crate::theme::{self, StaticSource, Theme};
+
+/// Where the bytes of a published file come from.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Bytes(Bytes),
+    Embedded(&'static [u8]),
+    /// A file of the site (a screenshot, a static file), read when asked for.
+    File(PathBuf),
+}
+
+/// The files of the last good build, by their path in the output (`guide/index.html`).
+#[derive(Debug, Default)]
+pub struct Files {
+    /// Rendered pages (HTML, XML).
+    pub pages: HashMap<String, Bytes>,
+    /// Screenshots, linked files and the theme's static files.
+    pub files: HashMap<String, Body>,
+    /// The path of `base_url` without its leading `/` (`guides/`), or empty: pages that link by
+    /// absolute path (the 404 page) reach the files under it.
+    pub base_path: String,
+}
+
+impl Files {
+    pub fn get(&self, path: &str) -> Option<Body> {
+        let get = |p: &str| {
+            self.pages
+                .get(p)
+                .map(|b| Body::Bytes(b.clone()))
+                .or_else(|| self.files.get(p).cloned())
+        };
+        get(path).or_else(|| {
+            path.strip_prefix(&self.base_path)
+                .filter(|_| !self.base_path.is_empty())
+                .and_then(get)
+        })
+    }
+}
+
+/// What one rebuild did.
+#[derive(Debug)]
+pub struct Report {
+    pub outcome: Outcome,
+    /// What set the rebuild off, for the log line (`content/guide/web.md`, `3 files`).
+    pub cause: String,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    /// Everything was rendered again; warnings may remain.
+    All { pages: usize, warnings: Diagnostics },
+    /// Only these pages were rendered again (possibly none).
+    Some {
+        pages: Vec<String>,
+        warnings: Diagnostics,
+    },
+    /// Errors: nothing was published; the last good build is still served.
+    Failed(Diagnostics),
+}
+
+/// What a guide folder contributed besides its model.
+#[derive(Default)]
+struct Side {
+    assets: Vec<String>,
+    links: Vec<(String, PageLink)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The pages that differ from the published ones.
+#[derive(Default)]
+struct Dirty {
+    all: bool,
+    home: bool,
+    sitemap: bool,
+    assets: bool,
+    /// Guides all of whose pages are to be rendered (their titles or channel list changed).
+    guides: BTreeSet<String>,
+    /// Guides whose own page is to be rendered.
+    guide_pages: BTreeSet<String>,
+    /// Guides whose pages came or went (a guide or channel added, removed, renamed).
+    page_sets: BTreeSet<String>,
+    channels: BTreeSet<(String, String)>,
+}
+
+impl Dirty {
+    fn is_empty(&self) -> bool {
+        !(self.all
+            || self.home
+            || self.sitemap
+            || self.assets
+            || !self.guides.is_empty()
+            || !self.guide_pages.is_empty()
+            || !self.page_sets.is_empty()
+            || !self.channels.is_empty())
+    }
+
+    fn wants(&self, job: &Job, site: &Site) -> bool {
+        if self.all {
+            return true;
+        }
+        let gid = |gi: &usize| &site.guides[*gi].id.0;
+        match job {
+            Job::Home => self.home,
+            Job::Sitemap => self.sitemap,
+            Job::NotFound => false,
+            Job::Guide(gi) => self.guides.contains(gid(gi)) || self.guide_pages.contains(gid(gi)),
+            Job::Channel(gi, ci) => {
+                let g = gid(gi);
+                self.guides.contains(g)
+                    || self
+                        .channels
+                        .contains(&(g.clone(), site.guides[*gi].channels[*ci].id.0.clone()))
+            }
+            // shows every step of every channel of its guide
+            Job::Print(gi) => {
+                let g = gid(gi);
+                self.guides.contains(g)
+                    || self.guide_pages.contains(g)
+                    || self.channels.iter().any(|(cg, _)| cg == g)
+            }
+            // the code of a page's URL: changes only when pages come or go
+            Job::Qr { guide, .. } => self.page_sets.contains(gid(guide)),
+            // redirects to pages by their paths: few, and cheap to render every time
+            Job::Alias { .. } => true,
+            // lists every guide and channel by title
+            Job::Share => self.home,
+        }
+    }
+
+    /// Records how the model of one guide changed.
+    fn compare(&mut self, id: &str, old: Option<&Guide>, new: Option<&Guide>) {
+        match (old, new) {
+            (None, None) => {}
+            (Some(o), Some(n)) if o == n => {}
+            (Some(o), Some(n)) => {
+                // what other pages show of a guide: its front matter and its channels' names
+                fn light(g: &Guide) -> Vec<LightChannel<'_>> {
+                    g.channels
+                        .iter()
+                        .map(|c| {
+                            (
+                                &c.id,
+                                &c.title,
+                                &c.name,
+                                &c.note,
+                                c.device,
+                                c.order,
+                                c.slots().count(),
+                            )
+                        })
+                        .collect()
+                }
+                let ids = |g: &Guide| {
+                    g.channels
+                        .iter()
+                        .map(|c| c.id.0.clone())
+                        .collect::<Vec<_>>()
+                };
+                if ids(o) != ids(n) {
+                    self.page_sets.insert(id.to_string());
+                }
+                if o.meta != n.meta || light(o) != light(n) {
+                    self.guides.insert(id.to_string());
+                    self.home = true;
+                    self.sitemap = true;
+                    return;
+                }
+                if o.intro != n.intro {
+                    self.guide_pages.insert(id.to_string());
+                }
+                for (oc, nc) in o.channels.iter().zip(&n.channels) {
+                    if oc != nc {
+                        self.guide_pages.insert(id.to_string());
+                        self.channels.insert((id.to_string(), nc.id.0.clone()));
+                    }
+                }
+            }
+            _ => {
+                self.guides.insert(id.to_string());
+                self.page_sets.insert(id.to_string());
+                self.home = true;
+                self.sitemap = true;
+            }
+        }
+    }
+}
+
+type LightChannel<'a> = (
+    &'a crate::model::ChannelId,
+    &'a String,
+    &'a String,
+    &'a Option<String>,
+    crate::model::Device,
+    Option<i64>,
+    usize,
+);
+
+/// The site as last read.
+struct State {
+    inputs: Inputs,
+    theme: Theme,
+    site: Site,
+    /// Diagnostics of discovery and the theme not tied to one content file, and of `site.toml`.
+    base_diags: Vec<Diagnostic>,
+    /// Diagnostics of reading each Markdown file, by its path relative to the root.
+    file_diags: HashMap<String, Vec<Diagnostic>>,
+    home: load::Home,
+    home_diags: Vec<Diagnostic>,
+    intro_html: Result<String, Diagnostic>,
+    /// By guide folder name, for every folder (also those whose guide failed to load).
+    sides: HashMap<String, Side>,
+    /// By guide id, for the guides in `site.guides`.
+    html: HashMap<String, Result<GuideHtml, Diagnostic>>,
+    link_diags: Vec<Diagnostic>,
+    /// The pages links can point to, kept up to date guide by guide.
+    anchors: load::Anchors,
+}
+
+pub struct Session {
+    root: PathBuf,
+    drafts: bool,
+    /// `None` when the site could not be read at all (no `site.toml`, a broken template …).
+    state: Option<State>,
+    /// The diagnostics that left `state` empty.
+    fatal: Vec<Diagnostic>,
+    dirty: Dirty,
+    files: Arc<RwLock<Files>>,
+    published: bool,
+    /// Whether the last rebuild failed (the browser shows its errors).
+    failing: bool,
+    /// The paths (relative to the root) of the last update.
+    changed: Vec<String>,
+}
+
+impl Session {
+    /// A session for the site at `root`; nothing is read until [`Session::rebuild_all`].
+    pub fn new(root: &Path, drafts: bool) -> Session {
+        Session {
+            root: root.to_path_buf(),
+            drafts,
+            state: None,
+            fatal: Vec::new(),
+            dirty: Dirty::default(),
+            files: Arc::default(),
+            published: false,
+            failing: false,
+            changed: Vec::new(),
+        }
+    }
+
+    /// The published files, shared with whoever serves them.
+    pub fn files(&self) -> Arc<RwLock<Files>> {
+        self.files.clone()
+    }
+
+    /// Whether a build has succeeded yet (something is served).
+    pub fn has_published(&self) -> bool {
+        self.published
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn drafts(&self) -> bool {
+        self.drafts
+    }
+
+    /// Takes over the state of `fresh` (after a failure), publishing into the same files.
+    pub fn adopt(&mut self, fresh: Session) {
+        let files = std::mem::take(&mut *fresh.files.write().unwrap_or_else(|e| e.into_inner()));
+        let published = fresh.published;
+        let was_published = self.published;
+        let keep = self.files.clone();
+        *self = fresh;
+        if published {
+            *keep.write().unwrap_or_else(|e| e.into_inner()) = files;
+        }
+        self.files = keep;
+        self.published = published || was_published;
+    }
+
+    /// The paths (relative to the root) the last [`Session::update`] looked at.
+    pub fn changed(&self) -> &[String] {
+        &self.changed
+    }
+
+    /// Reads and renders the whole site.
+    pub fn rebuild_all(&mut self, cause: impl Into<String>) -> Report {
+        let start = Instant::now();
+        self.dirty.all = true;
+        self.read_all();
+        self.finish(cause.into(), start)
+    }
+
+    fn read_all(&mut self) {
+        self.state = None;
+        self.fatal.clear();
+        let root = &self.root;
+        let ((inputs, discover_diags), (theme, theme_diags)) = rayon::join(
+            || {
+                let mut d = Vec::new();
+                (crate::discover::discover(root, &mut d), d)
+            },
+            || {
+                let mut d = Vec::new();
+                (theme::load(root, &mut d), d)
+            },
+        );
+        let mut base_diags = theme_diags;
+        let mut file_diags: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+        for d in discover_diags {
+            match d.span.as_ref().map(|s| s.file.clone()) {
+                Some(f) if f.ends_with(".md") && f.starts_with("content/") => {
+                    file_diags.entry(f).or_default().push(d)
+                }
+                _ => base_diags.push(d),
+            }
+        }
+        let (Some(inputs), Some(theme)) = (inputs, theme) else {
+            self.fatal = base_diags;
+            self.fatal.extend(file_diags.into_values().flatten());
+            return;
+        };
+        // the whole-site checks of `build` (templates and static files: only a full reload)
+        crate::validate::site(&inputs, &mut base_diags);
+        let Some(config) = load::parse_config(&inputs.config, &mut base_diags) else {
+            self.fatal = base_diags;
+            return;
+        };
+        let mut home_diags = Vec::new();
+        let home = load::load_home(&inputs, &mut home_diags);
+        let opts = LoadOptions {
+            drafts: self.drafts,
+        };
+        let results: Vec<(String, load::GuideResult)> = inputs
+            .guides
+            .par_iter()
+            .map(|g| (g.id.clone(), load::load_guide(&inputs, &config, g, &opts)))
+            .collect();
+        let mut guides = Vec::new();
+        let mut sides = HashMap::new();
+        for (id, r) in results {
+            if let Some(g) = r.guide {
+                guides.push(g);
+            }
+            sides.insert(
+                id,
+                Side {
+                    assets: r.assets,
+                    links: r.links,
+                    diagnostics: r.diagnostics,
+                },
+            );
+        }
+        load::sort_guides(&mut guides);
+        let site = Site {
+            config,
+            intro: home.intro.clone(),
+            guides,
+        };
+        let html = site
+            .guides
+            .par_iter()
+            .map(|g| (g.id.0.clone(), render::prepare_guide(&theme, g)))
+            .collect();
+        let intro_html = render::prepare_intro(&theme, &site);
+        let mut state = State {
+            inputs,
+            theme,
+            site,
+            base_diags,
+            file_diags,
+            home,
+            home_diags,
+            intro_html,
+            sides,
+            html,
+            link_diags: Vec::new(),
+            anchors: load::Anchors::new(),
+        };
+        state.anchors = load::anchors(&state.site);
+        state.check_links();
+        self.state = Some(state);
+    }
+
+    /// Brings the session up to date with changes to `paths` (absolute, or relative to the root),
+    /// as reported by a file watcher: created, modified, removed or renamed files and folders.
+    pub fn update(&mut self, paths: &[PathBuf]) -> Report {
+        let start = Instant::now();
+        let mut rels: Vec<String> = paths
+            .iter()
+            .filter_map(|p| relevant(&self.root, p))
+            .collect();
+        rels.sort();
+        rels.dedup();
+        // name the file the author saved, not an editor's temporary file
+        let shown = rels
+            .iter()
+            .max_by_key(|r| {
+                (
+                    r.ends_with(".md") || r.ends_with(".toml"),
+                    self.root.join(r).exists(),
+                )
+            })
+            .cloned();
+        self.changed = rels.clone();
+        let cause = match (shown, rels.len()) {
+            (None, _) => return self.unchanged("nothing".into(), start),
+            (Some(one), 1) => one,
+            (Some(one), n) => format!("{one} and {} more", n - 1),
+        };
+        let drafts = self.drafts;
+        let Some(state) = &mut self.state else {
+            return self.rebuild_all(cause);
+        };
+        let Some(change) = state.classify(&rels) else {
+            return self.rebuild_all(cause);
+        };
+        let before = self.dirty.is_empty() && self.published && !self.failing;
+        state.apply(change, drafts, &mut self.dirty);
+        if before && self.dirty.is_empty() && !state.has_errors() {
+            return self.unchanged(cause, start);
+        }
+        self.finish(cause, start)
+    }
+
+    fn unchanged(&self, cause: String, start: Instant) -> Report {
+        Report {
+            outcome: Outcome::Some {
+                pages: Vec::new(),
+                warnings: Diagnostics::default(),
+            },
+            cause,
+            elapsed: start.elapsed(),
+        }
+    }
+
+    /// Renders what is dirty and publishes it, unless the site has errors.
+    fn finish(&mut self, cause: String, start: Instant) -> Report {
+        let r = self.finish_inner(cause, start);
+        self.failing = matches!(r.outcome, Outcome::Failed(_));
+        r
+    }
+
+    fn finish_inner(&mut self, cause: String, start: Instant) -> Report {
+        let report = |outcome| Report {
+            outcome,
+            cause: cause.clone(),
+            elapsed: start.elapsed(),
+        };
+        let Some(state) = &mut self.state else {
+            let mut d = Diagnostics(self.fatal.clone());
+            d.sort();
+            return report(Outcome::Failed(d));
+        };
+        let mut diags = state.diagnostics();
+        if diags.has_errors() {
+            return report(Outcome::Failed(diags));
+        }
+        match state.render(&self.dirty, &self.files) {
+            Err(errors) => {
+                diags.extend(errors);
+                diags.sort();
+                report(Outcome::Failed(diags))
+            }
+            Ok(pages) => {
+                let all = self.dirty.all;
+                self.dirty = Dirty::default();
+                self.published = true;
+                if all {
+                    report(Outcome::All {
+                        pages: pages.iter().filter(|p| p.ends_with(".html")).count(),
+                        warnings: diags,
+                    })
+                } else {
+                    report(Outcome::Some {
+                        pages,
+                        warnings: diags,
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// `path` relative to the site root, if a rebuild may depend on it: `site.toml` and what is
+/// under `content/`, `templates/` and `static/`, except hidden and backup files (as discovery).
+fn relevant(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    if rel.is_absolute() {
+        return None;
+    }
+    let rel = crate::source::rel_path(Path::new(""), rel);
+    let top = rel.split('/').next()?;
+    let hidden = rel.split('/').any(|p| {
+        p.starts_with('.') || p.starts_with('~') || p.ends_with('~') || p.ends_with(".swp")
+    });
+    let watched = rel == "site.toml" || matches!(top, "content" | "templates" | "static");
+    (watched && !hidden).then_some(rel)
+}
+
+/// What a set of changes needs, short of reloading everything.
+#[derive(Default)]
+struct Change {
+    home: bool,
+    /// Markdown files of guide folders to read again (relative to the root).
+    sources: BTreeSet<String>,
+    /// Other paths under `content/` (relative to it) whose existence may have changed.
+    others: BTreeSet<String>,
+}
+
+impl State {
+    /// `None` when the changes need a reload of everything.
+    fn classify(&self, rels: &[String]) -> Option<Change> {
+        let mut change = Change::default();
+        let known = |id: &str| self.inputs.guides.iter().any(|g| g.id == id);
+        for rel in rels {
+            if rel == "content" && self.inputs.content_dir.is_dir() {
+                continue; // its entries changed (a polling watcher says so): they are listed too
+            }
+            let c = rel.strip_prefix("content/")?;
+            let parts: Vec<&str> = c.split('/').collect();
+            if parts.len() == 1 {
+                if c == "_index.md" {
+                    change.home = true;
+                    continue;
+                }
+                if known(c) && self.inputs.content_dir.join(c).is_dir() {
+                    continue; // a guide folder whose entries changed
+                }
+                return None; // a new or removed guide folder, or a file beside the guides
+            }
+            let known = known(parts[0]);
+            if !known || !self.inputs.content_dir.join(parts[0]).is_dir() {
+                return None; // a new or removed guide
+            }
+            if c.ends_with(".md") {
+                if parts.len() > 2 {
+                    return None; // nested too deep: discovery warns about it
+                }
+                change.sources.insert(rel.clone());
+            } else {
+                change.others.insert(c.to_string());
+            }
+        }
+        Some(change)
+    }
+
+    fn apply(&mut self, change: Change, drafts: bool, dirty: &mut Dirty) {
+        let root = self.inputs.root.clone();
+        let mut reload: BTreeSet<String> = BTreeSet::new();
+        if change.home {
+            let path = self.inputs.content_dir.join("_index.md");
+            let mut d = Vec::new();
+            self.inputs.home = if path.is_file() {
+                SourceFile::read(&root, &path, &mut d)
+            } else {
+                None
+            };
+            self.file_diags.insert("content/_index.md".into(), d);
+            self.inputs.files.remove("_index.md");
+            if path.is_file() {
+                self.inputs.files.insert("_index.md".into());
+            }
+            self.home_diags.clear();
+            self.home = load::load_home(&self.inputs, &mut self.home_diags);
+            if self.home.intro != self.site.intro {
+                self.site.intro = self.home.intro.clone();
+                self.intro_html = render::prepare_intro(&self.theme, &self.site);
+                dirty.home = true;
+            }
+            dirty.assets = true;
+        }
+        for rel in &change.sources {
+            let c = &rel["content/".len()..];
+            let (guide, name) = c.split_once('/').unwrap_or_default();
+            reload.insert(guide.to_string());
+            let path = root.join(rel);
+            let mut d = Vec::new();
+            let file = if path.is_file() {
+                SourceFile::read(&root, &path, &mut d)
+            } else {
+                None
+            };
+            self.file_diags.insert(rel.clone(), d);
+            self.inputs.files.remove(c);
+            if path.is_file() {
+                self.inputs.files.insert(c.to_string());
+            }
+            let Some(input) = self.inputs.guides.iter_mut().find(|g| g.id == guide) else {
+                continue;
+            };
+            if name == "_index.md" {
+                input.index = file;
+            } else {
+                input.channels.retain(|f| f.rel != *rel);
+                if let Some(f) = file {
+                    let at = input
+                        .channels
+                        .partition_point(|x| x.path.file_name() < f.path.file_name());
+                    input.channels.insert(at, f);
+                }
+            }
+        }
+        for c in &change.others {
+            let path = self.inputs.content_dir.join(c);
+            let prefix = format!("{c}/");
+            let before: Vec<String> = self
+                .inputs
+                .files
+                .iter()
+                .filter(|f| *f == c || f.starts_with(&prefix))
+                .cloned()
+                .collect();
+            let mut after = Vec::new();
+            if path.is_file() {
+                after.push(c.clone());
+            } else if path.is_dir() {
+                for e in walkdir::WalkDir::new(&path)
+                    .follow_links(false)
+                    .into_iter()
+                    .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                    .flatten()
+                {
+                    if e.file_type().is_file() {
+                        after.push(crate::source::rel_path(&self.inputs.content_dir, e.path()));
+                    }
+                }
+            }
+            let membership_changed = {
+                let b: HashSet<&String> = before.iter().collect();
+                let a: HashSet<&String> = after.iter().collect();
+                a != b
+            };
+            for f in &before {
+                self.inputs.files.remove(f);
+            }
+            let touched: Vec<String> = before.into_iter().chain(after.iter().cloned()).collect();
+            self.inputs.files.extend(after);
+            if membership_changed {
+                reload.insert(c.split('/').next().unwrap_or_default().to_string());
+            }
+            // guides that show or publish these files (a screenshot can be used from elsewhere)
+            for (id, side) in &self.sides {
+                if touched.iter().any(|t| side.assets.contains(t)) {
+                    reload.insert(id.clone());
+                }
+            }
+            for g in &self.site.guides {
+                let shows = |blocks: &[Block]| refers(blocks, &touched);
+                if shows(&g.intro)
+                    || g.channels
+                        .iter()
+                        .any(|ch| shows(&ch.intro) || ch.steps.iter().any(|s| shows(&s.body)))
+                {
+                    reload.insert(g.id.0.clone());
+                }
+            }
+            if refers(&self.site.intro, &touched)
+                || touched.iter().any(|t| self.home.assets.contains(t))
+            {
+                self.home_diags.clear();
+                self.home = load::load_home(&self.inputs, &mut self.home_diags);
+                self.site.intro = self.home.intro.clone();
+                self.intro_html = render::prepare_intro(&self.theme, &self.site);
+                dirty.home = true;
+            }
+            if !touched.is_empty() {
+                dirty.assets = true;
+            }
+        }
+        let opts = LoadOptions { drafts };
+        let results: Vec<(String, load::GuideResult)> = reload
+            .par_iter()
+            .filter_map(|id| {
+                let input = self.inputs.guides.iter().find(|g| g.id == *id)?;
+                Some((
+                    id.clone(),
+                    load::load_guide(&self.inputs, &self.site.config, input, &opts),
+                ))
+            })
+            .collect();
+        let mut resort = false;
+        for (id, _) in &results {
+            let prefix = format!("{id}/");
+            self.anchors.retain(|page, _| !page.starts_with(&prefix));
+        }
+        for (id, r) in results {
+            if let Some(g) = &r.guide {
+                self.anchors.extend(load::guide_anchors(g));
+            }
+            let old_at = self.site.guides.iter().position(|g| g.id.0 == id);
+            let old = old_at.map(|i| &self.site.guides[i]);
+            let same_assets = self.sides.get(&id).is_some_and(|s| s.assets == r.assets);
+            let touched_assets = change.others.iter().any(|o| {
+                r.assets
+                    .iter()
+                    .any(|a| a == o || a.starts_with(&format!("{o}/")))
+            });
+            dirty.compare(&id, old, r.guide.as_ref());
+            if touched_assets {
+                // same model, new screenshot bytes: render its pages so browsers reload them
+                dirty.guides.insert(id.clone());
+            }
+            if !same_assets {
+                dirty.assets = true;
+            }
+            if old.map(|g| (&g.meta.order, &g.meta.draft))
+                != r.guide.as_ref().map(|g| (&g.meta.order, &g.meta.draft))
+            {
+                resort = true;
+            }
+            match (old_at, r.guide) {
+                (Some(i), Some(g)) => {
+                    if self.site.guides[i] != g {
+                        self.html
+                            .insert(id.clone(), render::prepare_guide(&self.theme, &g));
+                        self.site.guides[i] = g;
+                    }
+                }
+                (Some(i), None) => {
+                    self.site.guides.remove(i);
+                    self.html.remove(&id);
+                }
+                (None, Some(g)) => {
+                    self.html
+                        .insert(id.clone(), render::prepare_guide(&self.theme, &g));
+                    self.site.guides.push(g);
+                    resort = true;
+                }
+                (None, None) => {}
+            }
+            self.sides.insert(
+                id,
+                Side {
+                    assets: r.assets,
+                    links: r.links,
+                    diagnostics: r.diagnostics,
+                },
+            );
+        }
+        if resort {
+            load::sort_guides(&mut self.site.guides);
+        }
+        self.check_links();
+    }
+
+    fn check_links(&mut self) {
+        let inputs = &self.inputs;
+        // the file a broken link is in, found only for the few links that are broken
+        let source = |rel: &str| -> Option<&SourceFile> {
+            if let Some(h) = inputs.home.as_ref().filter(|h| h.rel == rel) {
+                return Some(h);
+            }
+            let guide = rel.strip_prefix("content/")?.split('/').next()?;
+            let g = inputs.guides.iter().find(|g| g.id == guide)?;
+            g.index.iter().chain(&g.channels).find(|f| f.rel == rel)
+        };
+        let mut d = Vec::new();
+        load::check_links_against(
+            &self.anchors,
+            self.home
+                .links
+                .iter()
+                .chain(self.sides.values().flat_map(|s| &s.links)),
+            source,
+            &mut d,
+        );
+        self.link_diags = d;
+    }
+
+    fn has_errors(&self) -> bool {
+        self.diagnostics().has_errors()
+    }
+
+    /// Every diagnostic of the site as it is now, in a stable order.
+    fn diagnostics(&self) -> Diagnostics {
+        let mut d = Diagnostics(self.base_diags.clone());
+        d.extend(self.file_diags.values().flatten().cloned());
+        d.extend(self.home_diags.iter().cloned());
+        d.extend(
+            self.sides
+                .values()
+                .flat_map(|s| s.diagnostics.iter().cloned()),
+        );
+        d.extend(self.link_diags.iter().cloned());
+        d.extend(self.intro_html.as_ref().err().cloned());
+        d.extend(
+            self.site
+                .guides
+                .iter()
+                .filter_map(|g| self.html.get(&g.id.0)?.as_ref().err().cloned()),
+        );
+        d.sort();
+        d
+    }
+
+    /// Renders the dirty pages into `files`; returns their paths.
+    fn render(
+        &mut self,
+        dirty: &Dirty,
+        files: &RwLock<Files>,
+    ) -> Result<Vec<String>, Vec<Diagnostic>> {
+        let intro = match &self.intro_html {
+            Ok(i) => i.clone(),
+            Err(d) => return Err(vec![d.clone()]),
+        };
+        // the prepared HTML in the order of the guides, lent to the renderer and put back after
+        let mut guides = Vec::with_capacity(self.site.guides.len());
+        for g in &self.site.guides {
+            match self.html.remove(&g.id.0) {
+                Some(Ok(h)) => guides.push(h),
+                other => {
+                    // not reached: the diagnostics hold a guide's preparation error
+                    for (g, h) in self.site.guides.iter().zip(guides) {
+                        self.html.insert(g.id.0.clone(), Ok(h));
+                    }
+                    if let Some(o) = other {
+                        self.html.insert(g.id.0.clone(), o);
+                    }
+                    return Err(vec![Diagnostic::error(
+                        "internal",
+                        format!("the guide `{}` was not prepared", g.id.0),
+                    )]);
+                }
+            }
+        }
+        let prepared = Prepared { intro, guides };
+        let site = &self.site;
+        // links: aliases and the lock, as `build` checks them (the lock is only read)
+        let sources: HashMap<&str, &SourceFile> = self
+            .inputs
+            .guides
+            .iter()
+            .flat_map(|g| g.index.iter().chain(&g.channels))
+            .map(|f| (f.rel.as_str(), f))
+            .collect();
+        let mut diags = Vec::new();
+        let mut links = crate::links::Links::new(site, &sources, &mut diags);
+        let mut jobs: Vec<Job> = render::plan(site);
+        let taken: HashSet<String> = jobs
+            .iter()
+            .map(|j| j.path(site))
+            .chain(self.published_assets())
+            .chain(self.theme.statics.keys().map(|s| format!("static/{s}")))
+            .collect();
+        links.check_aliases(&taken, &sources, &mut diags);
+        jobs.extend(
+            links
+                .aliases
+                .iter()
+                .enumerate()
+                .map(|(index, a)| Job::Alias {
+                    index,
+                    file: a.file.clone(),
+                }),
+        );
+        // without a lock file there is no recorded link to lose (and the check costs)
+        if self.inputs.root.join(crate::lock::FILE).exists() {
+            crate::lock::check(&self.inputs.root, &links, false, &mut diags);
+        }
+        // QR codes only of the pages whose code is rendered now
+        for j in jobs.iter().filter(|j| dirty.wants(j, site)) {
+            if let Job::Qr { guide, channel, .. } = j {
+                let g = &site.guides[*guide];
+                let path = match channel {
+                    Some(c) => format!("/{}/{}/", g.id.0, g.channels[*c].id.0),
+                    None => format!("/{}/", g.id.0),
+                };
+                if !links.qr.contains_key(&path) {
+                    match crate::qr::Qr::encode(&links.url(&path)) {
+                        Ok(q) => {
+                            links.qr.insert(path, q);
+                        }
+                        Err(e) => diags.push(
+                            Diagnostic::error("qr", e)
+                                .help("shorten base_url or the guide and channel folder names"),
+                        ),
+                    }
+                }
+            }
+        }
+        if diags.iter().any(Diagnostic::is_error) {
+            for (g, h) in self.site.guides.iter().zip(prepared.guides) {
+                self.html.insert(g.id.0.clone(), Ok(h));
+            }
+            return Err(diags);
+        }
+        let renderer = Renderer {
+            site,
+            theme: &self.theme,
+            prepared: &prepared,
+            links: &links,
+        };
+        let rendered: Vec<(String, Result<Vec<u8>, Diagnostic>)> = jobs
+            .par_iter()
+            .filter(|j| dirty.wants(j, site))
+            .map(|j| (j.path(site), renderer.render(j)))
+            .collect();
+        for (g, h) in self.site.guides.iter().zip(prepared.guides) {
+            self.html.insert(g.id.0.clone(), Ok(h));
+        }
+        let errors: Vec<Diagnostic> = rendered
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().err().cloned())
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let pages: Vec<(String, Bytes)> = rendered
+            .into_iter()
+            .filter_map(|(p, r)| Some((p, Bytes::from(r.ok()?))))
+            .collect();
+        let paths: Vec<String> = pages.iter().map(|(p, _)| p.clone()).collect();
+        let assets = (dirty.all || dirty.assets).then(|| self.published_files());
+        let mut out = files.write().unwrap_or_else(|e| e.into_inner());
+        if dirty.all {
+            out.pages = pages.into_iter().collect();
+            out.base_path = (self.site.config.base_url.as_deref())
+                .map(|b| render::url_path(b).trim_start_matches('/').to_string())
+                .unwrap_or_default();
+        } else {
+            // pages no longer built (a channel or guide removed) go
+            if !dirty.guides.is_empty() {
+                let built: HashSet<String> = jobs.iter().map(|j| j.path(&self.site)).collect();
+                out.pages.retain(|p, _| built.contains(p));
+            }
+            out.pages.extend(pages);
+        }
+        if let Some(a) = assets {
+            out.files = a;
+        }
+        Ok(paths)
+    }
+
+    /// Screenshots and linked files, by their output path.
+    fn published_assets(&self) -> impl Iterator<Item = String> + '_ {
+        self.home
+            .assets
+            .iter()
+            .chain(self.sides.values().flat_map(|s| &s.assets))
+            .cloned()
+    }
+
+    /// Screenshots, linked files and static files, by their output path.
+    fn published_files(&self) -> HashMap<String, Body> {
+        let mut files = HashMap::new();
+        for a in self
+            .home
+            .assets
+            .iter()
+            .chain(self.sides.values().flat_map(|s| &s.assets))
+        {
+            files.insert(a.clone(), Body::File(self.inputs.content_dir.join(a)));
+        }
+        for (name, src) in &self.theme.statics {
+            let body = match src {
+                StaticSource::Embedded(b) => Body::Embedded(b),
+                StaticSource::File(p) => Body::File(p.clone()),
+            };
+            files.insert(format!("static/{name}"), body);
+        }
+        files
+    }
+}
+
+/// Whether `blocks` show one of `paths` (relative to `content/`) as a screenshot or a slot.
+fn refers(blocks: &[Block], paths: &[String]) -> bool {
+    blocks.iter().any(|b| match b {
+        Block::Figure(f) => paths.contains(&f.path),
+        Block::Slot(s) => paths.contains(&s.path),
+        Block::Callout { body, .. } => refers(body, paths),
+        Block::Html(_) => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of a fixture site in a temporary folder.
+    fn site(fixture: &str) -> tempfile::TempDir {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture);
+        let t = tempfile::tempdir().unwrap();
+        for e in walkdir::WalkDir::new(&src) {
+            let e = e.unwrap();
+            let dest = t.path().join(e.path().strip_prefix(&src).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&dest).unwrap();
+            } else {
+                std::fs::copy(e.path(), &dest).unwrap();
+            }
+        }
+        t
+    }
+
+    fn snapshot(s: &Session) -> (Vec<(String, Bytes)>, Vec<String>) {
+        let f = s.files.read().unwrap();
+        let mut pages: Vec<_> = f
+            .pages
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        pages.sort();
+        let mut files: Vec<_> = f.files.keys().cloned().collect();
+        files.sort();
+        (pages, files)
+    }
+
+    /// After each change the session serves exactly what a fresh build would, and renders
+    /// only the pages the change touches.
+    #[test]
+    fn updates_equal_a_fresh_build() {
+        let t = site("basic");
+        let root = t.path();
+        let mut s = Session::new(root, false);
+        assert!(matches!(
+            s.rebuild_all("start").outcome,
+            Outcome::All { .. }
+        ));
+        let web = root.join("content/renew-card/web.md");
+        let wechat = root.join("content/renew-card/wechat.md");
+        let text = std::fs::read_to_string(&web).unwrap();
+
+        let check = |s: &mut Session, paths: &[&Path], expect: Option<&[&str]>| {
+            let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
+            let r = s.update(&paths);
+            let mut fresh = Session::new(root, false);
+            fresh.rebuild_all("fresh");
+            match (&r.outcome, expect) {
+                (Outcome::Some { pages, .. }, Some(expect)) => {
+                    let mut pages = pages.clone();
+                    pages.sort();
+                    assert_eq!(pages, expect, "pages rendered again");
+                }
+                (Outcome::Failed(_), None) => return,
+                (o, e) => panic!("unexpected {o:?} (expected {e:?})"),
+            }
+            assert!(
+                snapshot(s) == snapshot(&fresh),
+                "differs from a fresh build"
+            );
+        };
+
+        // a step's text: that channel's page and its guide page
+        std::fs::write(&web, text.replace("输入学号和密码", "输入学号和口令")).unwrap();
+        check(
+            &mut s,
+            &[&web],
+            Some(&[
+                "renew-card/index.html",
+                "renew-card/print/index.html",
+                "renew-card/web/index.html",
+            ]),
+        );
+        // a channel's title shows on every page of the guide, the home page and the share page
+        // (its QR codes stay: they encode the URL only)
+        std::fs::write(&web, text.replace("网上办事大厅\"", "网上服务大厅\"")).unwrap();
+        check(
+            &mut s,
+            &[&web],
+            Some(&[
+                "index.html",
+                "renew-card/index.html",
+                "renew-card/print/index.html",
+                "renew-card/web/index.html",
+                "renew-card/wechat/index.html",
+                "share/index.html",
+                "sitemap.xml",
+            ]),
+        );
+        // the screenshot a slot waits for arrives
+        let shot = root.join("content/renew-card/images/wechat-1.png");
+        std::fs::copy(root.join("content/renew-card/images/login.png"), &shot).unwrap();
+        let r = s.update(std::slice::from_ref(&shot));
+        assert!(
+            matches!(&r.outcome, Outcome::Some { pages, .. } if pages.contains(&"renew-card/wechat/index.html".to_string())),
+            "{r:?}"
+        );
+        assert!(
+            s.files
+                .read()
+                .unwrap()
+                .files
+                .contains_key("renew-card/images/wechat-1.png")
+        );
+        // an error: nothing is published; then fixed
+        let before = snapshot(&s);
+        std::fs::write(&wechat, "---\ntitel: 企业微信\n---\n\n## 打开\n\n文字\n").unwrap();
+        check(&mut s, &[&wechat], None);
+        assert!(snapshot(&s) == before, "a failed rebuild publishes nothing");
+        std::fs::write(
+            &wechat,
+            "---\ntitle: 企业微信\norder: 1\n---\n\n## 打开\n\n文字\n",
+        )
+        .unwrap();
+        let r = s.update(std::slice::from_ref(&wechat));
+        assert!(matches!(r.outcome, Outcome::Some { .. }), "{r:?}");
+        let mut fresh = Session::new(root, false);
+        fresh.rebuild_all("fresh");
+        assert!(snapshot(&s) == snapshot(&fresh));
+        // a new channel, then removed again
+        let app = root.join("content/renew-card/app.md");
+        std::fs::write(&app, "+++\ntitle = \"APP\"\n+++\n\n## 打开 APP\n\n文字\n").unwrap();
+        let r = s.update(std::slice::from_ref(&app));
+        assert!(matches!(r.outcome, Outcome::Some { .. }), "{r:?}");
+        assert!(
+            s.files
+                .read()
+                .unwrap()
+                .pages
+                .contains_key("renew-card/app/index.html")
+        );
+        std::fs::remove_file(&app).unwrap();
+        let r = s.update(std::slice::from_ref(&app));
+        assert!(matches!(r.outcome, Outcome::Some { .. }), "{r:?}");
+        assert!(
+            !s.files
+                .read()
+                .unwrap()
+                .pages
+                .contains_key("renew-card/app/index.html")
+        );
+        let mut fresh = Session::new(root, false);
+        fresh.rebuild_all("fresh");
+        assert!(snapshot(&s) == snapshot(&fresh));
+        // removing a step's anchor breaks a link in another file, checked again on every change
+        std::fs::write(&web, text.replace(" {#confirm}", "")).unwrap();
+        let r = s.update(std::slice::from_ref(&web));
+        match &r.outcome {
+            Outcome::Failed(d) => {
+                let d =
+                    d.0.iter()
+                        .find(|d| d.code == "broken-anchor")
+                        .expect("broken-anchor");
+                assert_eq!(d.location().unwrap(), "content/renew-card/_index.md:12:6");
+            }
+            o => panic!("{o:?}"),
+        }
+        std::fs::write(&web, &text).unwrap();
+        check(
+            &mut s,
+            &[&web],
+            Some(&[
+                "index.html",
+                "renew-card/index.html",
+                "renew-card/print/index.html",
+                "renew-card/web/index.html",
+                "renew-card/wechat/index.html",
+                "share/index.html",
+                "sitemap.xml",
+            ]),
+        );
+        // a template change renders everything
+        std::fs::create_dir_all(root.join("templates")).unwrap();
+        let tpl = root.join("templates/404.html");
+        std::fs::write(
+            &tpl,
+            "{% extends \"base.html\" %}{% block content %}没有这一页{% endblock content %}",
+        )
+        .unwrap();
+        let r = s.update(std::slice::from_ref(&tpl));
+        assert!(matches!(r.outcome, Outcome::All { .. }), "{r:?}");
+        // a folder's own event (a polling watcher reports its new modification time) and reads
+        // and hidden files change nothing
+        let r = s.update(&[root.join("content"), root.join("content/renew-card")]);
+        assert!(
+            matches!(&r.outcome, Outcome::Some { pages, .. } if pages.is_empty()),
+            "{r:?}"
+        );
+        let r = s.update(&[
+            root.join("content/renew-card/.web.md.swp"),
+            root.join("public/index.html"),
+        ]);
+        assert!(
+            matches!(&r.outcome, Outcome::Some { pages, .. } if pages.is_empty()),
+            "{r:?}"
+        );
+    }
+}
