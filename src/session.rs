@@ -24,6 +24,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::discover::Inputs;
+use crate::images;
 use crate::load::{self, LoadOptions};
 use crate::markdown::PageLink;
 use crate::model::{Block, Guide, Site};
@@ -94,6 +95,8 @@ pub enum Outcome {
 #[derive(Default)]
 struct Side {
     assets: Vec<String>,
+    /// The guide's processed screenshots (sizes, redactions, highlights), as the build writes them.
+    images: Vec<images::OutFile>,
     links: Vec<(String, PageLink)>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -248,6 +251,39 @@ struct State {
     anchors: load::Anchors,
 }
 
+/// Runs the build's screenshot stage over one guide (resized, redacted, highlighted, cached in
+/// `ROOT/.guidepost-cache`), so the preview shows what the build publishes. Its problems join the
+/// guide's diagnostics; linked pictures it publishes leave `assets`.
+fn guide_images(
+    root: &Path,
+    inputs: &Inputs,
+    config: &crate::model::SiteConfig,
+    guide: &mut Option<Guide>,
+    assets: &mut Vec<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<images::OutFile> {
+    let Some(g) = guide.take() else {
+        return Vec::new();
+    };
+    let mut site = Site {
+        config: config.clone(),
+        intro: Vec::new(),
+        guides: vec![g],
+    };
+    let mut set: BTreeSet<String> = assets.drain(..).collect();
+    let out = images::process(
+        root,
+        &inputs.content_dir,
+        &inputs.files,
+        &mut site,
+        &mut set,
+        diags,
+    );
+    *assets = set.into_iter().collect();
+    *guide = site.guides.pop();
+    out.files
+}
+
 pub struct Session {
     root: PathBuf,
     drafts: bool,
@@ -372,7 +408,15 @@ impl Session {
             .collect();
         let mut guides = Vec::new();
         let mut sides = HashMap::new();
-        for (id, r) in results {
+        for (id, mut r) in results {
+            let images = guide_images(
+                &self.root,
+                &inputs,
+                &config,
+                &mut r.guide,
+                &mut r.assets,
+                &mut r.diagnostics,
+            );
             if let Some(g) = r.guide {
                 guides.push(g);
             }
@@ -380,6 +424,7 @@ impl Session {
                 id,
                 Side {
                     assets: r.assets,
+                    images,
                     links: r.links,
                     diagnostics: r.diagnostics,
                 },
@@ -450,7 +495,7 @@ impl Session {
             return self.rebuild_all(cause);
         };
         let before = self.dirty.is_empty() && self.published && !self.failing;
-        state.apply(change, drafts, &mut self.dirty);
+        state.apply(&self.root, change, drafts, &mut self.dirty);
         if before && self.dirty.is_empty() && !state.has_errors() {
             return self.unchanged(cause, start);
         }
@@ -579,7 +624,7 @@ impl State {
         Some(change)
     }
 
-    fn apply(&mut self, change: Change, drafts: bool, dirty: &mut Dirty) {
+    fn apply(&mut self, site_root: &Path, change: Change, drafts: bool, dirty: &mut Dirty) {
         let root = self.inputs.root.clone();
         let mut reload: BTreeSet<String> = BTreeSet::new();
         if change.home {
@@ -718,13 +763,27 @@ impl State {
             let prefix = format!("{id}/");
             self.anchors.retain(|page, _| !page.starts_with(&prefix));
         }
-        for (id, r) in results {
+        for (id, mut r) in results {
+            let images = guide_images(
+                site_root,
+                &self.inputs,
+                &self.site.config,
+                &mut r.guide,
+                &mut r.assets,
+                &mut r.diagnostics,
+            );
             if let Some(g) = &r.guide {
                 self.anchors.extend(load::guide_anchors(g));
             }
             let old_at = self.site.guides.iter().position(|g| g.id.0 == id);
             let old = old_at.map(|i| &self.site.guides[i]);
-            let same_assets = self.sides.get(&id).is_some_and(|s| s.assets == r.assets);
+            let same_assets = self.sides.get(&id).is_some_and(|s| {
+                s.assets == r.assets
+                    && s.images
+                        .iter()
+                        .map(|f| &f.rel)
+                        .eq(images.iter().map(|f| &f.rel))
+            });
             let touched_assets = change.others.iter().any(|o| {
                 r.assets
                     .iter()
@@ -767,6 +826,7 @@ impl State {
                 id,
                 Side {
                     assets: r.assets,
+                    images,
                     links: r.links,
                     diagnostics: r.diagnostics,
                 },
@@ -986,6 +1046,13 @@ impl State {
         {
             files.insert(a.clone(), Body::File(self.inputs.content_dir.join(a)));
         }
+        for f in self.sides.values().flat_map(|s| &s.images) {
+            let body = match &f.blob {
+                images::Blob::Cached(p) => Body::File(p.clone()),
+                images::Blob::Memory(b) => Body::Bytes(Bytes::from(b.as_ref().clone())),
+            };
+            files.insert(f.rel.clone(), body);
+        }
         for (name, src) in &self.theme.statics {
             let body = match src {
                 StaticSource::Embedded(b) => Body::Embedded(b),
@@ -1113,11 +1180,11 @@ mod tests {
             "{r:?}"
         );
         assert!(
-            s.files
-                .read()
-                .unwrap()
-                .files
-                .contains_key("renew-card/images/wechat-1.png")
+            s.files.read().unwrap().files.keys().any(|k| k
+                .starts_with("renew-card/images/wechat-1.")
+                && k.ends_with(".webp")
+                || k.starts_with("renew-card/images/wechat-1.") && k.ends_with(".png")),
+            "the screenshot is published processed, as the build does"
         );
         // an error: nothing is published; then fixed
         let before = snapshot(&s);
