@@ -484,8 +484,13 @@ fn rebuild_loop(
             // nothing to reload; clears an overlay if a fix changed no page
             Outcome::Some { .. } => Update::ok(generation, Some(Vec::new())),
         };
-        live.send_replace(update);
         let noop = matches!(&report.outcome, Outcome::Some { pages, .. } if pages.is_empty());
+        // a change that touched no page (the screenshot cache being written, an editor's temporary
+        // file) is news to browsers only when it clears an overlay
+        let irrelevant = noop && session.changed().is_empty();
+        if !irrelevant && !(noop && live.borrow().state == "ok") {
+            live.send_replace(update);
+        }
         // an editor's temporary files come and go: only a source file saved unchanged is news
         if !noop || session.changed().iter().any(|c| c.ends_with(".md")) {
             log(&report, color, generation);
