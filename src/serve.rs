@@ -488,7 +488,7 @@ fn rebuild_loop(
         // a change that touched no page (the screenshot cache being written, an editor's temporary
         // file) is news to browsers only when it clears an overlay
         let irrelevant = noop && session.changed().is_empty();
-        if !irrelevant && !(noop && live.borrow().state == "ok") {
+        if !(irrelevant || noop && live.borrow().state == "ok") {
             live.send_replace(update);
         }
         // an editor's temporary files come and go: only a source file saved unchanged is news
