@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
-use crate::render::{Prepared, Renderer};
+use crate::render::Renderer;
 use crate::{discover, load, render, theme, validate};
 
 #[derive(Debug, Clone)]
@@ -68,16 +68,12 @@ impl Report {
 /// Checks the site at `opts.root` without writing anything.
 pub fn check(opts: &CheckOptions) -> Report {
     let mut diags = Vec::new();
-    let ((inputs, discover_diags), (theme, theme_diags)) = rayon::join(
-        || {
-            let mut d = Vec::new();
-            (discover::discover(&opts.root, &mut d), d)
-        },
-        || {
-            let mut d = Vec::new();
-            (theme::load(&opts.root, &mut d), d)
-        },
-    );
+    let crate::Read {
+        inputs,
+        discover_diags,
+        theme,
+        theme_diags,
+    } = crate::read(&opts.root);
     diags.extend(discover_diags);
     diags.extend(theme_diags);
     let mut report = Report {
@@ -122,46 +118,19 @@ fn render_in_memory(
     diags: &mut Vec<Diagnostic>,
 ) -> usize {
     // aliases and links.lock, as the build checks them (the lock is read, never written)
-    let sources: std::collections::HashMap<&str, &crate::source::SourceFile> = inputs
-        .guides
-        .iter()
-        .flat_map(|g| g.index.iter().chain(&g.channels))
-        .map(|f| (f.rel.as_str(), f))
-        .collect();
-    let links = crate::links::Links::new(site, &sources, diags).with_qr_codes(diags);
+    let sources = inputs.sources();
     let mut jobs = render::plan(site);
-    let taken = jobs.iter().map(|j| j.path(site)).collect();
-    links.check_aliases(&taken, &sources, diags);
-    jobs.extend(
-        links
-            .aliases
-            .iter()
-            .enumerate()
-            .map(|(index, a)| render::Job::Alias {
-                index,
-                file: a.file.clone(),
-            }),
-    );
+    let others = theme.statics.keys().map(|s| format!("static/{s}"));
+    let links =
+        crate::links::Links::plan(site, &sources, &mut jobs, others, diags).with_qr_codes(diags);
     crate::lock::check(root, &links, false, diags);
-    let prepared: Result<Vec<_>, Diagnostic> = site
-        .guides
-        .par_iter()
-        .map(|g| render::prepare_guide(theme, g))
-        .collect();
-    let mut intro = String::new();
-    let intro_ok = render::blocks_html(theme, &site.intro, &mut intro);
-    let guides = match (prepared, intro_ok) {
-        (Ok(g), Ok(())) => g,
-        (Err(d), _) => {
+    let prepared = match render::prepare(theme, site) {
+        Ok(p) => p,
+        Err(d) => {
             diags.push(d);
             return 0;
         }
-        (_, Err(e)) => {
-            diags.push(theme::template_error(&e, "templates/components.html", ""));
-            return 0;
-        }
     };
-    let prepared = Prepared { intro, guides };
     let renderer = Renderer {
         site,
         theme,

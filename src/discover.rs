@@ -3,7 +3,7 @@
 //! Walks `content/`, reads every Markdown file (in parallel) and `site.toml`, and lists every
 //! other file, so later stages know which screenshots exist without touching the disk again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -21,6 +21,22 @@ pub struct Inputs {
     pub guides: Vec<GuideInput>,
     /// Every file under `content/`, relative to it, `/`-separated.
     pub files: HashSet<String>,
+}
+
+impl Inputs {
+    /// Every Markdown file of the site (home, guides, channels) by its path relative to the root,
+    /// for diagnostics that point into them.
+    pub fn sources(&self) -> HashMap<&str, &SourceFile> {
+        self.home
+            .iter()
+            .chain(
+                self.guides
+                    .iter()
+                    .flat_map(|g| g.index.iter().chain(&g.channels)),
+            )
+            .map(|f| (f.rel.as_str(), f))
+            .collect()
+    }
 }
 
 #[derive(Debug)]

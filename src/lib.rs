@@ -48,7 +48,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::render::{Job, Prepared, Renderer};
+use crate::render::{Job, Renderer};
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -118,16 +118,12 @@ pub fn build_with_pdf(
     let start = Instant::now();
     output::guard(&opts.root, &opts.output)?;
     let mut diags = Vec::new();
-    let ((inputs, discover_diags), (theme, theme_diags)) = rayon::join(
-        || {
-            let mut d = Vec::new();
-            (discover::discover(&opts.root, &mut d), d)
-        },
-        || {
-            let mut d = Vec::new();
-            (theme::load(&opts.root, &mut d), d)
-        },
-    );
+    let Read {
+        inputs,
+        discover_diags,
+        theme,
+        theme_diags,
+    } = read(&opts.root);
     diags.extend(discover_diags);
     diags.extend(theme_diags);
     let Some(inputs) = inputs else {
@@ -186,31 +182,15 @@ fn finish(
     let site = &loaded.site;
 
     // links: aliases and the lock are checked before anything is rendered
-    let sources: std::collections::HashMap<&str, &source::SourceFile> = inputs
-        .guides
-        .iter()
-        .flat_map(|g| g.index.iter().chain(&g.channels))
-        .map(|f| (f.rel.as_str(), f))
-        .collect();
-    let links = links::Links::new(site, &sources, &mut diags).with_qr_codes(&mut diags);
+    let sources = inputs.sources();
     let mut jobs = render::plan(site);
-    let taken: std::collections::HashSet<String> = jobs
+    let others = loaded
+        .assets
         .iter()
-        .map(|j| j.path(site))
-        .chain(loaded.assets.iter().cloned())
-        .chain(theme.statics.keys().map(|s| format!("static/{s}")))
-        .collect();
-    links.check_aliases(&taken, &sources, &mut diags);
-    jobs.extend(
-        links
-            .aliases
-            .iter()
-            .enumerate()
-            .map(|(index, a)| Job::Alias {
-                index,
-                file: a.file.clone(),
-            }),
-    );
+        .cloned()
+        .chain(theme.statics.keys().map(|s| format!("static/{s}")));
+    let links =
+        links::Links::plan(site, &sources, &mut jobs, others, &mut diags).with_qr_codes(&mut diags);
     let lock = (opts.lock != LockMode::Off)
         .then(|| lock::check(&opts.root, &links, opts.accept_removed, &mut diags));
     if opts.lock == LockMode::Locked {
@@ -220,20 +200,13 @@ fn finish(
         return Ok(failed(diags));
     }
 
-    let prepared: Result<Vec<_>, Diagnostic> = site
-        .guides
-        .par_iter()
-        .map(|g| render::prepare_guide(&theme, g))
-        .collect();
-    let intro = render::prepare_intro(&theme, site);
-    let (guides, intro) = match (prepared, intro) {
-        (Ok(g), Ok(i)) => (g, i),
-        (Err(d), _) | (_, Err(d)) => {
+    let mut prepared = match render::prepare(&theme, site) {
+        Ok(p) => p,
+        Err(d) => {
             diags.push(d);
             return Ok(failed(diags));
         }
     };
-    let mut prepared = Prepared { intro, guides };
 
     // PDFs: which guides get one decides the links of their pages (see `pdf`)
     let printer = match pdf_opts {
@@ -466,6 +439,35 @@ pub fn load_site(
             Ok((l.site, d))
         }
         _ => Err(d),
+    }
+}
+
+/// What the first stage of every command reads, each part with its own diagnostics.
+pub struct Read {
+    pub inputs: Option<discover::Inputs>,
+    pub discover_diags: Vec<Diagnostic>,
+    pub theme: Option<theme::Theme>,
+    pub theme_diags: Vec<Diagnostic>,
+}
+
+/// Reads the content tree ([`discover::discover`]) and the theme of the site at `root`, in
+/// parallel: the first stage of `build`, `check` and `serve`.
+pub fn read(root: &Path) -> Read {
+    let ((inputs, discover_diags), (theme, theme_diags)) = rayon::join(
+        || {
+            let mut d = Vec::new();
+            (discover::discover(root, &mut d), d)
+        },
+        || {
+            let mut d = Vec::new();
+            (theme::load(root, &mut d), d)
+        },
+    );
+    Read {
+        inputs,
+        discover_diags,
+        theme,
+        theme_diags,
     }
 }
 

@@ -53,7 +53,7 @@ pub fn load(inputs: &Inputs, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) ->
         intro: home.intro,
         guides,
     };
-    check_links(&site, &links, &sources(inputs), diags);
+    check_links(&site, &links, &inputs.sources(), diags);
     Some(Loaded { site, assets })
 }
 
@@ -94,20 +94,6 @@ pub fn sort_guides(guides: &mut [Guide]) {
     guides.sort_by(|a, b| {
         (a.meta.order.unwrap_or(i64::MAX), &a.id).cmp(&(b.meta.order.unwrap_or(i64::MAX), &b.id))
     });
-}
-
-/// Every Markdown file of the site by its path relative to the root, for link diagnostics.
-pub fn sources(inputs: &Inputs) -> HashMap<String, &SourceFile> {
-    let mut sources: HashMap<String, &SourceFile> = HashMap::new();
-    for f in inputs.home.iter().chain(
-        inputs
-            .guides
-            .iter()
-            .flat_map(|g| g.index.iter().chain(&g.channels)),
-    ) {
-        sources.insert(f.rel.clone(), f);
-    }
-    sources
 }
 
 fn env<'a>(
@@ -460,7 +446,7 @@ fn line_offset(f: &SourceFile, line: usize) -> usize {
 pub fn check_links<'l>(
     site: &Site,
     links: impl IntoIterator<Item = &'l (String, PageLink)>,
-    sources: &HashMap<String, &SourceFile>,
+    sources: &HashMap<&str, &SourceFile>,
     diags: &mut Vec<Diagnostic>,
 ) {
     check_links_against(

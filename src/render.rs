@@ -102,6 +102,20 @@ pub fn prepare_guide(theme: &Theme, g: &Guide) -> Result<GuideHtml, Diagnostic> 
 }
 
 /// Renders the home page's intro once.
+/// Every guide's and the home intro's HTML, rendered once (in parallel) before any page.
+pub fn prepare(theme: &Theme, site: &Site) -> Result<Prepared, Diagnostic> {
+    use rayon::prelude::*;
+    let guides = site
+        .guides
+        .par_iter()
+        .map(|g| prepare_guide(theme, g))
+        .collect::<Result<Vec<_>, Diagnostic>>()?;
+    Ok(Prepared {
+        intro: prepare_intro(theme, site)?,
+        guides,
+    })
+}
+
 pub fn prepare_intro(theme: &Theme, site: &Site) -> Result<String, Diagnostic> {
     let mut s = String::new();
     blocks_html(theme, &site.intro, &mut s)

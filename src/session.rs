@@ -30,7 +30,7 @@ use crate::markdown::PageLink;
 use crate::model::{Block, Guide, Site};
 use crate::render::{self, GuideHtml, Job, Prepared, Renderer};
 use crate::source::SourceFile;
-use crate::theme::{self, StaticSource, Theme};
+use crate::theme::{StaticSource, Theme};
 
 /// Where the bytes of a published file come from.
 #[derive(Debug, Clone)]
@@ -365,16 +365,12 @@ impl Session {
         self.state = None;
         self.fatal.clear();
         let root = &self.root;
-        let ((inputs, discover_diags), (theme, theme_diags)) = rayon::join(
-            || {
-                let mut d = Vec::new();
-                (crate::discover::discover(root, &mut d), d)
-            },
-            || {
-                let mut d = Vec::new();
-                (theme::load(root, &mut d), d)
-            },
-        );
+        let crate::Read {
+            inputs,
+            discover_diags,
+            theme,
+            theme_diags,
+        } = crate::read(root);
         let mut base_diags = theme_diags;
         let mut file_diags: HashMap<String, Vec<Diagnostic>> = HashMap::new();
         for d in discover_diags {
@@ -921,33 +917,13 @@ impl State {
         let prepared = Prepared { intro, guides };
         let site = &self.site;
         // links: aliases and the lock, as `build` checks them (the lock is only read)
-        let sources: HashMap<&str, &SourceFile> = self
-            .inputs
-            .guides
-            .iter()
-            .flat_map(|g| g.index.iter().chain(&g.channels))
-            .map(|f| (f.rel.as_str(), f))
-            .collect();
+        let sources = self.inputs.sources();
         let mut diags = Vec::new();
-        let mut links = crate::links::Links::new(site, &sources, &mut diags);
         let mut jobs: Vec<Job> = render::plan(site);
-        let taken: HashSet<String> = jobs
-            .iter()
-            .map(|j| j.path(site))
-            .chain(self.published_assets())
-            .chain(self.theme.statics.keys().map(|s| format!("static/{s}")))
-            .collect();
-        links.check_aliases(&taken, &sources, &mut diags);
-        jobs.extend(
-            links
-                .aliases
-                .iter()
-                .enumerate()
-                .map(|(index, a)| Job::Alias {
-                    index,
-                    file: a.file.clone(),
-                }),
-        );
+        let others = self
+            .published_assets()
+            .chain(self.theme.statics.keys().map(|s| format!("static/{s}")));
+        let mut links = crate::links::Links::plan(site, &sources, &mut jobs, others, &mut diags);
         // without a lock file there is no recorded link to lose (and the check costs)
         if self.inputs.root.join(crate::lock::FILE).exists() {
             crate::lock::check(&self.inputs.root, &links, false, &mut diags);
