@@ -720,6 +720,15 @@ fn encode(job: &Job<'_>, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Option<En
         };
         files.push((Role::Named, w, h, "", data));
     }
+    // an encoder that failed left no bytes: never publish an empty picture
+    if files.iter().any(|f| f.4.is_empty()) {
+        diags.push(bad(
+            path,
+            "it could not be encoded for the web",
+            "save it again as PNG or JPEG from an image viewer",
+        ));
+        return None;
+    }
     Some(Encoded {
         width: w,
         height: h,
@@ -967,7 +976,7 @@ fn smallest(img: &DynamicImage, jpeg_source: bool) -> (&'static str, Vec<u8>) {
     let mut best: (&'static str, Vec<u8>) = ("webp", w);
     if !fast.is_empty() && (fast.len() as f64) < best.1.len() as f64 * 1.35 || best.1.is_empty() {
         let p = png_optimized(img);
-        if best.1.is_empty() || p.len() < best.1.len() {
+        if !p.is_empty() && (best.1.is_empty() || p.len() < best.1.len()) {
             best = ("png", p);
         }
     }
