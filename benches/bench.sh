@@ -155,8 +155,10 @@ measure() {   # measure TOOL N CORPUS
     if grep -qiE '^[[:space:]]*warn' "$log"; then
         echo "bench: note: $tool printed warnings at N=$n, see $log" >&2
     fi
-    # guidepost's print layouts (GUIDE/print/index.html) are not counted: Hugo has none
-    got=$(find "$out" -name index.html -type f -not -path '*/print/index.html' 2>/dev/null | wc -l)
+    # guidepost's print layouts (GUIDE/print/index.html) and its staff share page
+    # (share/index.html) are not counted: Hugo has neither (they are still built and timed)
+    got=$(find "$out" -name index.html -type f -not -path '*/print/index.html' \
+        -not -path "$out/share/index.html" 2>/dev/null | wc -l)
     if [ "$got" -ne "$pages" ]; then
         echo "bench: $tool wrote $got pages (index.html) at N=$n, expected $pages, see $out" >&2
         STATUS[$tool,$n]=failed; FAILED=1; return

@@ -2,15 +2,13 @@
 //! phone. Codes use error correction level M (15%): robust on paper and still small for the
 //! short ASCII URLs guidepost makes.
 
-use fast_qr::convert::{Builder, svg::SvgBuilder};
-use fast_qr::{ECL, QRBuilder, QRCode};
+use fast_qr::{ECL, QRBuilder};
 
 /// The modules of a QR code: `size × size`, `true` for dark, row by row, without quiet zone.
 #[derive(Debug, Clone)]
 pub struct Qr {
     pub size: usize,
     pub dark: Vec<bool>,
-    code: QRCode,
 }
 
 impl Qr {
@@ -24,7 +22,7 @@ impl Qr {
         let dark = (0..size * size)
             .map(|i| code.data[i].value())
             .collect::<Vec<_>>();
-        Ok(Qr { size, dark, code })
+        Ok(Qr { size, dark })
     }
 
     /// Is the module at column `x`, row `y` dark?
@@ -34,7 +32,35 @@ impl Qr {
 
     /// A standalone SVG document (black on white, 4-module quiet zone), scalable to any size.
     pub fn svg(&self) -> String {
-        SvgBuilder::default().margin(4).to_str(&self.code)
+        use std::fmt::Write;
+        let q = QUIET as usize;
+        let side = self.size + 2 * q;
+        let mut path = String::with_capacity(self.size * self.size * 6);
+        for y in 0..self.size {
+            let mut x = 0;
+            while x < self.size {
+                if !self.is_dark(x, y) {
+                    x += 1;
+                    continue;
+                }
+                // one rectangle per run of dark modules in a row
+                let start = x;
+                while x < self.size && self.is_dark(x, y) {
+                    x += 1;
+                }
+                let _ = write!(
+                    path,
+                    "M{},{}h{}v1H{}z",
+                    start + q,
+                    y + q,
+                    x - start,
+                    start + q
+                );
+            }
+        }
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\"><rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>"
+        )
     }
 
     /// A PNG image (black on white, [`QUIET`]-module quiet zone), `scale` pixels per module: whole
@@ -109,6 +135,44 @@ mod tests {
         }
         let svg = q.svg();
         assert!(svg.starts_with("<svg") && svg.contains("viewBox"), "{svg}");
+    }
+
+    #[test]
+    fn svg_paints_exactly_the_dark_modules() {
+        let q = Qr::encode("https://guides.example.edu.cn/xuexin-image-code/web/").unwrap();
+        let svg = q.svg();
+        let side = q.size + 2 * QUIET as usize;
+        assert!(
+            svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")),
+            "{svg}"
+        );
+        let d = svg
+            .split(" d=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let mut painted = vec![false; side * side];
+        for rect in d.split('z').filter(|r| !r.is_empty()) {
+            // M{x},{y}h{w}v1H{x}
+            let rest = rect.strip_prefix('M').unwrap();
+            let (xy, rest) = rest.split_once('h').unwrap();
+            let (x, y) = xy.split_once(',').unwrap();
+            let (x, y): (usize, usize) = (x.parse().unwrap(), y.parse().unwrap());
+            let w: usize = rest.split_once('v').unwrap().0.parse().unwrap();
+            for i in x..x + w {
+                assert!(!painted[y * side + i], "module {i},{y} painted twice");
+                painted[y * side + i] = true;
+            }
+        }
+        let q0 = QUIET as usize;
+        for y in 0..side {
+            for x in 0..side {
+                let dark = x >= q0 && y >= q0 && q.is_dark(x - q0, y - q0);
+                assert_eq!(painted[y * side + x], dark, "module {x},{y}");
+            }
+        }
     }
 
     #[test]
