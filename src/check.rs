@@ -121,8 +121,8 @@ fn render_in_memory(
     let sources = inputs.sources();
     let mut jobs = render::plan(site);
     let others = theme.statics.keys().map(|s| format!("static/{s}"));
-    let links =
-        crate::links::Links::plan(site, &sources, &mut jobs, others, diags).with_qr_codes(diags);
+    let links = crate::links::Links::plan(site, &sources, &mut jobs, others, diags)
+        .with_qr_codes(&crate::qr::Store::read_only(root), diags);
     crate::lock::check(root, &links, false, diags);
     let prepared = match render::prepare(theme, site) {
         Ok(p) => p,
@@ -131,12 +131,7 @@ fn render_in_memory(
             return 0;
         }
     };
-    let renderer = Renderer {
-        site,
-        theme,
-        prepared: &prepared,
-        links: &links,
-    };
+    let renderer = Renderer::new(site, theme, &links, &prepared);
     diags.extend(
         jobs.par_iter()
             .filter_map(|job| renderer.render(job).err())

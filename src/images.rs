@@ -39,8 +39,7 @@ pub const VERSION: u32 = 1;
 pub const MAX_WIDTH: u32 = 16_384;
 pub const MAX_HEIGHT: u32 = 32_768;
 pub const MAX_PIXELS: u64 = 80_000_000;
-/// Cache entries not used by any build for this long are removed.
-const PRUNE_AFTER: Duration = Duration::from_secs(30 * 86_400);
+use crate::cache::PRUNE_AFTER;
 /// Extensions processed as screenshots.
 pub const EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "webp"];
 /// Extensions of pictures guidepost cannot process (reported, never published raw).
@@ -193,13 +192,7 @@ pub struct OutFile {
     pub blob: Blob,
 }
 
-#[derive(Debug, Clone)]
-pub enum Blob {
-    /// A file of the cache (hard-linked or copied into the output).
-    Cached(PathBuf),
-    /// Bytes kept in memory when the cache folder cannot be written.
-    Memory(std::sync::Arc<Vec<u8>>),
-}
+pub use crate::cache::Blob;
 
 /// What the image stage hands to the output stage.
 #[derive(Debug, Default)]
@@ -1027,27 +1020,20 @@ fn mtime(m: &std::fs::Metadata) -> u128 {
 
 impl Cache {
     fn open(root: &Path) -> Cache {
-        let base = root.join(".guidepost-cache");
-        let dir = base.join("images");
-        let ok = std::fs::create_dir_all(&dir).is_ok();
-        if ok && !base.join(".gitignore").exists() {
-            // ignored by git wherever the site lives; CACHEDIR.TAG keeps it out of backups
-            let _ = std::fs::write(base.join(".gitignore"), "*\n");
-            let _ = std::fs::write(
-                base.join("CACHEDIR.TAG"),
-                "Signature: 8a477f597d28d172789f06886806bc55\n# guidepost's cache: safe to delete\n",
-            );
-        }
         Cache {
-            dir: ok.then_some(dir),
+            dir: crate::cache::open(root, "images"),
         }
     }
 
     /// A valid entry: its manifest reads, and every file has the size and time it was written
     /// with (or, if only the time changed, still the same hash).
     fn get(&self, key: &str) -> Option<(Manifest, PathBuf)> {
+        use std::io::Read;
         let dir = self.dir.as_ref()?.join(key);
-        let text = std::fs::read(dir.join("manifest.json")).ok()?;
+        let mut file = std::fs::File::open(dir.join("manifest.json")).ok()?;
+        let used = file.metadata().ok()?.modified().ok();
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).ok()?;
         let m: Manifest = serde_json::from_slice(&text).ok()?;
         if m.version != VERSION || m.files.is_empty() {
             return None;
@@ -1065,12 +1051,11 @@ impl Cache {
                 }
             }
         }
-        // the manifest's time says when the entry was last used (see `prune`)
-        if let Ok(f) = std::fs::File::options()
-            .append(true)
-            .open(dir.join("manifest.json"))
-        {
-            let _ = f.set_modified(std::time::SystemTime::now());
+        // the manifest's time says when the entry was last used (see `prune`): refreshed once a
+        // day at most, not on every build
+        let now = std::time::SystemTime::now();
+        if used.and_then(|t| now.duration_since(t).ok()) > Some(Duration::from_secs(86_400)) {
+            let _ = file.set_modified(now);
         }
         Some((m, dir))
     }

@@ -19,6 +19,7 @@
 //! `guidepost serve` runs the same stages in a [`session::Session`], which keeps their results
 //! in memory and re-runs only what a changed file affects; [`serve`] serves its pages.
 
+pub mod cache;
 pub mod check;
 pub mod diagnostic;
 pub mod discover;
@@ -189,8 +190,9 @@ fn finish(
         .iter()
         .cloned()
         .chain(theme.statics.keys().map(|s| format!("static/{s}")));
-    let links =
-        links::Links::plan(site, &sources, &mut jobs, others, &mut diags).with_qr_codes(&mut diags);
+    let qr_store = qr::Store::open(&opts.root);
+    let links = links::Links::plan(site, &sources, &mut jobs, others, &mut diags)
+        .with_qr_codes(&qr_store, &mut diags);
     let lock = (opts.lock != LockMode::Off)
         .then(|| lock::check(&opts.root, &links, opts.accept_removed, &mut diags));
     if opts.lock == LockMode::Locked {
@@ -199,9 +201,14 @@ fn finish(
     if diags.iter().any(Diagnostic::is_error) {
         return Ok(failed(diags));
     }
+    // the Markdown text is parsed and checked: diagnostics from here on carry their own lines
+    drop(sources);
+    let mut inputs = inputs;
+    inputs.home = None;
+    inputs.guides = Vec::new();
 
-    let mut prepared = match render::prepare(&theme, site) {
-        Ok(p) => p,
+    let intro = match render::prepare_intro(&theme, site) {
+        Ok(i) => i,
         Err(d) => {
             diags.push(d);
             return Ok(failed(diags));
@@ -226,49 +233,17 @@ fn finish(
         }
         None => None,
     };
-    let pdf_plan = {
-        let renderer = Renderer {
-            site,
-            theme: &theme,
-            prepared: &prepared,
-            links: &links,
-        };
-        let pages: Result<Vec<Vec<u8>>, Diagnostic> = (0..site.guides.len())
-            .into_par_iter()
-            .map(|gi| renderer.render(&Job::Print(gi)))
-            .collect();
-        let pages = match pages {
-            Ok(p) => p,
-            Err(d) => {
-                diags.push(d);
-                return Ok(failed(diags));
-            }
-        };
-        pdf::plan(
-            &opts.root,
-            &inputs.content_dir,
-            site,
-            &pages,
-            &theme.asset_version,
-            pdf_opts,
-            &mut diags,
-        )
-    };
-    for (gi, g) in prepared.guides.iter_mut().enumerate() {
-        g.pdf = pdf_plan.has_pdf(gi);
-    }
     let renderer = Renderer {
         site,
         theme: &theme,
-        prepared: &prepared,
         links: &links,
+        intro: &intro,
+        guides: &[],
+        first: 0,
     };
 
     let staging = output::Staging::new(&opts.output)
         .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
-    let io_err = |path: &str, e: std::io::Error| {
-        Diagnostic::error("io", format!("cannot write {path}: {e}"))
-    };
     // folders first, so parallel writers never race to create them
     let mut dirs: Vec<String> = vec!["static".into(), "share".into()];
     for a in &links.aliases {
@@ -305,16 +280,81 @@ fn finish(
         return Err(format!("cannot write into {}: {e}", opts.output.display()));
     }
 
-    let page_errors: Vec<Diagnostic> = jobs
+    // each guide's pages, a guide at a time (its prepared HTML lives only that long)
+    let mut by_guide: Vec<Vec<&Job>> = vec![Vec::new(); site.guides.len()];
+    let mut site_jobs = Vec::new();
+    for job in &jobs {
+        match job.guide() {
+            Some(gi) => by_guide[gi].push(job),
+            None => site_jobs.push(job),
+        }
+    }
+    let planner = pdf::Planner::new(
+        &opts.root,
+        &inputs.content_dir,
+        &theme.asset_version,
+        pdf_opts,
+    );
+    let io_err = |path: &str, e: std::io::Error| {
+        Diagnostic::error("io", format!("cannot write {path}: {e}"))
+    };
+    let write = |job: &Job, r: &Renderer<'_>| -> Option<Diagnostic> {
+        let path = job.path(site);
+        // a cached QR code is linked, not read and written
+        if let Some(cache::Blob::Cached(p)) = r.qr_file(job) {
+            return staging.link(p, &path).err().map(|e| io_err(&path, e));
+        }
+        match r.render(job) {
+            Ok(bytes) => staging.write(&path, &bytes).err().map(|e| io_err(&path, e)),
+            Err(d) => Some(d),
+        }
+    };
+    let guides_done: Vec<(pdf::PdfState, String, Vec<Diagnostic>)> = by_guide
         .par_iter()
-        .filter_map(|job| {
-            let path = job.path(site);
-            match renderer.render(job) {
-                Ok(bytes) => staging.write(&path, &bytes).err().map(|e| io_err(&path, e)),
-                Err(d) => Some(d),
+        .enumerate()
+        .map(|(gi, jobs)| {
+            let g = &site.guides[gi];
+            let mut html = match render::prepare_guide(&theme, g) {
+                Ok(h) => h,
+                Err(d) => return (pdf::PdfState::None, String::new(), vec![d]),
+            };
+            // the print page keys the PDF; a guide with a PDF links to it, so its pages (and
+            // print page) are rendered with that link
+            let print = renderer.for_guide(gi, &html).render(&Job::Print(gi));
+            let (state, key) = match &print {
+                Ok(page) => planner.state(g, page),
+                Err(_) => (pdf::PdfState::None, String::new()),
+            };
+            html.pdf = state != pdf::PdfState::None;
+            let r = renderer.for_guide(gi, &html);
+            let mut errors = Vec::new();
+            for job in jobs {
+                let e = match (job, &print) {
+                    (Job::Print(_), Ok(page)) if !html.pdf => {
+                        let path = job.path(site);
+                        staging.write(&path, page).err().map(|e| io_err(&path, e))
+                    }
+                    _ => write(job, &r),
+                };
+                errors.extend(e);
             }
+            (state, key, errors)
         })
         .collect();
+    let mut page_errors = Vec::new();
+    let (mut states, mut keys) = (Vec::new(), Vec::new());
+    for (state, key, errors) in guides_done {
+        states.push(state);
+        keys.push(key);
+        page_errors.extend(errors);
+    }
+    let pdf_plan = planner.finish(site, states, keys, &mut diags);
+    page_errors.extend(
+        site_jobs
+            .par_iter()
+            .filter_map(|job| write(job, &renderer))
+            .collect::<Vec<_>>(),
+    );
     let asset_errors: Vec<Diagnostic> = loaded
         .assets
         .par_iter()
@@ -369,6 +409,7 @@ fn finish(
             return Ok(failed(diags));
         }
     };
+    qr_store.prune();
     staging
         .commit()
         .map_err(|e| format!("cannot replace {}: {e}", opts.output.display()))?;

@@ -126,7 +126,7 @@ pub struct Links<'a> {
     pub aliases: Vec<Alias>,
     pub base_url: Option<&'a str>,
     /// The QR codes of guide and channel pages by path, once [`Links::with_qr_codes`] made them.
-    pub qr: HashMap<String, crate::qr::Qr>,
+    pub qr: HashMap<String, crate::qr::Files>,
     /// Page index by path, for pages and aliases.
     by_path: HashMap<String, usize>,
 }
@@ -298,18 +298,18 @@ impl<'a> Links<'a> {
         }
     }
 
-    /// Encodes the QR code of every guide and channel page (in parallel, once per page for both
-    /// its SVG and PNG file); without a base URL there is nothing to encode.
-    pub fn with_qr_codes(mut self, diags: &mut Vec<Diagnostic>) -> Self {
+    /// The QR code files of every guide and channel page, from `store` (encoded in parallel
+    /// where it has none yet); without a base URL there is nothing to encode.
+    pub fn with_qr_codes(mut self, store: &crate::qr::Store, diags: &mut Vec<Diagnostic>) -> Self {
         use rayon::prelude::*;
         if self.base_url.is_none() {
             return self;
         }
-        let codes: Vec<(String, Result<crate::qr::Qr, String>)> = self
+        let codes: Vec<(String, Result<crate::qr::Files, String>)> = self
             .pages
             .par_iter()
             .filter(|p| p.kind != PageKind::Home)
-            .map(|p| (p.path.clone(), crate::qr::Qr::encode(&self.url(&p.path))))
+            .map(|p| (p.path.clone(), store.get(&self.url(&p.path))))
             .collect();
         for (path, code) in codes {
             match code {

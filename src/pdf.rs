@@ -398,62 +398,87 @@ pub fn check_guides(site: &Site, wanted: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Decides, per guide, whether its PDF is printed, taken from the cache or left out.
-/// `print_pages[gi]` is the guide's print page; the key covers it, the theme's static files
-/// (`asset_version`) and the guide's screenshots.
-pub fn plan(
-    root: &Path,
-    content_dir: &Path,
-    site: &Site,
-    print_pages: &[Vec<u8>],
-    asset_version: &str,
-    opts: Option<&PdfOptions>,
-    diags: &mut Vec<Diagnostic>,
-) -> PdfPlan {
-    let cache = root.join(CACHE_DIR);
-    let have_cache = cache.is_dir();
-    let (states, keys): (Vec<_>, Vec<_>) = site
-        .guides
-        .par_iter()
-        .zip(print_pages)
-        .map(|(g, page)| {
-            let asked = opts.is_some_and(|o| o.guides.is_empty() || o.guides.contains(&g.id.0));
-            if !asked && !have_cache {
-                return (PdfState::None, String::new());
-            }
-            let key = key(g, page, asset_version, content_dir);
-            let cached_key = std::fs::read_to_string(cache.join(format!("{}.key", g.id.0))).ok();
-            let fresh =
-                cached_key.as_deref() == Some(key.as_str()) && cache.join(pdf_name(g)).is_file();
-            let state = match (asked, fresh) {
-                (true, true) if opts.is_some_and(|o| o.force) => PdfState::Print,
-                (true, false) => PdfState::Print,
-                (_, true) => PdfState::Cached,
-                (false, false) => PdfState::None,
-            };
-            (state, key)
-        })
-        .unzip();
-    for (g, s) in site.guides.iter().zip(&states) {
-        let stale = *s == PdfState::None && cache.join(pdf_name(g)).is_file();
-        if stale {
-            diags.push(
-                Diagnostic::warning(
-                    "stale-pdf",
-                    format!(
-                        "the PDF of `{}` is out of date (the guide or the theme changed since it was printed) and was left out",
-                        g.id.0
-                    ),
-                )
-                .in_file(g.source.clone())
-                .help(format!("print it again: guidepost pdf {}", g.id.0)),
-            );
+/// Decides, per guide, whether its PDF is printed, taken from the cache or left out: one guide
+/// at a time ([`Planner::state`], from its print page), then [`Planner::finish`].
+pub struct Planner<'a> {
+    cache: PathBuf,
+    have_cache: bool,
+    content_dir: &'a Path,
+    asset_version: &'a str,
+    opts: Option<&'a PdfOptions>,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(
+        root: &Path,
+        content_dir: &'a Path,
+        asset_version: &'a str,
+        opts: Option<&'a PdfOptions>,
+    ) -> Planner<'a> {
+        let cache = root.join(CACHE_DIR);
+        let have_cache = cache.is_dir();
+        Planner {
+            cache,
+            have_cache,
+            content_dir,
+            asset_version,
+            opts,
         }
     }
-    PdfPlan {
-        cache,
-        states,
-        keys,
+
+    /// The state and key of guide `g`'s PDF. `page` is the guide's print page; the key covers
+    /// it, the theme's static files (`asset_version`) and the guide's screenshots.
+    pub fn state(&self, g: &Guide, page: &[u8]) -> (PdfState, String) {
+        let opts = self.opts;
+        let asked = opts.is_some_and(|o| o.guides.is_empty() || o.guides.contains(&g.id.0));
+        if !asked && !self.have_cache {
+            return (PdfState::None, String::new());
+        }
+        let key = key(g, page, self.asset_version, self.content_dir);
+        let cached_key = std::fs::read_to_string(self.cache.join(format!("{}.key", g.id.0))).ok();
+        let fresh =
+            cached_key.as_deref() == Some(key.as_str()) && self.cache.join(pdf_name(g)).is_file();
+        let state = match (asked, fresh) {
+            (true, true) if opts.is_some_and(|o| o.force) => PdfState::Print,
+            (true, false) => PdfState::Print,
+            (_, true) => PdfState::Cached,
+            (false, false) => PdfState::None,
+        };
+        (state, key)
+    }
+
+    /// The plan of the states and keys of every guide (in order); warns about cached PDFs left
+    /// out because they are out of date.
+    pub fn finish(
+        self,
+        site: &Site,
+        states: Vec<PdfState>,
+        keys: Vec<String>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> PdfPlan {
+        if self.have_cache {
+            for (g, s) in site.guides.iter().zip(&states) {
+                let stale = *s == PdfState::None && self.cache.join(pdf_name(g)).is_file();
+                if stale {
+                    diags.push(
+                        Diagnostic::warning(
+                            "stale-pdf",
+                            format!(
+                                "the PDF of `{}` is out of date (the guide or the theme changed since it was printed) and was left out",
+                                g.id.0
+                            ),
+                        )
+                        .in_file(g.source.clone())
+                        .help(format!("print it again: guidepost pdf {}", g.id.0)),
+                    );
+                }
+            }
+        }
+        PdfPlan {
+            cache: self.cache,
+            states,
+            keys,
+        }
     }
 }
 

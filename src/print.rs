@@ -49,7 +49,7 @@ pub fn context(r: &Renderer<'_>, gi: usize, ctx: &mut Context) -> Result<(), Dia
     // the print page is a copy of the guide page: search engines should index the original
     page.canonical = online_url.clone();
 
-    let mut guide: GuideView<'_> = r.guide_view(gi, root, None);
+    let mut guide: GuideView<'_> = r.guide_view(gi, root, None)?;
     guide.url = "../index.html".into();
     guide.print_url = String::new();
     guide.pdf_url = guide.pdf_url.map(|u| format!("../{u}"));
@@ -82,13 +82,24 @@ pub fn context(r: &Renderer<'_>, gi: usize, ctx: &mut Context) -> Result<(), Dia
         .collect::<Result<Vec<_>, _>>()?;
     guide.intro_html = intro_html.clone();
 
-    let qr_svg = match &online_url {
-        Some(u) => Some(
+    // the guide page's own code (made once, in the links stage)
+    let qr_svg = match (&online_url, r.links.qr.get(&format!("/{path}"))) {
+        (Some(_), Some(files)) => Some(
+            files
+                .svg
+                .bytes()
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| {
+                    Diagnostic::error("io", format!("cannot read the QR code of /{path}"))
+                })?,
+        ),
+        (Some(u), None) => Some(
             crate::qr::Qr::encode(u)
                 .map_err(|e| Diagnostic::error("qr", e).in_file(g.source.clone()))?
                 .svg(),
         ),
-        None => None,
+        (None, _) => None,
     };
     let running = match &g.meta.attachment {
         Some(a) => format!("{a}　{}", g.meta.title),

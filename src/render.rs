@@ -126,11 +126,27 @@ pub fn prepare_intro(theme: &Theme, site: &Site) -> Result<String, Diagnostic> {
 /// Replaces the markers for a page `root` away from the site root, with `anchor_prefix` for the
 /// page's own channel.
 pub fn resolve(html: &str, root: &str, anchor_prefix: &str) -> String {
-    if !html.contains(['\u{E000}', '\u{E002}']) {
-        return html.to_string();
+    // one pass: both markers are private-use characters whose UTF-8 starts with 0xEE, a byte
+    // that CJK text (0xE4–0xE9) and ASCII never start a character with
+    let (root_marker, anchor_marker) = (ROOT_MARKER.as_bytes(), ANCHOR_MARKER.as_bytes());
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut done = 0;
+    for i in memchr::memchr_iter(0xEE, bytes) {
+        let rest = &bytes[i..];
+        let (marker, with) = if rest.starts_with(root_marker) {
+            (root_marker, root)
+        } else if rest.starts_with(anchor_marker) {
+            (anchor_marker, anchor_prefix)
+        } else {
+            continue;
+        };
+        out.push_str(&html[done..i]);
+        out.push_str(with);
+        done = i + marker.len();
     }
-    html.replace(ROOT_MARKER, root)
-        .replace(ANCHOR_MARKER, anchor_prefix)
+    out.push_str(&html[done..]);
+    out
 }
 
 #[derive(Serialize)]
@@ -271,6 +287,16 @@ impl Job {
         }
     }
 
+    /// The guide whose pages or files it makes (None for the site's own pages).
+    pub fn guide(&self) -> Option<usize> {
+        match self {
+            Job::Guide(g) | Job::Channel(g, _) | Job::Print(g) | Job::Qr { guide: g, .. } => {
+                Some(*g)
+            }
+            Job::Home | Job::NotFound | Job::Sitemap | Job::Alias { .. } | Job::Share => None,
+        }
+    }
+
     /// Is it a page readers read (counted in the build summary)?
     pub fn is_page(&self) -> bool {
         matches!(
@@ -313,11 +339,79 @@ pub fn plan(site: &Site) -> Vec<Job> {
 pub struct Renderer<'a> {
     pub site: &'a Site,
     pub theme: &'a Theme,
-    pub prepared: &'a Prepared,
     pub links: &'a crate::links::Links<'a>,
+    /// The home page's intro (HTML with markers).
+    pub intro: &'a str,
+    /// The prepared HTML of the guides `first..first + guides.len()`: all of them, or the one
+    /// guide whose pages a build renders now.
+    pub guides: &'a [GuideHtml],
+    pub first: usize,
 }
 
 impl<'a> Renderer<'a> {
+    /// A renderer of every page of the site.
+    pub fn new(
+        site: &'a Site,
+        theme: &'a Theme,
+        links: &'a crate::links::Links<'a>,
+        prepared: &'a Prepared,
+    ) -> Renderer<'a> {
+        Renderer {
+            site,
+            theme,
+            links,
+            intro: &prepared.intro,
+            guides: &prepared.guides,
+            first: 0,
+        }
+    }
+
+    /// The same renderer, for the pages of guide `gi` prepared as `html`.
+    pub fn for_guide<'b>(&'b self, gi: usize, html: &'b GuideHtml) -> Renderer<'b>
+    where
+        'a: 'b,
+    {
+        Renderer {
+            site: self.site,
+            theme: self.theme,
+            links: self.links,
+            intro: self.intro,
+            guides: std::slice::from_ref(html),
+            first: gi,
+        }
+    }
+
+    /// The prepared HTML of guide `gi`.
+    fn html(&self, gi: usize) -> Result<&'a GuideHtml, Diagnostic> {
+        gi.checked_sub(self.first)
+            .and_then(|i| self.guides.get(i))
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "internal",
+                    format!("the guide `{}` was not prepared", self.site.guides[gi].id.0),
+                )
+            })
+    }
+
+    /// The file of a [`Job::Qr`] (None for other jobs, or a page without a code).
+    pub fn qr_file(&self, job: &Job) -> Option<&'a crate::cache::Blob> {
+        let Job::Qr {
+            guide,
+            channel,
+            png,
+        } = job
+        else {
+            return None;
+        };
+        let g = &self.site.guides[*guide];
+        let path = match channel {
+            Some(c) => format!("/{}/{}/", g.id.0, g.channels[*c].id.0),
+            None => format!("/{}/", g.id.0),
+        };
+        let files = self.links.qr.get(&path)?;
+        Some(if *png { &files.png } else { &files.svg })
+    }
+
     fn site_view(&self) -> SiteView<'a> {
         let c = &self.site.config;
         SiteView {
@@ -372,9 +466,9 @@ impl<'a> Renderer<'a> {
         url: String,
         on_guide_page: bool,
         current: bool,
-    ) -> ChannelView<'a> {
+    ) -> Result<ChannelView<'a>, Diagnostic> {
         let c = &self.site.guides[gi].channels[ci];
-        let html = &self.prepared.guides[gi].channels[ci];
+        let html = &self.html(gi)?.channels[ci];
         let prefix = if on_guide_page {
             format!("{}-", c.id.0)
         } else {
@@ -385,7 +479,7 @@ impl<'a> Renderer<'a> {
         } else {
             Vec::new()
         };
-        ChannelView {
+        Ok(ChannelView {
             id: &c.id.0,
             url,
             title: &c.title,
@@ -412,39 +506,38 @@ impl<'a> Renderer<'a> {
                 .collect(),
             open_slots: c.slots().count(),
             current,
-        }
+        })
     }
 
-    /// `current`: the channel a channel page shows (its full view); other channels get only
-    /// their links.
+    /// `current`: on a channel page, the channel it shows. A guide page (`None`) holds every
+    /// channel in full; a channel page only their links (the page's own channel is a view of
+    /// its own).
     pub(crate) fn guide_view(
         &self,
         gi: usize,
         root: &str,
         current: Option<usize>,
-    ) -> GuideView<'a> {
+    ) -> Result<GuideView<'a>, Diagnostic> {
         let g = &self.site.guides[gi];
+        let html = self.html(gi)?;
         let on_guide_page = current.is_none();
         let channels = g
             .channels
             .iter()
             .enumerate()
             .map(|(ci, c)| {
-                let url = if on_guide_page {
-                    format!("{}/index.html", c.id.0)
+                if on_guide_page {
+                    let url = format!("{}/index.html", c.id.0);
+                    self.channel_view(gi, ci, root, url, true, false)
                 } else {
-                    format!("../{}/index.html", c.id.0)
-                };
-                if on_guide_page || current == Some(ci) {
-                    self.channel_view(gi, ci, root, url, on_guide_page, current == Some(ci))
-                } else {
+                    let url = format!("../{}/index.html", c.id.0);
                     let mut v = self.channel_view_light(gi, ci, url);
-                    v.current = false;
-                    v
+                    v.current = current == Some(ci);
+                    Ok(v)
                 }
             })
-            .collect();
-        GuideView {
+            .collect::<Result<_, _>>()?;
+        Ok(GuideView {
             id: &g.id.0,
             url: if on_guide_page {
                 "index.html".into()
@@ -455,7 +548,7 @@ impl<'a> Renderer<'a> {
             attachment: g.meta.attachment.as_deref(),
             summary: g.meta.summary.as_deref(),
             updated: g.meta.updated.map(|d| d.to_string()),
-            intro_html: resolve(&self.prepared.guides[gi].intro, root, ""),
+            intro_html: resolve(&html.intro, root, ""),
             channels,
             print_url: if on_guide_page {
                 "print/index.html"
@@ -463,10 +556,10 @@ impl<'a> Renderer<'a> {
                 "../print/index.html"
             }
             .into(),
-            pdf_url: self.prepared.guides[gi]
+            pdf_url: html
                 .pdf
                 .then(|| format!("{}{}.pdf", if on_guide_page { "" } else { "../" }, g.id.0)),
-        }
+        })
     }
 
     /// A channel without its steps' HTML (for the links on another channel's page).
@@ -527,7 +620,7 @@ impl<'a> Renderer<'a> {
                         "",
                     ),
                 );
-                ctx.insert("intro_html", &resolve(&self.prepared.intro, "", ""));
+                ctx.insert("intro_html", &resolve(self.intro, "", ""));
                 ctx.insert("guides", &guides);
                 "index.html"
             }
@@ -544,7 +637,7 @@ impl<'a> Renderer<'a> {
                 );
                 page.qr = page.canonical.as_ref().map(|_| "qr.svg".into());
                 ctx.insert("page", &page);
-                ctx.insert("guide", &self.guide_view(*gi, "../", None));
+                ctx.insert("guide", &self.guide_view(*gi, "../", None)?);
                 "guide.html"
             }
             Job::Channel(gi, ci) => {
@@ -562,10 +655,10 @@ impl<'a> Renderer<'a> {
                 );
                 page.qr = page.canonical.as_ref().map(|_| "qr.svg".into());
                 ctx.insert("page", &page);
-                ctx.insert("guide", &self.guide_view(*gi, "../../", Some(*ci)));
+                ctx.insert("guide", &self.guide_view(*gi, "../../", Some(*ci))?);
                 ctx.insert(
                     "channel",
-                    &self.channel_view(*gi, *ci, "../../", String::new(), false, true),
+                    &self.channel_view(*gi, *ci, "../../", String::new(), false, true)?,
                 );
                 "channel.html"
             }
@@ -609,23 +702,12 @@ impl<'a> Renderer<'a> {
                 ctx.insert("alias", &view);
                 "alias.html"
             }
-            Job::Qr {
-                guide,
-                channel,
-                png,
-            } => {
-                let g = &site.guides[*guide];
-                let path = match channel {
-                    Some(c) => format!("{}/{}/", g.id.0, g.channels[*c].id.0),
-                    None => format!("{}/", g.id.0),
-                };
-                let qr = self.links.qr.get(&format!("/{path}")).ok_or_else(|| {
-                    Diagnostic::error("qr", format!("no QR code was made for /{path}"))
+            Job::Qr { .. } => {
+                let blob = self.qr_file(job).ok_or_else(|| {
+                    Diagnostic::error("qr", format!("no QR code was made for {}", job.path(site)))
                 })?;
-                return Ok(if *png {
-                    qr.png(crate::qr::PNG_SCALE)
-                } else {
-                    qr.svg().into_bytes()
+                return blob.bytes().map_err(|e| {
+                    Diagnostic::error("io", format!("cannot read {}: {e}", job.path(site)))
                 });
             }
             Job::Share => {
@@ -636,10 +718,12 @@ impl<'a> Renderer<'a> {
                 "share.html"
             }
         };
+        // straight into bytes: `render` would check the whole page is UTF-8 once more
+        let mut out = Vec::with_capacity(32 * 1024);
         self.theme
             .tera
-            .render(template, &ctx)
-            .map(String::into_bytes)
+            .render_to(template, &ctx, &mut out)
+            .map(|()| out)
             .map_err(|e| {
                 let mut d = crate::theme::template_error(&e, &format!("templates/{template}"), "");
                 d.message = format!("{} (while rendering {})", d.message, job.path(site));
@@ -654,5 +738,23 @@ pub fn url_path(url: &str) -> String {
     match rest.find('/') {
         Some(i) => rest[i..].to_string(),
         None => "/".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_replaces_both_markers_and_keeps_other_text() {
+        let html = format!(
+            "<a href=\"{ROOT_MARKER}g/index.html#{ANCHOR_MARKER}step-1\">第一步\u{E001}</a>{ROOT_MARKER}"
+        );
+        assert_eq!(
+            resolve(&html, "../", "web-"),
+            "<a href=\"../g/index.html#web-step-1\">第一步\u{E001}</a>../"
+        );
+        assert_eq!(resolve("纯文本，无标记", "../", "x-"), "纯文本，无标记");
+        assert_eq!(resolve("", "../", ""), "");
     }
 }

@@ -249,6 +249,8 @@ struct State {
     link_diags: Vec<Diagnostic>,
     /// The pages links can point to, kept up to date guide by guide.
     anchors: load::Anchors,
+    /// QR codes, cached as the build caches them.
+    qr: crate::qr::Store,
 }
 
 /// Runs the build's screenshot stage over one guide (resized, redacted, highlighted, cached in
@@ -451,6 +453,7 @@ impl Session {
             html,
             link_diags: Vec::new(),
             anchors: load::Anchors::new(),
+            qr: crate::qr::Store::open(&self.root),
         };
         state.anchors = load::anchors(&state.site);
         state.check_links();
@@ -937,7 +940,7 @@ impl State {
                     None => format!("/{}/", g.id.0),
                 };
                 if !links.qr.contains_key(&path) {
-                    match crate::qr::Qr::encode(&links.url(&path)) {
+                    match self.qr.get(&links.url(&path)) {
                         Ok(q) => {
                             links.qr.insert(path, q);
                         }
@@ -955,12 +958,7 @@ impl State {
             }
             return Err(diags);
         }
-        let renderer = Renderer {
-            site,
-            theme: &self.theme,
-            prepared: &prepared,
-            links: &links,
-        };
+        let renderer = Renderer::new(site, &self.theme, &links, &prepared);
         let rendered: Vec<(String, Result<Vec<u8>, Diagnostic>)> = jobs
             .par_iter()
             .filter(|j| dirty.wants(j, site))
