@@ -289,10 +289,10 @@ pub fn process(
     for (job, (r, d)) in jobs.iter().zip(results) {
         diags.extend(d);
         assets.remove(&job.path);
-        if let Ok(r) = r {
+        if let Ok(mut r) = r {
             out.images += 1;
             out.processed += usize::from(!r.from_cache);
-            out.files.extend(r.files.iter().cloned());
+            out.files.append(&mut r.files);
             done.insert(&job.path, r);
         }
     }

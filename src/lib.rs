@@ -138,6 +138,10 @@ pub fn build_with_pdf(
         &mut diags,
     );
     validate::site(&inputs, &mut diags);
+    let mut inputs = inputs;
+    for f in inputs.guides.iter_mut().flat_map(|g| g.index.iter_mut().chain(&mut g.channels)) {
+        f.keep_front_matter();
+    }
     finish(opts, pdf, inputs, theme, loaded, diags, start)
 }
 
@@ -201,11 +205,6 @@ fn finish(
     if diags.iter().any(Diagnostic::is_error) {
         return Ok(failed(diags));
     }
-    // the Markdown text is parsed and checked: diagnostics from here on carry their own lines
-    drop(sources);
-    let mut inputs = inputs;
-    inputs.home = None;
-    inputs.guides = Vec::new();
 
     let intro = match render::prepare_intro(&theme, site) {
         Ok(i) => i,
