@@ -557,6 +557,11 @@ fn run(
     let mut full = None;
     let mut by_width: HashMap<u32, Variant> = HashMap::new();
     for (f, blob) in manifest.files.iter().zip(blobs) {
+        // a width that is the picture's own is the full picture: published once (older cache
+        // entries hold a copy of it)
+        if f.role == Role::Sized && f.width == w {
+            continue;
+        }
         let rel = match f.role {
             Role::Sized => format!("{dir}{stem}.{}.{short}.{}", f.width, f.ext),
             Role::Full => format!("{dir}{stem}.{short}.{}", f.ext),
@@ -700,9 +705,7 @@ fn encode(job: &Job<'_>, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Option<En
         files.push((Role::Sized, *tw, th, ext, data));
     }
     let (ext, data) = smallest(&img, jpeg_source);
-    if widths.contains(&w) {
-        files.push((Role::Sized, w, h, ext, data.clone()));
-    }
+    // a display width of the picture's own size is served by the full picture
     files.push((Role::Full, w, h, ext, data));
     if job.keep_name {
         let own = ext_of(path);

@@ -139,7 +139,11 @@ pub fn build_with_pdf(
     );
     validate::site(&inputs, &mut diags);
     let mut inputs = inputs;
-    for f in inputs.guides.iter_mut().flat_map(|g| g.index.iter_mut().chain(&mut g.channels)) {
+    for f in inputs
+        .guides
+        .iter_mut()
+        .flat_map(|g| g.index.iter_mut().chain(&mut g.channels))
+    {
         f.keep_front_matter();
     }
     finish(opts, pdf, inputs, theme, loaded, diags, start)

@@ -1016,6 +1016,21 @@ fn assemble(
             );
         }
     }
+    // the model holds every page's HTML until it is rendered: no room to grow into
+    fn shrink(blocks: &mut Vec<Block>) {
+        blocks.shrink_to_fit();
+        for b in blocks {
+            match b {
+                Block::Html(h) => h.shrink_to_fit(),
+                Block::Callout { body, .. } => shrink(body),
+                _ => {}
+            }
+        }
+    }
+    shrink(&mut out.intro);
+    for s in &mut steps {
+        shrink(&mut s.body);
+    }
     out.steps = steps;
 }
 

@@ -193,6 +193,24 @@ fn variants_have_the_widths_of_the_theme() {
         .collect();
     assert_eq!(widths, [vec![660, 1320], vec![300, 600]]);
     assert_eq!(imgs[0].value().attr("height"), Some("371"));
+    // confirm.png is 600 px wide: its 2x is the whole picture, published once, not twice
+    let set = srcset(&imgs[1]);
+    let link = imgs[1]
+        .ancestors()
+        .filter_map(scraper::ElementRef::wrap)
+        .find(|e| e.value().name() == "a")
+        .unwrap();
+    assert_eq!(Some(set[1].0.as_str()), link.value().attr("href"));
+    let confirm: Vec<_> = files_under(&out.join("renew/images"))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("confirm.")
+        })
+        .collect();
+    assert_eq!(confirm.len(), 2, "{confirm:?}");
 }
 
 #[test]
