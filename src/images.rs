@@ -226,10 +226,22 @@ struct Done {
 /// The image stage: processes every screenshot and linked picture of `site`, fills in each
 /// figure's [`Published`] (or turns it into a slot when its file is bad), and takes those files
 /// off `assets` so the originals are never copied.
+/// What an image pass covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// The whole site (`build`): settings files of no screenshot anywhere are reported, and cache
+    /// entries no screenshot uses are pruned.
+    Site,
+    /// One guide (the preview, guide by guide): settings files are reported only in its folder,
+    /// and the cache is not pruned (the pass does not see what other guides use).
+    Guide(&'a str),
+}
+
 pub fn process(
     root: &Path,
     content_dir: &Path,
     files: &HashSet<String>,
+    scope: Scope<'_>,
     site: &mut Site,
     assets: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
@@ -246,7 +258,7 @@ pub fn process(
     let mut wanted: BTreeSet<&str> = shown.keys().map(String::as_str).collect();
     wanted.extend(linked.iter().map(String::as_str));
 
-    let sidecars = load_sidecars(root, content_dir, files, &wanted, diags);
+    let sidecars = load_sidecars(root, content_dir, files, scope, &wanted, diags);
     let jobs: Vec<Job<'_>> = wanted
         .iter()
         .map(|p| {
@@ -282,7 +294,9 @@ pub fn process(
         })
         .collect();
     progress.finish();
-    cache.prune();
+    if scope == Scope::Site {
+        cache.prune();
+    }
 
     let mut out = Output::default();
     let mut done: HashMap<&str, Done> = HashMap::new();
@@ -403,16 +417,23 @@ pub(crate) fn load_sidecars(
     root: &Path,
     content_dir: &Path,
     files: &HashSet<String>,
+    scope: Scope<'_>,
     wanted: &BTreeSet<&str>,
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<String, (SourceFile, Sidecar)> {
     let mut out = HashMap::new();
+    let in_scope = |f: &str| match scope {
+        Scope::Site => true,
+        Scope::Guide(g) => f.strip_prefix(g).is_some_and(|r| r.starts_with('/')),
+    };
+    // a settings file sits beside its image: both are in the scope or neither
+    let scoped: Vec<&String> = files.iter().filter(|f| in_scope(f)).collect();
     let mut owned: HashSet<String> = HashSet::new();
-    for f in files.iter().filter(|f| is_image(f)) {
+    for f in scoped.iter().filter(|f| is_image(f)) {
         owned.extend(sidecar::candidates(f));
     }
-    let mut orphans: Vec<&String> = files
-        .iter()
+    let mut orphans: Vec<&String> = scoped
+        .into_iter()
         .filter(|f| f.ends_with(".toml") && !owned.contains(*f))
         .collect();
     orphans.sort();

@@ -181,6 +181,7 @@ fn finish(
         &opts.root,
         &inputs.content_dir,
         &inputs.files,
+        images::Scope::Site,
         &mut loaded.site,
         &mut loaded.assets,
         &mut diags,

@@ -156,9 +156,12 @@ impl Checked {
     }
 }
 
+/// Equal but for white space.
 fn same_title(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.split_whitespace().collect::<String>();
-    norm(a) == norm(b)
+    fn chars(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars().filter(|c| !c.is_whitespace())
+    }
+    a == b || chars(a).eq(chars(b))
 }
 
 enum Problem<'l> {
@@ -170,6 +173,57 @@ enum Problem<'l> {
     Moved(usize, usize),
 }
 
+/// The lock file as read: its entries, and the problems of reading it.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    file: Option<SourceFile>,
+    entries: Vec<Entry>,
+    /// Problems of reading and parsing the file, reported by every comparison.
+    problems: Vec<Diagnostic>,
+    /// The file exists but could not be read: there is nothing to compare and nothing to write.
+    unreadable: bool,
+    /// Size and modification time when read (see [`Recorded::is_current`]).
+    stamp: Option<(u64, std::time::SystemTime)>,
+}
+
+fn stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+impl Recorded {
+    /// Reads and parses the lock of the site at `root` (none: no entries).
+    pub fn read(root: &Path) -> Recorded {
+        let path = root.join(FILE);
+        if !path.exists() {
+            return Recorded::default();
+        }
+        let stamp = stamp(&path);
+        let mut problems = Vec::new();
+        match SourceFile::read(root, &path, &mut problems) {
+            Some(f) => Recorded {
+                entries: parse(&f, &mut problems),
+                file: Some(f),
+                problems,
+                unreadable: false,
+                stamp,
+            },
+            None => Recorded {
+                problems,
+                unreadable: true,
+                stamp,
+                ..Recorded::default()
+            },
+        }
+    }
+
+    /// Is the file still as it was read (same size and time, or still absent)? The preview reads
+    /// it again only when not.
+    pub fn is_current(&self, root: &Path) -> bool {
+        stamp(&root.join(FILE)) == self.stamp
+    }
+}
+
 /// Compares the lock of the site at `root` with `links`. Problems go into `diags` (errors unless
 /// `accept_removed`, then warnings naming what is dropped).
 pub fn check(
@@ -178,26 +232,45 @@ pub fn check(
     accept_removed: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Checked {
+    compare(
+        root,
+        &Recorded::read(root),
+        links,
+        accept_removed,
+        true,
+        diags,
+    )
+}
+
+/// [`check`] against a lock read before; without `update`, the lock's new text is not made (a
+/// preview writes nothing, and at 1,000 guides making it costs more than comparing).
+pub fn compare(
+    root: &Path,
+    recorded: &Recorded,
+    links: &Links,
+    accept_removed: bool,
+    update: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Checked {
     let path = root.join(FILE);
-    let file = if path.exists() {
-        match SourceFile::read(root, &path, diags) {
-            Some(f) => Some(f),
-            None => {
-                return Checked {
-                    write: None,
-                    added: Vec::new(),
-                };
-            }
-        }
-    } else {
-        None
-    };
-    let entries = file.as_ref().map(|f| parse(f, diags)).unwrap_or_default();
+    diags.extend(recorded.problems.iter().cloned());
+    if recorded.unreadable {
+        return Checked {
+            write: None,
+            added: Vec::new(),
+        };
+    }
+    let file = &recorded.file;
+    let entries = &recorded.entries;
     let keys: HashSet<&str> = entries.iter().map(|e| e.key.as_str()).collect();
 
-    let mut next = published(links);
+    let mut next = if update {
+        published(links)
+    } else {
+        BTreeMap::new()
+    };
     let mut problems: Vec<(&Entry, Problem)> = Vec::new();
-    for e in &entries {
+    for e in entries {
         let (p, frag) = match e.key.split_once('#') {
             Some((p, f)) => (p, Some(f)),
             None => (e.key.as_str(), None),
@@ -216,17 +289,31 @@ pub fn check(
             continue;
         };
         let Some(frag) = frag else {
-            next.entry(e.key.clone())
-                .or_insert_with(|| page.title.clone());
+            if update {
+                next.entry(e.key.clone())
+                    .or_insert_with(|| page.title.clone());
+            }
             continue;
         };
-        let want = format!("#{frag}");
-        let found = page.anchors.iter().position(|a| a.fragment() == want);
-        let elsewhere = e.title.as_deref().and_then(|t| {
-            page.anchors
-                .iter()
-                .position(|a| same_title(&a.title, t) && a.fragment() != want)
-        });
+        // ids compared decoded: no fragment is encoded per anchor and entry (34,000 entries of
+        // a 1,000-guide site, each against every anchor of its page)
+        let want = decode(frag);
+        let found = page.anchors.iter().position(|a| a.id == want);
+        let title_kept = |i: usize| {
+            e.title
+                .as_deref()
+                .is_none_or(|t| same_title(&page.anchors[i].title, t))
+        };
+        // where a step of the recorded title is now: looked for only when the anchor is gone or
+        // names another step
+        let elsewhere = match found {
+            Some(i) if title_kept(i) => None,
+            _ => e.title.as_deref().and_then(|t| {
+                page.anchors
+                    .iter()
+                    .position(|a| same_title(&a.title, t) && a.id != want)
+            }),
+        };
         match (found, elsewhere) {
             (Some(i), Some(j))
                 if !same_title(
@@ -237,8 +324,10 @@ pub fn check(
                 problems.push((e, Problem::Moved(i, j)));
             }
             (Some(i), _) => {
-                next.entry(e.key.clone())
-                    .or_insert_with(|| page.anchors[i].title.clone());
+                if update {
+                    next.entry(e.key.clone())
+                        .or_insert_with(|| page.anchors[i].title.clone());
+                }
             }
             (None, j) => problems.push((e, Problem::Anchor(j))),
         }
@@ -304,7 +393,7 @@ pub fn check(
         if follows_another(e) {
             continue;
         }
-        let d = describe(e, problem, links, &entries);
+        let d = describe(e, problem, links, entries);
         let d = if accept_removed {
             let mut d = d;
             d.severity = crate::diagnostic::Severity::Warning;
@@ -315,7 +404,7 @@ pub fn check(
         } else {
             d
         };
-        diags.push(match &file {
+        diags.push(match file {
             Some(f) => d.at(f, e.offset..e.offset + e.key.len()),
             None => d,
         });
@@ -330,6 +419,12 @@ pub fn check(
                 }
             }
         }
+    }
+    if !update {
+        return Checked {
+            write: None,
+            added: Vec::new(),
+        };
     }
     let added = next
         .keys()

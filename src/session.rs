@@ -251,6 +251,8 @@ struct State {
     anchors: load::Anchors,
     /// QR codes, cached as the build caches them.
     qr: crate::qr::Store,
+    /// `links.lock` as last read.
+    lock: crate::lock::Recorded,
 }
 
 /// Runs the build's screenshot stage over one guide (resized, redacted, highlighted, cached in
@@ -267,6 +269,7 @@ fn guide_images(
     let Some(g) = guide.take() else {
         return Vec::new();
     };
+    let id = g.id.0.clone();
     let mut site = Site {
         config: config.clone(),
         intro: Vec::new(),
@@ -277,6 +280,7 @@ fn guide_images(
         root,
         &inputs.content_dir,
         &inputs.files,
+        images::Scope::Guide(&id),
         &mut site,
         &mut set,
         diags,
@@ -454,6 +458,7 @@ impl Session {
             link_diags: Vec::new(),
             anchors: load::Anchors::new(),
             qr: crate::qr::Store::open(&self.root),
+            lock: crate::lock::Recorded::read(&self.root),
         };
         state.anchors = load::anchors(&state.site);
         state.check_links();
@@ -927,10 +932,19 @@ impl State {
             .published_assets()
             .chain(self.theme.statics.keys().map(|s| format!("static/{s}")));
         let mut links = crate::links::Links::plan(site, &sources, &mut jobs, others, &mut diags);
-        // without a lock file there is no recorded link to lose (and the check costs)
-        if self.inputs.root.join(crate::lock::FILE).exists() {
-            crate::lock::check(&self.inputs.root, &links, false, &mut diags);
+        // the lock as `build` checks it, read again only when it changed on disk (a build in
+        // another terminal updates it); its new text is not made, a preview writes nothing
+        if !self.lock.is_current(&self.inputs.root) {
+            self.lock = crate::lock::Recorded::read(&self.inputs.root);
         }
+        crate::lock::compare(
+            &self.inputs.root,
+            &self.lock,
+            &links,
+            false,
+            false,
+            &mut diags,
+        );
         // QR codes only of the pages whose code is rendered now
         for j in jobs.iter().filter(|j| dirty.wants(j, site)) {
             if let Job::Qr { guide, channel, .. } = j {
@@ -1081,6 +1095,32 @@ mod tests {
         let mut files: Vec<_> = f.files.keys().cloned().collect();
         files.sort();
         (pages, files)
+    }
+
+    /// The preview checks `links.lock` as the build does, and reads it again when it changes on
+    /// disk (a build in another terminal writes it), not on every save.
+    #[test]
+    fn the_lock_is_checked_and_read_again_when_it_changes() {
+        let t = site("basic");
+        let root = t.path();
+        let lock = root.join(crate::lock::FILE);
+        std::fs::write(&lock, "/renew-card/\n/gone/  # 旧指南\n").unwrap();
+        let mut s = Session::new(root, false);
+        let codes = |o: &Outcome| match o {
+            Outcome::Failed(d) => d.0.iter().map(|d| d.code).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        assert_eq!(codes(&s.rebuild_all("start").outcome), ["link-removed"]);
+        // a save that does not touch the lock: still refused
+        let web = root.join("content/renew-card/web.md");
+        let text = std::fs::read_to_string(&web).unwrap();
+        std::fs::write(&web, format!("{text}\n")).unwrap();
+        assert_eq!(codes(&s.update(&[web.clone()]).outcome), ["link-removed"]);
+        // the address dropped on purpose in another terminal: the next save is fine
+        std::fs::write(&lock, "/renew-card/\n").unwrap();
+        std::fs::write(&web, &text).unwrap();
+        let r = s.update(&[web]);
+        assert!(!matches!(r.outcome, Outcome::Failed(_)), "{:?}", r.outcome);
     }
 
     /// After each change the session serves exactly what a fresh build would, and renders

@@ -132,6 +132,7 @@ pub fn list(root: &Path) -> (Option<ShotList>, Diagnostics) {
         root,
         &inputs.content_dir,
         &inputs.files,
+        images::Scope::Site,
         &wanted,
         &mut diags,
     );
