@@ -1115,7 +1115,10 @@ mod tests {
         let web = root.join("content/renew-card/web.md");
         let text = std::fs::read_to_string(&web).unwrap();
         std::fs::write(&web, format!("{text}\n")).unwrap();
-        assert_eq!(codes(&s.update(&[web.clone()]).outcome), ["link-removed"]);
+        assert_eq!(
+            codes(&s.update(std::slice::from_ref(&web)).outcome),
+            ["link-removed"]
+        );
         // the address dropped on purpose in another terminal: the next save is fine
         std::fs::write(&lock, "/renew-card/\n").unwrap();
         std::fs::write(&web, &text).unwrap();
