@@ -1,7 +1,6 @@
 //! The `guidepost` command line: turns arguments into options once, runs a command, prints its
 //! diagnostics and summary, and decides the exit code (0 ok, 1 content errors, 2 usage or I/O).
 
-
 /// jemalloc: a build allocates and frees millions of small strings on every core, and glibc's
 /// allocator slowed down as the site grew (at 5,000 guides 8–9 s against 6.6–7 s, and 1.7 s
 /// against 1.4 s at 1,000, for the same memory); see README, Performance.
