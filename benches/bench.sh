@@ -20,9 +20,11 @@
 #   top), so `rm -rf OUT` before each run made every run slower than the one before
 #   (Hugo N=1000: 2.8 s, 6.9 s, 9.6 s, 12.5 s ...). Old outputs go to BENCH_DIR/trash
 #   and are deleted once, at the end. Disk needed: about (RUNS+1) x the output size per
-#   tool and N (Hugo writes ~120 MB per 1000 guides). Setting BENCH_DIR to a tmpfs
-#   (/dev/shm/...) takes the disk out of the measurement altogether. For the same
-#   reason, leave a few minutes between two invocations on a journal-less disk.
+#   tool and N (Hugo writes ~120 MB per 1000 guides). For the same reason, leave a few
+#   minutes between two invocations on a journal-less disk. Setting BENCH_DIR to a tmpfs
+#   (/dev/shm/...) takes the disk out of the measurement altogether; there old outputs are
+#   deleted as soon as a tool is done with a size (tmpfs has no such slowdown, and keeping
+#   them all runs out of inodes at 5,000 guides).
 #
 #   Columns: wall s (elapsed), CPU s (user+sys, all threads), peak MB (max RSS of the
 #   process), pages/s (4N+1 pages / median wall). After the table: guidepost/hugo wall
@@ -181,9 +183,17 @@ measure() {   # measure TOOL N CORPUS
     STATUS[$tool,$n]=ok
 }
 
+# on tmpfs, deleting does not slow later file creation (the ext4 effect of the header), while
+# keeping every old output until the end runs out of inodes at 5,000 guides: empty the trash as
+# soon as a tool is done with a size
+on_tmpfs=false
+[ "$(stat -f -c %T "$BENCH_DIR" 2>/dev/null)" = tmpfs ] && on_tmpfs=true
 for n in "${SIZES[@]}"; do
     dir=$(corpus "$n")
-    for tool in "${ACTIVE[@]}"; do measure "$tool" "$n" "$dir"; done
+    for tool in "${ACTIVE[@]}"; do
+        measure "$tool" "$n" "$dir"
+        if $on_tmpfs; then rm -rf "$TRASH"; mkdir -p "$TRASH"; fi
+    done
 done
 
 echo "== removing old outputs ($TRASH); the last output of each tool and N stays in $OUTS" >&2
