@@ -26,6 +26,7 @@ use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::cache::PRUNE_AFTER;
 use crate::diagnostic::Diagnostic;
 use crate::markdown::encode_path;
 use crate::model::{Block, Device, Figure, ROOT_MARKER, Site, Slot};
@@ -39,7 +40,6 @@ pub const VERSION: u32 = 1;
 pub const MAX_WIDTH: u32 = 16_384;
 pub const MAX_HEIGHT: u32 = 32_768;
 pub const MAX_PIXELS: u64 = 80_000_000;
-use crate::cache::PRUNE_AFTER;
 /// Extensions processed as screenshots.
 pub const EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "webp"];
 /// Extensions of pictures guidepost cannot process (reported, never published raw).
@@ -223,9 +223,6 @@ struct Done {
     from_cache: bool,
 }
 
-/// The image stage: processes every screenshot and linked picture of `site`, fills in each
-/// figure's [`Published`] (or turns it into a slot when its file is bad), and takes those files
-/// off `assets` so the originals are never copied.
 /// What an image pass covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope<'a> {
@@ -237,6 +234,9 @@ pub enum Scope<'a> {
     Guide(&'a str),
 }
 
+/// The image stage: processes every screenshot and linked picture of `site`, fills in each
+/// figure's [`Published`] (or turns it into a slot when its file is bad), and takes those files
+/// off `assets` so the originals are never copied.
 pub fn process(
     root: &Path,
     content_dir: &Path,
@@ -916,31 +916,32 @@ fn resize(img: &DynamicImage, w: u32, h: u32) -> DynamicImage {
     }
 }
 
+/// Writes `img` with `enc`; false if the encoder failed.
+fn write_with(img: &DynamicImage, enc: impl image::ImageEncoder) -> bool {
+    enc.write_image(
+        img.as_bytes(),
+        img.width(),
+        img.height(),
+        img.color().into(),
+    )
+    .is_ok()
+}
+
 fn webp(img: &DynamicImage) -> Vec<u8> {
     let mut out = Vec::new();
-    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-        .write_image(
-            img.as_bytes(),
-            img.width(),
-            img.height(),
-            img.color().into(),
-        )
-        .map(|_| out)
-        .unwrap_or_default()
+    let ok = write_with(
+        img,
+        image::codecs::webp::WebPEncoder::new_lossless(&mut out),
+    );
+    if ok { out } else { Vec::new() }
 }
 
 fn png_fast(img: &DynamicImage) -> Vec<u8> {
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
-        .write_image(
-            img.as_bytes(),
-            img.width(),
-            img.height(),
-            img.color().into(),
-        )
-        .map(|_| out)
-        .unwrap_or_default()
+    let enc = PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive);
+    let ok = write_with(img, enc);
+    if ok { out } else { Vec::new() }
 }
 
 fn png_optimized(img: &DynamicImage) -> Vec<u8> {

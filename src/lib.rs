@@ -338,6 +338,7 @@ fn finish(
                         let path = job.path(site);
                         staging.write(&path, page).err().map(|e| io_err(&path, e))
                     }
+                    (Job::Print(_), Err(d)) => Some(d.clone()),
                     _ => write(job, &r),
                 };
                 errors.extend(e);

@@ -312,31 +312,42 @@ impl<'a> Links<'a> {
             .map(|p| (p.path.clone(), store.get(&self.url(&p.path))))
             .collect();
         for (path, code) in codes {
-            match code {
-                Ok(q) => {
-                    if q.size > QR_LARGE {
-                        diags.push(
-                            Diagnostic::warning(
-                                "qr-large",
-                                format!(
-                                    "the QR code of {} has {} × {} modules: printed small it scans poorly",
-                                    self.url(&path),
-                                    q.size,
-                                    q.size
-                                ),
-                            )
-                            .help("shorten base_url or the guide and channel folder names (short ASCII addresses make small codes)"),
-                        );
-                    }
-                    self.qr.insert(path, q);
-                }
-                Err(e) => diags.push(
-                    Diagnostic::error("qr", e)
-                        .help("shorten base_url or the guide and channel folder names"),
-                ),
-            }
+            self.add_qr_code(path, code, diags);
         }
         self
+    }
+
+    /// Records the QR code files of the page at `path` (as [`crate::qr::Store::get`] made them),
+    /// or reports why there are none; warns about a code too large to scan printed small.
+    pub fn add_qr_code(
+        &mut self,
+        path: String,
+        code: Result<crate::qr::Files, String>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        match code {
+            Ok(q) => {
+                if q.size > QR_LARGE {
+                    diags.push(
+                        Diagnostic::warning(
+                            "qr-large",
+                            format!(
+                                "the QR code of {} has {} × {} modules: printed small it scans poorly",
+                                self.url(&path),
+                                q.size,
+                                q.size
+                            ),
+                        )
+                        .help("shorten base_url or the guide and channel folder names (short ASCII addresses make small codes)"),
+                    );
+                }
+                self.qr.insert(path, q);
+            }
+            Err(e) => diags.push(
+                Diagnostic::error("qr", e)
+                    .help("shorten base_url or the guide and channel folder names"),
+            ),
+        }
     }
 
     /// The canonical URL of a link path (absolute with a base URL, else the path itself).

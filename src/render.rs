@@ -275,14 +275,11 @@ impl Job {
                 guide,
                 channel,
                 png,
-            } => {
-                let g = &site.guides[*guide];
-                let dir = match channel {
-                    Some(c) => format!("{}/{}", g.id.0, g.channels[*c].id.0),
-                    None => g.id.0.clone(),
-                };
-                format!("{dir}/qr.{}", if *png { "png" } else { "svg" })
-            }
+            } => format!(
+                "{}qr.{}",
+                &qr_page(site, *guide, *channel)[1..],
+                if *png { "png" } else { "svg" }
+            ),
             Job::Share => "share/index.html".into(),
         }
     }
@@ -303,6 +300,16 @@ impl Job {
             self,
             Job::Home | Job::Guide(_) | Job::Channel(..) | Job::NotFound
         )
+    }
+}
+
+/// The link path (`/GUIDE/` or `/GUIDE/CHANNEL/`) of the page whose QR code a [`Job::Qr`] of
+/// `guide` and `channel` makes.
+pub fn qr_page(site: &Site, guide: usize, channel: Option<usize>) -> String {
+    let g = &site.guides[guide];
+    match channel {
+        Some(c) => format!("/{}/{}/", g.id.0, g.channels[c].id.0),
+        None => format!("/{}/", g.id.0),
     }
 }
 
@@ -403,12 +410,7 @@ impl<'a> Renderer<'a> {
         else {
             return None;
         };
-        let g = &self.site.guides[*guide];
-        let path = match channel {
-            Some(c) => format!("/{}/{}/", g.id.0, g.channels[*c].id.0),
-            None => format!("/{}/", g.id.0),
-        };
-        let files = self.links.qr.get(&path)?;
+        let files = self.links.qr.get(&qr_page(self.site, *guide, *channel))?;
         Some(if *png { &files.png } else { &files.svg })
     }
 

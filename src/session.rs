@@ -945,26 +945,23 @@ impl State {
             false,
             &mut diags,
         );
-        // QR codes only of the pages whose code is rendered now
+        // QR codes only of the pages whose code is rendered now (its file, or the print page
+        // that shows the guide page's code)
+        let mut wanted = BTreeSet::new();
         for j in jobs.iter().filter(|j| dirty.wants(j, site)) {
-            if let Job::Qr { guide, channel, .. } = j {
-                let g = &site.guides[*guide];
-                let path = match channel {
-                    Some(c) => format!("/{}/{}/", g.id.0, g.channels[*c].id.0),
-                    None => format!("/{}/", g.id.0),
-                };
-                if !links.qr.contains_key(&path) {
-                    match self.qr.get(&links.url(&path)) {
-                        Ok(q) => {
-                            links.qr.insert(path, q);
-                        }
-                        Err(e) => diags.push(
-                            Diagnostic::error("qr", e)
-                                .help("shorten base_url or the guide and channel folder names"),
-                        ),
-                    }
+            match j {
+                Job::Qr { guide, channel, .. } => {
+                    wanted.insert(render::qr_page(site, *guide, *channel));
                 }
+                Job::Print(gi) if links.base_url.is_some() => {
+                    wanted.insert(render::qr_page(site, *gi, None));
+                }
+                _ => {}
             }
+        }
+        for path in wanted {
+            let code = self.qr.get(&links.url(&path));
+            links.add_qr_code(path, code, &mut diags);
         }
         if diags.iter().any(Diagnostic::is_error) {
             for (g, h) in self.site.guides.iter().zip(prepared.guides) {
