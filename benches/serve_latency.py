@@ -52,7 +52,7 @@ def main():
     work = tempfile.mkdtemp(prefix="guidepost-serve-bench-")
     try:
         site = os.path.join(work, "site")
-        shutil.copytree(args.site, site, ignore=shutil.ignore_patterns("public", ".*"))
+        shutil.copytree(args.site, site, ignore=shutil.ignore_patterns("public", "target", ".*"))
         rel = args.file or default_file(site)
         run(args, site, rel)
     finally:
