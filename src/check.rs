@@ -95,7 +95,8 @@ pub fn check(opts: &CheckOptions) -> Report {
             report.channels = l.site.guides.iter().map(|g| g.channels.len()).sum();
         }
         if let (Some(theme), Some(l)) = (&theme, &loaded) {
-            report.pages = render_in_memory(theme, &l.site, &inputs, &opts.root, &mut diags);
+            report.pages =
+                render_in_memory(theme, &l.site, &l.assets, &inputs, &opts.root, &mut diags);
         }
     }
     if opts.strict {
@@ -113,6 +114,7 @@ pub fn check(opts: &CheckOptions) -> Report {
 fn render_in_memory(
     theme: &theme::Theme,
     site: &crate::model::Site,
+    assets: &std::collections::BTreeSet<String>,
     inputs: &discover::Inputs,
     root: &std::path::Path,
     diags: &mut Vec<Diagnostic>,
@@ -120,9 +122,20 @@ fn render_in_memory(
     // aliases and links.lock, as the build checks them (the lock is read, never written)
     let sources = inputs.sources();
     let mut jobs = render::plan(site);
-    let others = theme.statics.keys().map(|s| format!("static/{s}"));
+    let others = assets
+        .iter()
+        .cloned()
+        .chain(theme.statics.keys().map(|s| format!("static/{s}")));
     let links = crate::links::Links::plan(site, &sources, &mut jobs, others, diags)
         .with_qr_codes(&crate::qr::Store::read_only(root), diags);
+    crate::owners::check(
+        site,
+        &jobs,
+        &links,
+        crate::output_files(assets, &[], theme),
+        &sources,
+        diags,
+    );
     crate::lock::check(root, &links, false, diags);
     let prepared = match render::prepare(theme, site) {
         Ok(p) => p,

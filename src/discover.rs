@@ -52,9 +52,18 @@ pub struct GuideInput {
 
 pub fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Inputs> {
     let config_path = root.join("site.toml");
+    if let Err(crate::confine::Symlink(p)) = crate::confine::entry(root, &config_path) {
+        diags.push(crate::confine::warning(root, &p));
+        diags.push(
+            Diagnostic::error("io", "cannot read site.toml: it is a symbolic link")
+                .in_file("site.toml")
+                .help("replace the link with the file itself"),
+        );
+        return None;
+    }
     let config = SourceFile::read(root, &config_path, diags)?;
     let content_dir = root.join("content");
-    if !content_dir.is_dir() {
+    if crate::confine::tree(root, "content", diags).is_none() {
         diags.push(
             Diagnostic::error("no-content", format!("there is no `content` folder in {}", root.display()))
                 .help("create `content/` with one folder per guide, e.g. `content/xuexin-image-code/_index.md`"),
@@ -108,14 +117,7 @@ pub fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Inputs> {
         let rel = rel.replace('\\', "/");
         let ft = entry.file_type();
         if ft.is_symlink() {
-            diags.push(
-                Diagnostic::warning(
-                    "symlink",
-                    format!("content/{rel} is a symbolic link; it is not followed"),
-                )
-                .in_file(format!("content/{rel}"))
-                .help("copy the file into the site folder instead of linking it"),
-            );
+            diags.push(crate::confine::warning(root, path));
             continue;
         }
         if ft.is_dir() {

@@ -21,6 +21,7 @@
 
 pub mod cache;
 pub mod check;
+pub mod confine;
 pub mod diagnostic;
 pub mod discover;
 pub mod frontmatter;
@@ -31,6 +32,7 @@ pub mod lock;
 pub mod markdown;
 pub mod model;
 pub mod output;
+pub mod owners;
 pub mod pdf;
 pub mod print;
 pub mod qr;
@@ -117,7 +119,8 @@ pub fn build_with_pdf(
     pdf: Option<&pdf::PdfOptions>,
 ) -> Result<Outcome, String> {
     let start = Instant::now();
-    output::guard(&opts.root, &opts.output)?;
+    // the output as the kernel resolves it: checked, and then the only path written
+    let output = output::guard(&opts.root, &opts.output)?;
     let mut diags = Vec::new();
     let Read {
         inputs,
@@ -146,7 +149,7 @@ pub fn build_with_pdf(
     {
         f.keep_front_matter();
     }
-    finish(opts, pdf, inputs, theme, loaded, diags, start)
+    finish(opts, &output, pdf, inputs, theme, loaded, diags, start)
 }
 
 fn failed(diags: Vec<Diagnostic>) -> Outcome {
@@ -155,8 +158,10 @@ fn failed(diags: Vec<Diagnostic>) -> Outcome {
     Outcome::Failed(d)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn finish(
     opts: &BuildOptions,
+    output: &Path,
     pdf_opts: Option<&pdf::PdfOptions>,
     inputs: discover::Inputs,
     theme: Option<theme::Theme>,
@@ -202,6 +207,15 @@ fn finish(
     let qr_store = qr::Store::open(&opts.root);
     let links = links::Links::plan(site, &sources, &mut jobs, others, &mut diags)
         .with_qr_codes(&qr_store, &mut diags);
+    // every output path has one owner, checked before anything is written
+    owners::check(
+        site,
+        &jobs,
+        &links,
+        output_files(&loaded.assets, &images.files, &theme),
+        &sources,
+        &mut diags,
+    );
     let lock = (opts.lock != LockMode::Off)
         .then(|| lock::check(&opts.root, &links, opts.accept_removed, &mut diags));
     if opts.lock == LockMode::Locked {
@@ -246,7 +260,7 @@ fn finish(
         first: 0,
     };
 
-    let staging = output::Staging::new(&opts.output)
+    let staging = output::Staging::new(output)
         .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
     // folders first, so parallel writers never race to create them
     let mut dirs: Vec<String> = vec!["static".into(), "share".into()];
@@ -457,6 +471,29 @@ fn finish(
     let mut d = Diagnostics(diags);
     d.sort();
     Ok(Outcome::Built(summary, d))
+}
+
+/// The files besides the planned jobs that a build puts into the output, by kind (for
+/// [`owners::check`]).
+pub fn output_files<'a>(
+    assets: impl IntoIterator<Item = &'a String, IntoIter: 'a>,
+    screenshots: &'a [images::OutFile],
+    theme: &'a theme::Theme,
+) -> impl Iterator<Item = (String, owners::File)> + 'a {
+    assets
+        .into_iter()
+        .map(|a| (a.clone(), owners::File::Linked))
+        .chain(
+            screenshots
+                .iter()
+                .map(|f| (f.rel.clone(), owners::File::Screenshot)),
+        )
+        .chain(
+            theme
+                .statics
+                .keys()
+                .map(|s| (format!("static/{s}"), owners::File::Static)),
+        )
 }
 
 /// Loads the published content of the site at `root` without building it (for `guidepost links`).

@@ -464,7 +464,7 @@ pub fn old_channel_ids(g: &crate::model::Guide, c: &crate::model::Channel) -> Ve
 }
 
 /// Points a diagnostic at `needle` in the front matter of `source` (or at the file).
-fn locate(
+pub(crate) fn locate(
     d: Diagnostic,
     source: &str,
     needle: &str,

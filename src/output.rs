@@ -33,72 +33,164 @@ fn sibling(target: &Path, suffix: &str) -> PathBuf {
     target.with_file_name(format!(".{name}.{suffix}"))
 }
 
-/// Refuses output folders that would destroy the site or something else: the site root or a
-/// folder above it, the site's own source folders, and non-empty folders guidepost did not make.
-pub fn guard(root: &Path, output: &Path) -> Result<(), String> {
-    let abs = |p: &Path| -> PathBuf {
-        let p = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir().unwrap_or_default().join(p)
-        };
-        // canonicalize what exists, keep the rest lexically
-        let mut existing = p.clone();
-        let mut rest = Vec::new();
-        while !existing.exists() {
-            match (existing.parent(), existing.file_name()) {
-                (Some(parent), Some(name)) => {
-                    rest.push(name.to_os_string());
-                    existing = parent.to_path_buf();
+/// The first line of the stamp file: how guidepost recognises a folder as its own.
+const STAMP_TEXT: &str = "This folder was written by guidepost; it replaces it on every build.\n";
+
+/// Whether `dir` carries guidepost's stamp file (a regular file, not a link, with our text).
+fn stamped(dir: &Path) -> bool {
+    let stamp = dir.join(STAMP);
+    std::fs::symlink_metadata(&stamp).is_ok_and(|m| m.is_file())
+        && std::fs::read(&stamp).is_ok_and(|b| b.starts_with(STAMP_TEXT.as_bytes()))
+}
+
+/// Whether `dir` is a folder with nothing in it.
+fn is_empty_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none())
+}
+
+/// `path` as the kernel will resolve it once the missing folders are created: absolute, every
+/// existing component's symbolic links resolved, `.` dropped and `..` taken against the real
+/// parent of what came before (so `missing/../..` is the parent of the current folder, as
+/// `mkdir -p` and then `cd` would make it). A component that is a link to nothing is an error:
+/// writing through it would create a folder somewhere else.
+pub fn resolve(path: &Path) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| format!("cannot read the current folder: {e}"))?
+            .join(path)
+    };
+    let mut out = PathBuf::new();
+    // once a component does not exist, nothing below it does: the rest is lexical
+    let mut exists = true;
+    for c in abs.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => out.push(c.as_os_str()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(name) => {
+                out.push(name);
+                if !exists {
+                    continue;
                 }
-                _ => break,
+                match std::fs::symlink_metadata(&out) {
+                    Ok(_) => match out.canonicalize() {
+                        Ok(c) => out = c,
+                        Err(e) => {
+                            return Err(format!(
+                                "{} is a symbolic link to a place that does not exist ({e}); point the output at a real folder",
+                                out.display()
+                            ));
+                        }
+                    },
+                    Err(_) => exists = false,
+                }
             }
         }
-        let mut c = existing.canonicalize().unwrap_or(existing);
-        for r in rest.into_iter().rev() {
-            c.push(r);
+    }
+    Ok(out)
+}
+
+/// Refuses output folders that would destroy the site or something else: the site root or a
+/// folder above it, the site's own source folders, and non-empty folders guidepost did not
+/// make. Returns the output folder resolved as the kernel will see it ([`resolve`]): build into
+/// that path, never the one given, so that the check and the writes agree.
+pub fn guard(root: &Path, output: &Path) -> Result<PathBuf, String> {
+    let root = resolve(root)?;
+    let out = resolve(output)?;
+    let shown = || {
+        if out.as_os_str() == output.as_os_str() {
+            out.display().to_string()
+        } else {
+            format!("{} (that is, {})", output.display(), out.display())
         }
-        c
     };
-    let root = abs(root);
-    let out = abs(output);
     if out.parent().is_none() {
         return Err(format!(
             "refusing to write the site into {}: it is a file-system root",
-            out.display()
+            shown()
         ));
     }
     if root.starts_with(&out) {
         return Err(format!(
             "refusing to write the site into {}: it holds the site itself; choose a folder such as {}",
-            out.display(),
+            shown(),
             root.join("public").display()
         ));
     }
-    for protected in ["content", "templates", "static"] {
-        let p = root.join(protected);
-        if out.starts_with(&p) {
+    for protected in ["content", "templates", "static", crate::cache::DIR] {
+        // a source folder that is a link is resolved too (and reported by discovery)
+        let p = resolve(&root.join(protected)).unwrap_or_else(|_| root.join(protected));
+        if out.starts_with(&p) || out.starts_with(root.join(protected)) {
             return Err(format!(
-                "refusing to write the site into {}: it is inside the site's `{protected}` folder",
-                out.display()
+                "refusing to write the site into {}: it is inside the site's `{protected}` folder; choose a folder such as {}",
+                shown(),
+                root.join("public").display()
             ));
         }
     }
     if out.is_file() {
-        return Err(format!("{} is a file, not a folder", out.display()));
-    }
-    if out.is_dir()
-        && !out.join(STAMP).exists()
-        && std::fs::read_dir(&out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false)
-    {
         return Err(format!(
-            "refusing to replace {}: it is not empty and was not made by guidepost; choose an empty or new folder, or empty it yourself",
-            out.display()
+            "{} is a file, not a folder; choose a folder such as {}",
+            shown(),
+            root.join("public").display()
         ));
     }
-    Ok(())
+    if out.is_dir() && !stamped(&out) && !is_empty_dir(&out) {
+        return Err(format!(
+            "refusing to replace {}: it is not empty and was not made by guidepost (it has no `{STAMP}` file); choose an empty or new folder, or move its files away yourself",
+            shown()
+        ));
+    }
+    for suffix in ["old", "staging"] {
+        let p = sibling(&out, suffix);
+        if std::fs::symlink_metadata(&p).is_ok() && !leftover_of_ours(&p) {
+            return Err(format!(
+                "refusing to build into {}: {} is in the way and was not made by guidepost; move it away or rename it, then build again",
+                shown(),
+                p.display()
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `p`, a `.NAME.old` or `.NAME.staging` beside an output, is guidepost's to delete: a
+/// real folder (not a link) that is empty (a build killed before it wrote the stamp) or stamped.
+fn leftover_of_ours(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()) && (stamped(p) || is_empty_dir(p))
+}
+
+/// Deletes a folder of guidepost's, its stamp last: a deletion cut short by a kill leaves a
+/// folder that is still recognisably ours, which the next build deletes. A folder that is not
+/// ours is left alone.
+fn remove_ours(dir: &Path) -> io::Result<()> {
+    if !leftover_of_ours(dir) {
+        return Err(io::Error::other(format!(
+            "{} was not made by guidepost; it is left as it is",
+            dir.display()
+        )));
+    }
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        if e.file_name() == STAMP {
+            continue;
+        }
+        if e.file_type()?.is_dir() {
+            std::fs::remove_dir_all(e.path())?;
+        } else {
+            std::fs::remove_file(e.path())?;
+        }
+    }
+    match std::fs::remove_file(dir.join(STAMP)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    std::fs::remove_dir(dir)
 }
 
 impl Staging {
@@ -112,22 +204,21 @@ impl Staging {
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent)?;
         let lock = lock(parent)?;
-        if old.exists() {
-            if target.exists() {
-                std::fs::remove_dir_all(&old)?;
-            } else {
+        if std::fs::symlink_metadata(&old).is_ok() {
+            if std::fs::symlink_metadata(target).is_ok() {
+                remove_ours(&old)?;
+            } else if leftover_of_ours(&old) {
                 // killed between the two renames of a swap: the old output is complete
                 std::fs::rename(&old, target)?;
+            } else {
+                remove_ours(&old)?; // refuses, with the reason
             }
         }
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)?;
+        if std::fs::symlink_metadata(&dir).is_ok() {
+            remove_ours(&dir)?;
         }
         std::fs::create_dir(&dir)?;
-        std::fs::write(
-            dir.join(STAMP),
-            "This folder was written by guidepost; it replaces it on every build.\n",
-        )?;
+        std::fs::write(dir.join(STAMP), STAMP_TEXT)?;
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
@@ -186,8 +277,8 @@ impl Staging {
         #[cfg(target_os = "linux")]
         if self.target.is_dir() && exchange(&self.dir, &self.target).is_ok() {
             // the staging name now holds the previous output; a build killed while deleting
-            // it leaves a part of it, which the next build deletes
-            let _ = std::fs::remove_dir_all(&self.dir);
+            // it leaves a part of it (stamped still), which the next build deletes
+            let _ = remove_ours(&self.dir);
             return Ok(());
         }
         if self.target.exists() {
@@ -197,15 +288,15 @@ impl Staging {
             let _ = std::fs::rename(&old, &self.target);
             return Err(e);
         }
-        if old.exists() {
-            std::fs::remove_dir_all(&old)?;
+        if std::fs::symlink_metadata(&old).is_ok() {
+            remove_ours(&old)?;
         }
         Ok(())
     }
 
     /// Throws the staging folder away; the output stays as it was.
     pub fn abandon(self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = remove_ours(&self.dir);
     }
 }
 

@@ -486,6 +486,11 @@ fn pdf_name(g: &Guide) -> String {
     format!("{}.pdf", g.id.0)
 }
 
+/// Where a guide's PDF is published: `GUIDE/GUIDE.pdf`.
+pub fn pdf_path(g: &Guide) -> String {
+    format!("{}/{}", g.id.0, pdf_name(g))
+}
+
 /// The cache key of a guide's PDF.
 fn key(g: &Guide, page: &[u8], asset_version: &str, content_dir: &Path) -> String {
     // DefaultHasher may change between Rust releases: then PDFs are printed once more, no harm
@@ -614,7 +619,7 @@ pub fn produce(
         .enumerate()
         .filter(|(gi, _)| plan.has_pdf(*gi))
         .filter_map(|(_, g)| {
-            let rel = format!("{}/{}", g.id.0, pdf_name(g));
+            let rel = pdf_path(g);
             staging
                 .copy(&plan.cache.join(pdf_name(g)), &rel)
                 .err()

@@ -262,6 +262,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
 
     let app = Arc::new(App {
         files,
+        root: root.to_path_buf(),
         live: live_rx,
         loopback_only: opts.bind.is_loopback(),
     });
@@ -611,6 +612,8 @@ fn watch_error(e: &notify::Error, path: &Path) -> String {
 
 struct App {
     files: Arc<RwLock<Files>>,
+    /// The site folder: files are read from disk below it only, never through a link.
+    root: PathBuf,
     live: watch::Receiver<Update>,
     loopback_only: bool,
 }
@@ -673,7 +676,7 @@ async fn handle(
         return (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, to)], "").into_response();
     }
     match body {
-        Some(b) => match read(b).await {
+        Some(b) => match read(&app.root, b).await {
             Some(bytes) => respond(&app, StatusCode::OK, &path, bytes),
             None => not_found(&app, &path).await,
         },
@@ -681,11 +684,19 @@ async fn handle(
     }
 }
 
-async fn read(b: Body) -> Option<Bytes> {
+async fn read(root: &Path, b: Body) -> Option<Bytes> {
     match b {
         Body::Bytes(b) => Some(b),
         Body::Embedded(b) => Some(Bytes::from_static(b)),
-        Body::File(p) => tokio::fs::read(p).await.ok().map(Bytes::from),
+        // the input rule again: a file swapped for a link since the last rebuild is not served
+        Body::File(p) => {
+            let root = root.to_path_buf();
+            tokio::task::spawn_blocking(move || crate::confine::read(&root, &p))
+                .await
+                .ok()?
+                .ok()
+                .map(Bytes::from)
+        }
     }
 }
 

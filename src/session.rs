@@ -596,8 +596,12 @@ impl State {
     fn classify(&self, rels: &[String]) -> Option<Change> {
         let mut change = Change::default();
         let known = |id: &str| self.inputs.guides.iter().any(|g| g.id == id);
+        // a real folder, not a link to one (the input rule: see `confine`)
+        let is_dir = |p: &Path| {
+            crate::confine::entry(&self.inputs.root, p) == Ok(crate::confine::Entry::Dir)
+        };
         for rel in rels {
-            if rel == "content" && self.inputs.content_dir.is_dir() {
+            if rel == "content" && is_dir(&self.inputs.content_dir) {
                 continue; // its entries changed (a polling watcher says so): they are listed too
             }
             let c = rel.strip_prefix("content/")?;
@@ -607,13 +611,13 @@ impl State {
                     change.home = true;
                     continue;
                 }
-                if known(c) && self.inputs.content_dir.join(c).is_dir() {
+                if known(c) && is_dir(&self.inputs.content_dir.join(c)) {
                     continue; // a guide folder whose entries changed
                 }
                 return None; // a new or removed guide folder, or a file beside the guides
             }
             let known = known(parts[0]);
-            if !known || !self.inputs.content_dir.join(parts[0]).is_dir() {
+            if !known || !is_dir(&self.inputs.content_dir.join(parts[0])) {
                 return None; // a new or removed guide
             }
             if c.ends_with(".md") {
@@ -634,14 +638,15 @@ impl State {
         if change.home {
             let path = self.inputs.content_dir.join("_index.md");
             let mut d = Vec::new();
-            self.inputs.home = if path.is_file() {
+            let is_file = crate::confine::is_file(&root, &path, &mut d);
+            self.inputs.home = if is_file {
                 SourceFile::read(&root, &path, &mut d)
             } else {
                 None
             };
             self.file_diags.insert("content/_index.md".into(), d);
             self.inputs.files.remove("_index.md");
-            if path.is_file() {
+            if is_file {
                 self.inputs.files.insert("_index.md".into());
             }
             self.home_diags.clear();
@@ -659,14 +664,16 @@ impl State {
             reload.insert(guide.to_string());
             let path = root.join(rel);
             let mut d = Vec::new();
-            let file = if path.is_file() {
+            // the input rule again: a file swapped for a link is reported and left out
+            let is_file = crate::confine::is_file(&root, &path, &mut d);
+            let file = if is_file {
                 SourceFile::read(&root, &path, &mut d)
             } else {
                 None
             };
             self.file_diags.insert(rel.clone(), d);
             self.inputs.files.remove(c);
-            if path.is_file() {
+            if is_file {
                 self.inputs.files.insert(c.to_string());
             }
             let Some(input) = self.inputs.guides.iter_mut().find(|g| g.id == guide) else {
@@ -695,20 +702,27 @@ impl State {
                 .cloned()
                 .collect();
             let mut after = Vec::new();
-            if path.is_file() {
-                after.push(c.clone());
-            } else if path.is_dir() {
-                for e in walkdir::WalkDir::new(&path)
-                    .follow_links(false)
-                    .into_iter()
-                    .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'))
-                    .flatten()
-                {
-                    if e.file_type().is_file() {
-                        after.push(crate::source::rel_path(&self.inputs.content_dir, e.path()));
+            let mut d = Vec::new();
+            match crate::confine::entry(&root, &path) {
+                Ok(crate::confine::Entry::File) => after.push(c.clone()),
+                Ok(crate::confine::Entry::Dir) => {
+                    for e in walkdir::WalkDir::new(&path)
+                        .follow_links(false)
+                        .into_iter()
+                        .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                        .flatten()
+                    {
+                        if e.file_type().is_symlink() {
+                            d.push(crate::confine::warning(&root, e.path()));
+                        } else if e.file_type().is_file() {
+                            after.push(crate::source::rel_path(&self.inputs.content_dir, e.path()));
+                        }
                     }
                 }
+                Ok(_) => {}
+                Err(crate::confine::Symlink(p)) => d.push(crate::confine::warning(&root, &p)),
             }
+            self.file_diags.insert(format!("content/{c}"), d);
             let membership_changed = {
                 let b: HashSet<&String> = before.iter().collect();
                 let a: HashSet<&String> = after.iter().collect();
@@ -932,6 +946,20 @@ impl State {
             .published_assets()
             .chain(self.theme.statics.keys().map(|s| format!("static/{s}")));
         let mut links = crate::links::Links::plan(site, &sources, &mut jobs, others, &mut diags);
+        let assets: Vec<String> = self.published_assets().collect();
+        crate::owners::check(
+            site,
+            &jobs,
+            &links,
+            crate::output_files(&assets, &[], &self.theme).chain(
+                self.sides
+                    .values()
+                    .flat_map(|s| &s.images)
+                    .map(|f| (f.rel.clone(), crate::owners::File::Screenshot)),
+            ),
+            &sources,
+            &mut diags,
+        );
         // the lock as `build` checks it, read again only when it changed on disk (a build in
         // another terminal updates it); its new text is not made, a preview writes nothing
         if !self.lock.is_current(&self.inputs.root) {

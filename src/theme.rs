@@ -40,26 +40,30 @@ fn walk_embedded(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8
     }
 }
 
-fn walk_site(root: &Path, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
+/// The files of the site's `templates/` or `static/` folder (`name`), by their path in it; links
+/// are reported and left out ([`crate::confine`]), and so are hidden files.
+fn walk_site(root: &Path, name: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
-    if !dir.is_dir() {
+    let Some(dir) = crate::confine::tree(root, name, diags) else {
         return out;
-    }
-    for e in walkdir::WalkDir::new(dir)
+    };
+    let walker = walkdir::WalkDir::new(&dir)
         .follow_links(false)
         .sort_by_file_name()
-    {
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for e in walker {
         match e {
+            Ok(e) if e.file_type().is_symlink() => {
+                diags.push(crate::confine::warning(root, e.path()));
+            }
             Ok(e) if e.file_type().is_file() => {
-                let rel = rel_path(dir, e.path());
-                if !rel.split('/').any(|p| p.starts_with('.')) {
-                    out.push((rel, e.path().to_path_buf()));
-                }
+                out.push((rel_path(&dir, e.path()), e.path().to_path_buf()));
             }
             Ok(_) => {}
             Err(e) => diags.push(Diagnostic::warning(
                 "io",
-                format!("cannot read {}: {e}", rel_path(root, dir)),
+                format!("cannot read {}: {e}", rel_path(root, &dir)),
             )),
         }
     }
@@ -81,7 +85,7 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Theme> {
             ),
         );
     }
-    for (name, path) in walk_site(root, &root.join("templates"), diags) {
+    for (name, path) in walk_site(root, "templates", diags) {
         let mut d = Vec::new();
         let rel = rel_path(root, &path);
         let text = std::fs::read(&path)
@@ -120,7 +124,7 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Theme> {
     for (name, bytes) in embedded {
         statics.insert(name, StaticSource::Embedded(bytes));
     }
-    for (name, path) in walk_site(root, &root.join("static"), diags) {
+    for (name, path) in walk_site(root, "static", diags) {
         statics.insert(name, StaticSource::File(path));
     }
     let mut h = std::collections::hash_map::DefaultHasher::new();

@@ -403,10 +403,10 @@ fn theme_overrides(root: &Path, diags: &mut Vec<Diagnostic>) {
         ("templates", &["html", "htm", "xml"][..]),
         ("static", &["css", "html"][..]),
     ] {
-        let base = root.join(dir);
-        if !base.is_dir() {
+        // a linked folder is reported (and left out) by the theme stage
+        let Some(base) = crate::confine::tree(root, dir, &mut Vec::new()) else {
             continue;
-        }
+        };
         for e in walkdir::WalkDir::new(&base)
             .follow_links(false)
             .sort_by_file_name()

@@ -607,3 +607,51 @@ fn a_templates_folder_created_while_serving_is_watched() {
         }
     }
 }
+
+/// The input rule under `serve`: a file swapped for a link after a good build is neither rebuilt
+/// nor served, and a linked `static/` is not served from the start.
+#[cfg(unix)]
+#[test]
+fn links_to_outside_files_are_never_served() {
+    let t = tempfile::tempdir().unwrap();
+    let secret = t.path().join("passwd");
+    std::fs::write(&secret, "root:SECRET").unwrap();
+    let etc = t.path().join("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(etc.join("shadow"), "root:SECRET-HASH").unwrap();
+    let site = t.path().join("site");
+    write_site(
+        &site,
+        &[(
+            "web.md",
+            "---\ntitle: 网站\n---\n\n## 下载表格\n\n下载[表格](files/form.txt)。\n".as_bytes(),
+        )],
+    );
+    std::fs::create_dir_all(site.join("content/g/files")).unwrap();
+    std::fs::write(site.join("content/g/files/form.txt"), "表格").unwrap();
+    std::os::unix::fs::symlink(&etc, site.join("static")).unwrap();
+    let mut server = Server::start(&site, &[]);
+    server.wait_log("built all");
+    let mut events = server.events();
+    assert_eq!(events.next()["state"], "ok");
+    assert_eq!(server.get("/g/files/form.txt").text(), "表格");
+    let r = server.get("/static/shadow");
+    assert_eq!(r.status, 404);
+    assert!(!r.text().contains("SECRET"));
+
+    std::fs::remove_file(site.join("content/g/files/form.txt")).unwrap();
+    std::os::unix::fs::symlink(&secret, site.join("content/g/files/form.txt")).unwrap();
+    events.next();
+    let r = server.get("/g/files/form.txt");
+    assert_ne!(r.status, 200, "{}", r.text());
+    assert!(!r.text().contains("SECRET"), "{}", r.text());
+    // and a rebuild for another reason does not bring it back
+    save(
+        site.join("content/g/web.md"),
+        "---\ntitle: 网站\n---\n\n## 下载表格\n\n请下载表格。\n",
+    );
+    events.until("ok");
+    let r = server.get("/g/files/form.txt");
+    assert_ne!(r.status, 200);
+    assert!(!r.text().contains("SECRET"));
+}

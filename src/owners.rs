@@ -1,0 +1,244 @@
+//! Output ownership: every file of the output has exactly one source.
+//!
+//! A build writes pages, print layouts, redirect pages of aliases, QR codes, the staff page,
+//! screenshots, linked files and the theme's static files into one folder. Two of them wanting
+//! the same path would silently replace one another (a channel `print.md` replaced by the print
+//! layout, a linked `content/G/index.html` over the guide page, an alias `/.guidepost` over the
+//! stamp), so the plan is checked before anything is written: any path claimed twice is an
+//! `output-clash` error naming both sources, and names guidepost keeps for itself (a guide
+//! `share`, a channel `print` …) are `reserved-name` errors. `build`, `check` and `serve` run
+//! the same check.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::Diagnostic;
+use crate::links::Links;
+use crate::model::Site;
+use crate::render::Job;
+use crate::source::SourceFile;
+
+/// Guide folder names guidepost uses for its own pages and files, with what uses them.
+pub const RESERVED_GUIDES: &[(&str, &str)] = &[
+    ("static", "the theme's style sheets and scripts (`static/`)"),
+    (
+        "share",
+        "the staff page with the addresses to paste into a notice (`share/`)",
+    ),
+    ("search", "the search page (`search/`)"),
+];
+
+/// Channel file names guidepost uses inside every guide, with what uses them.
+pub const RESERVED_CHANNELS: &[(&str, &str)] = &[
+    ("print", "the guide's print layout (`GUIDE/print/`)"),
+    ("qr", "the guide's QR codes"),
+];
+
+/// What kind of file, besides the planned jobs, a build copies or writes into the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum File {
+    /// A file of `content/` that a page links to, published at the same path.
+    Linked,
+    /// A screenshot at one of its display sizes.
+    Screenshot,
+    /// A file of the theme's `static/` folder (its path here starts with `static/`).
+    Static,
+}
+
+/// Who writes a file of the output, for the message: what it is and where it comes from.
+struct Owner {
+    what: String,
+    /// The source file and the text in it to point at (None: the file as a whole).
+    place: Option<(String, Option<String>)>,
+    /// Whether [`Links::check_aliases`] sees it too (and so explains an alias over it).
+    seen_by_links: bool,
+}
+
+impl Owner {
+    fn built_in(what: impl Into<String>) -> Owner {
+        Owner {
+            what: what.into(),
+            place: None,
+            seen_by_links: false,
+        }
+    }
+
+    fn from(what: impl Into<String>, file: &str) -> Owner {
+        Owner {
+            what: what.into(),
+            place: Some((file.to_string(), None)),
+            seen_by_links: false,
+        }
+    }
+
+    fn seen_by_links(mut self) -> Owner {
+        self.seen_by_links = true;
+        self
+    }
+
+    fn describe(&self) -> String {
+        match &self.place {
+            Some((file, _)) => format!("{} ({file})", self.what),
+            None => format!("{} (made by guidepost)", self.what),
+        }
+    }
+}
+
+/// Records `owner` as the source of `path`, or reports the clash with the one recorded first.
+fn claim(
+    owners: &mut HashMap<String, Owner>,
+    path: String,
+    owner: Owner,
+    sources: &HashMap<&str, &SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(first) = owners.get(&path) else {
+        owners.insert(path, owner);
+        return;
+    };
+    // point at the source that can be changed: the author's, not guidepost's
+    let (here, other) = if owner.place.is_some() {
+        (&owner, first)
+    } else {
+        (first, &owner)
+    };
+    let d = Diagnostic::error(
+        "output-clash",
+        format!(
+            "two files would be written to `{path}` of the built site: {} and {}",
+            other.describe(),
+            here.describe()
+        ),
+    )
+    .help("every published file needs its own path: rename or move the file you wrote (or remove the alias); the names guidepost uses itself are listed in docs/check.md");
+    let d = match &here.place {
+        Some((file, Some(needle))) => crate::links::locate(d, file, needle, sources),
+        Some((file, None)) => d.in_file(file.clone()),
+        None => d,
+    };
+    diags.push(d);
+}
+
+fn job_owner(job: &Job, site: &Site, links: &Links<'_>) -> Owner {
+    let guide = |g: usize| &site.guides[g];
+    match job {
+        Job::Home => Owner::built_in("the home page"),
+        Job::NotFound => Owner::built_in("the not-found page"),
+        Job::Sitemap => Owner::built_in("the sitemap"),
+        Job::Share => Owner::built_in("the staff share page"),
+        Job::Guide(g) => Owner::from(
+            format!("the page of the guide `{}`", guide(*g).id.0),
+            &guide(*g).source,
+        ),
+        Job::Channel(g, c) => {
+            let ch = &guide(*g).channels[*c];
+            Owner::from(format!("the page of the channel `{}`", ch.id.0), &ch.source)
+        }
+        Job::Print(g) => Owner::built_in(format!(
+            "the print layout of the guide `{}`",
+            guide(*g).id.0
+        )),
+        Job::Qr { guide: g, .. } => {
+            Owner::built_in(format!("a QR code of the guide `{}`", guide(*g).id.0))
+        }
+        Job::Alias { index, .. } => {
+            let a = &links.aliases[*index];
+            Owner {
+                what: format!("the redirect of the alias `{}`", a.written),
+                place: Some((a.source.clone(), Some(a.written.clone()))),
+                seen_by_links: false,
+            }
+        }
+    }
+}
+
+/// Reports reserved guide and channel names, and every output path that two sources claim:
+/// `jobs` (pages and generated files), `files` (paths in the output of linked files, screenshots
+/// and the theme's static files) and guidepost's own files (the stamp, the guides' PDFs).
+/// Returns whether the plan is clean.
+pub fn check(
+    site: &Site,
+    jobs: &[Job],
+    links: &Links<'_>,
+    files: impl Iterator<Item = (String, File)>,
+    sources: &HashMap<&str, &SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let before = diags.len();
+    let mut reserved = |id: &str, source: &str, kind: &str, table: &[(&str, &str)]| {
+        if let Some((_, what)) = table.iter().find(|(n, _)| *n == id) {
+            diags.push(
+                Diagnostic::error(
+                    "reserved-name",
+                    format!("the {kind} name `{id}` is reserved: guidepost publishes {what} there"),
+                )
+                .in_file(source)
+                .help(format!(
+                    "rename the {kind} (its {}), for example to `{id}-guide`; its address changes, so add the old one as an alias if it was ever published",
+                    if kind == "guide" { "folder" } else { "file" }
+                )),
+            );
+            true
+        } else {
+            false
+        }
+    };
+    // pages of reserved names are reported once, as reserved, not again as clashes
+    let mut reserved_guides = HashSet::new();
+    let mut reserved_channels = HashSet::new();
+    for (gi, g) in site.guides.iter().enumerate() {
+        if reserved(&g.id.0, &g.source, "guide", RESERVED_GUIDES) {
+            reserved_guides.insert(gi);
+        }
+        for (ci, c) in g.channels.iter().enumerate() {
+            if reserved(&c.id.0, &c.source, "channel", RESERVED_CHANNELS) {
+                reserved_channels.insert((gi, ci));
+            }
+        }
+    }
+    let skip = |job: &Job| match job {
+        Job::Channel(g, c) => reserved_guides.contains(g) || reserved_channels.contains(&(*g, *c)),
+        _ => job.guide().is_some_and(|g| reserved_guides.contains(&g)),
+    };
+
+    let mut owners: HashMap<String, Owner> = HashMap::new();
+    claim(
+        &mut owners,
+        crate::output::STAMP.to_string(),
+        Owner::built_in("the stamp that marks the folder as guidepost's"),
+        sources,
+        diags,
+    );
+    for g in &site.guides {
+        let pdf = Owner::built_in(format!("the PDF of the guide `{}`", g.id.0));
+        claim(&mut owners, crate::pdf::pdf_path(g), pdf, sources, diags);
+    }
+    let is_alias = |j: &Job| matches!(j, Job::Alias { .. });
+    for job in jobs.iter().filter(|j| !skip(j) && !is_alias(j)) {
+        let owner = job_owner(job, site, links).seen_by_links();
+        claim(&mut owners, job.path(site), owner, sources, diags);
+    }
+    for (f, kind) in files {
+        let owner = match kind {
+            File::Linked => Owner::from("a file linked from the content", &format!("content/{f}"))
+                .seen_by_links(),
+            File::Screenshot => Owner::built_in(format!("the processed screenshot `{f}`")),
+            File::Static => Owner::built_in(format!("the theme's file `{f}`")).seen_by_links(),
+        };
+        claim(&mut owners, f, owner, sources, diags);
+    }
+    // an alias against pages, linked files, static files and other aliases is checked (and
+    // explained better) by `Links::check_aliases`; here only against what that does not see
+    for job in jobs.iter().filter(|j| is_alias(j)) {
+        let path = job.path(site);
+        if owners.get(&path).is_some_and(|o| !o.seen_by_links) {
+            claim(
+                &mut owners,
+                path,
+                job_owner(job, site, links),
+                sources,
+                diags,
+            );
+        }
+    }
+    diags.len() == before
+}
