@@ -52,7 +52,7 @@ fn jpeg_with_exif(img: &image::RgbImage, text: &str) -> Vec<u8> {
 pub const SECRET: &str = "GP-SECRET-张三-20231234";
 
 /// The `screenshots` fixture with its pictures drawn in; returns the temp dir and the site root.
-fn screenshot_site() -> (tempfile::TempDir, PathBuf) {
+pub fn screenshot_site() -> (tempfile::TempDir, PathBuf) {
     let t = copy_fixture("screenshots");
     let root = t.path().join("site");
     let img = root.join("content/renew/images");

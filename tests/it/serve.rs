@@ -655,3 +655,192 @@ fn links_to_outside_files_are_never_served() {
     assert_ne!(r.status, 200);
     assert!(!r.text().contains("SECRET"));
 }
+
+/// Every file `build` writes, as `serve` answers it: the same bytes, but for the live-reload
+/// script the preview adds to HTML pages. Returns how many files were compared. An editor's
+/// save can reach the watcher as several events, so a difference is looked at again (a fresh
+/// build and every file once more) until the preview has settled, for at most `WAIT`.
+fn assert_serves_the_build(server: &Server, site: &Path) -> usize {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match serves_the_build(server, site) {
+            Ok(n) => return n,
+            Err(e) if Instant::now() > deadline => panic!("{e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(300)),
+        }
+    }
+}
+
+fn serves_the_build(server: &Server, site: &Path) -> Result<usize, String> {
+    let (out, o) = build(site);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let public = out.path().join("public");
+    let mut compared = 0;
+    let mut differ = Vec::new();
+    for e in walkdir::WalkDir::new(&public).sort_by_file_name() {
+        let e = e.unwrap();
+        if !e.file_type().is_file() || e.file_name() == ".guidepost" {
+            continue;
+        }
+        let rel = e.path().strip_prefix(&public).unwrap().to_str().unwrap();
+        let built = std::fs::read(e.path()).unwrap();
+        let url: String = rel
+            .split('/')
+            .map(|s| {
+                percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let r = server.get(&format!("/{url}"));
+        let mut served = r.body;
+        if rel.ends_with(".html") {
+            let text = String::from_utf8(served).unwrap();
+            let start = text.find("<script src=\"/__guidepost/live.js\"");
+            served = match start {
+                Some(s) => {
+                    let end = s + text[s..].find("</script>").unwrap() + "</script>".len();
+                    format!("{}{}", &text[..s], &text[end..]).into_bytes()
+                }
+                None => text.into_bytes(),
+            };
+        }
+        if r.status != 200 && !(rel == "404.html" && r.status == 404) {
+            differ.push(format!("{rel}: status {}", r.status));
+        } else if served != built {
+            differ.push(format!(
+                "{rel}: {} bytes served, {} built",
+                served.len(),
+                built.len()
+            ));
+        }
+        compared += 1;
+    }
+    if differ.is_empty() {
+        Ok(compared)
+    } else {
+        Err(format!(
+            "serve differs from build in {} of {compared} files:\n{}",
+            differ.len(),
+            differ.join("\n")
+        ))
+    }
+}
+
+/// serve publishes what build publishes, on the fixtures and on the sample, after a cold start
+/// and after a sequence of edits.
+#[test]
+fn serve_answers_the_bytes_build_writes() {
+    // the sample site of the repository, with its lock
+    let sample = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for e in walkdir::WalkDir::new(repo.join("content")) {
+        let e = e.unwrap();
+        let dest = sample.path().join(e.path().strip_prefix(repo).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    for f in ["site.toml", "links.lock"] {
+        std::fs::copy(repo.join(f), sample.path().join(f)).unwrap();
+    }
+    for fixture in [
+        "basic",
+        "links",
+        "screenshots",
+        "print",
+        "bom-crlf",
+        "sample",
+    ] {
+        let (t, site) = match fixture {
+            "screenshots" => crate::images::screenshot_site(),
+            "sample" => (tempfile::tempdir().unwrap(), sample.path().to_path_buf()),
+            _ => {
+                let t = copy_fixture(fixture);
+                let site = t.path().join("site");
+                (t, site)
+            }
+        };
+        let mut server = Server::start(&site, &[]);
+        server.wait_log("built all");
+        let n = assert_serves_the_build(&server, &site);
+        assert!(n > 5, "{fixture}: only {n} files");
+        drop(t);
+    }
+}
+
+/// The same after edits: a channel changed, a screenshot added, a sidecar changed, a guide added
+/// and deleted, a template changed.
+#[test]
+fn serve_answers_the_bytes_build_writes_after_edits() {
+    let (_t, site) = crate::images::screenshot_site();
+    let mut server = Server::start(&site, &[]);
+    let mut events = server.events();
+    events.until("ok");
+    assert_serves_the_build(&server, &site);
+    let guide = walkdir::WalkDir::new(site.join("content"))
+        .min_depth(1)
+        .max_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_type().is_dir())
+        .unwrap()
+        .path()
+        .to_path_buf();
+    let channel = std::fs::read_dir(&guide)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "md") && !p.ends_with("_index.md"))
+        .unwrap();
+    // a channel changed
+    let text = std::fs::read_to_string(&channel).unwrap();
+    save(
+        &channel,
+        format!("{text}\n## 新增的一步\n\n点击“完成”。\n\n![完成页面](images/new-step.png)\n"),
+    );
+    events.until("ok");
+    assert_serves_the_build(&server, &site);
+    // a screenshot added (into the slot just written)
+    std::fs::create_dir_all(guide.join("images")).unwrap();
+    let tmp = guide.join("images/.new-step.png");
+    crate::shotgen::screenshot(750, 1334, 2, 7)
+        .save(&tmp)
+        .unwrap();
+    std::fs::rename(&tmp, guide.join("images/new-step.png")).unwrap();
+    events.until("ok");
+    assert_serves_the_build(&server, &site);
+    // a sidecar changed
+    save(
+        guide.join("images/new-step.toml"),
+        "[[highlight]]\nrect = [10, 10, 100, 50]\nlabel = \"点这里\"\n",
+    );
+    events.until("ok");
+    assert_serves_the_build(&server, &site);
+    // a guide added, then deleted
+    let other = site.join("content/other-guide");
+    std::fs::create_dir_all(&other).unwrap();
+    save(
+        other.join("_index.md"),
+        "+++\ntitle = \"另一个指南\"\n+++\n",
+    );
+    save(
+        other.join("web.md"),
+        "---\ntitle: 网站\n---\n\n## 打开\n\n点击。\n",
+    );
+    events.until("ok");
+    assert_serves_the_build(&server, &site);
+    std::fs::remove_dir_all(&other).unwrap();
+    events.until("ok");
+    assert_serves_the_build(&server, &site);
+    // a template changed
+    std::fs::create_dir_all(site.join("templates")).unwrap();
+    save(
+        site.join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block content %}<h1>没有这一页</h1>{% endblock content %}",
+    );
+    server.wait_log("rebuilt all");
+    assert_serves_the_build(&server, &site);
+}
