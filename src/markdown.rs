@@ -88,7 +88,7 @@ pub fn render(body: &str, env: &Env<'_>) -> Rendered {
         ids: Vec::new(),
         seen: Default::default(),
     };
-    let events = t.run(events);
+    let sink = t.run(&events);
     let components = std::mem::take(&mut t.components);
     let titles = std::mem::take(&mut t.titles);
     let (anchors, mut ids) = (std::mem::take(&mut t.anchors), std::mem::take(&mut t.ids));
@@ -106,7 +106,7 @@ pub fn render(body: &str, env: &Env<'_>) -> Rendered {
         );
     }
     let mut html = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter().map(footnote_ids));
+    pulldown_cmark::html::push_html(&mut html, sink.into_events(events).map(footnote_ids));
     // the HTML writer percent-encodes the markers inside URLs
     if html.contains("%EE%80%8") {
         html = html
@@ -123,11 +123,42 @@ pub fn render(body: &str, env: &Env<'_>) -> Rendered {
 
 type Spanned<'a> = (Event<'a>, Range<usize>);
 
-fn parse(body: &str, offset: usize) -> Vec<Spanned<'_>> {
-    Parser::new_ext(body, options())
-        .into_offset_iter()
-        .map(|(ev, r)| (ev, r.start + offset..r.end + offset))
-        .collect()
+/// Parses the body into events with file offsets. pulldown-cmark splits text at every delimiter
+/// and bracket (`[a](` gives three events): contiguous pieces that are the source verbatim are
+/// joined here into one slice of the body, without a copy, so that later passes hold one event
+/// per run of text rather than one per character.
+fn parse<'a>(body: &'a str, offset: usize) -> Vec<Spanned<'a>> {
+    let mut out: Vec<Spanned<'a>> = Vec::new();
+    // a run of verbatim text not pushed yet (body offsets)
+    let mut text: Option<Range<usize>> = None;
+    let flush = |text: &mut Option<Range<usize>>, out: &mut Vec<Spanned<'a>>| {
+        if let Some(r) = text.take() {
+            out.push((
+                Event::Text(CowStr::Borrowed(&body[r.clone()])),
+                r.start + offset..r.end + offset,
+            ));
+        }
+    };
+    for (ev, r) in Parser::new_ext(body, options()).into_offset_iter() {
+        if let Event::Text(t) = &ev
+            && body.get(r.clone()) == Some(t.as_ref())
+        {
+            match &mut text {
+                Some(run) if run.end == r.start => run.end = r.end,
+                _ => {
+                    flush(&mut text, &mut out);
+                    text = Some(r);
+                }
+            }
+            continue;
+        }
+        flush(&mut text, &mut out);
+        out.push((ev, r.start + offset..r.end + offset));
+    }
+    flush(&mut text, &mut out);
+    // the parser's own tree is gone now; so is the room the vector grew into
+    out.shrink_to_fit();
+    out
 }
 
 /// Footnote ids get the channel's anchor prefix and `fn-`, so that the channels on one guide
@@ -144,39 +175,39 @@ fn footnote_ids(ev: Event<'_>) -> Event<'_> {
     }
 }
 
-/// Merges adjacent text events (pulldown-cmark splits text at escapes and delimiters). Each run
-/// is joined once: joining piece by piece is quadratic (`*a *a *a …` gives 100,000 pieces).
-fn merge_text(events: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
-    fn flush<'a>(run: &mut Vec<CowStr<'a>>, r: &Range<usize>, out: &mut Vec<Spanned<'a>>) {
-        let text = match run.len() {
-            0 => return,
-            1 => run.pop().unwrap_or(CowStr::Borrowed("")),
-            _ => CowStr::from(run.drain(..).fold(String::new(), |mut s, t| {
-                s.push_str(&t);
-                s
-            })),
-        };
-        out.push((Event::Text(text), r.clone()));
-    }
-    let mut out: Vec<Spanned<'_>> = Vec::with_capacity(events.len());
-    let mut run: Vec<CowStr<'_>> = Vec::new();
-    let mut run_range = 0..0;
-    for (ev, r) in events {
-        if let Event::Text(t) = ev {
-            if !run.is_empty() && run_range.end == r.start {
-                run_range.end = r.end;
-            } else {
-                flush(&mut run, &run_range, &mut out);
-                run_range = r;
+/// Merges adjacent text events (pulldown-cmark splits text at escapes and delimiters), in place.
+/// Each run is joined once: joining piece by piece is quadratic (`*a *a *a …` gives 100,000
+/// pieces).
+fn merge_text(mut events: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
+    let mut w = 0; // events[..w] are done
+    let mut i = 0;
+    while i < events.len() {
+        let mut j = i + 1;
+        if matches!(events[i].0, Event::Text(_)) {
+            while j < events.len()
+                && matches!(events[j].0, Event::Text(_))
+                && events[j - 1].1.end == events[j].1.start
+            {
+                j += 1;
             }
-            run.push(t);
-            continue;
         }
-        flush(&mut run, &run_range, &mut out);
-        out.push((ev, r));
+        if j - i > 1 {
+            let mut joined = String::new();
+            for (ev, _) in &events[i..j] {
+                if let Event::Text(t) = ev {
+                    joined.push_str(t);
+                }
+            }
+            let range = events[i].1.start..events[j - 1].1.end;
+            events[w] = (Event::Text(CowStr::from(joined)), range);
+        } else {
+            events.swap(w, i);
+        }
+        w += 1;
+        i = j;
     }
-    flush(&mut run, &run_range, &mut out);
-    out
+    events.truncate(w);
+    events
 }
 
 fn is_cjk(c: char) -> bool {
@@ -355,6 +386,95 @@ pub fn encode_path(path: &str) -> String {
     percent_encoding::utf8_percent_encode(path, SET).to_string()
 }
 
+/// The transformed event stream, as indices into the parsed events plus the few events the
+/// transform made (rewritten links, markers, paragraph tags): a copy of every event would double
+/// the memory of a file that is mostly delimiters.
+struct Sink<'a> {
+    /// Number of parsed events: an entry below it is a parsed event, above it one of `made`.
+    parsed: usize,
+    order: Vec<usize>,
+    made: Vec<Event<'a>>,
+}
+
+impl<'a> Sink<'a> {
+    fn new(parsed: usize) -> Self {
+        Sink {
+            parsed,
+            order: Vec::with_capacity(parsed),
+            made: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Passes the parsed event `i` on unchanged.
+    fn keep(&mut self, i: usize) {
+        self.order.push(i);
+    }
+
+    fn push(&mut self, ev: Event<'a>) {
+        self.order.push(self.parsed + self.made.len());
+        self.made.push(ev);
+    }
+
+    fn get<'s>(&'s self, k: usize, events: &'s [Spanned<'a>]) -> &'s Event<'a> {
+        match self.order[k] {
+            i if i < self.parsed => &events[i].0,
+            i => &self.made[i - self.parsed],
+        }
+    }
+
+    fn set(&mut self, k: usize, ev: Event<'a>) {
+        self.order[k] = self.parsed + self.made.len();
+        self.made.push(ev);
+    }
+
+    /// Wraps what was written since `from` in a paragraph, its outer whitespace trimmed (the text
+    /// around a lifted image loses the space that separated them); drops it if it is blank.
+    fn paragraph(&mut self, from: usize, events: &[Spanned<'a>]) {
+        let blank = (from..self.len()).all(|k| match self.get(k, events) {
+            Event::SoftBreak | Event::HardBreak => true,
+            Event::Text(t) => t.trim().is_empty(),
+            _ => false,
+        });
+        if blank {
+            self.order.truncate(from);
+            return;
+        }
+        if let Event::Text(t) = self.get(from, events)
+            && t.trim_start().len() != t.len()
+        {
+            let t = CowStr::from(t.trim_start().to_string());
+            self.set(from, Event::Text(t));
+        }
+        let last = self.len() - 1;
+        if let Event::Text(t) = self.get(last, events)
+            && t.trim_end().len() != t.len()
+        {
+            let t = CowStr::from(t.trim_end().to_string());
+            self.set(last, Event::Text(t));
+        }
+        self.push(Event::Start(Tag::Paragraph));
+        let start = self.order.pop().unwrap_or_default();
+        self.order.insert(from, start);
+        self.push(Event::End(TagEnd::Paragraph));
+    }
+
+    /// The events in order, moved out of `events`.
+    fn into_events(self, mut events: Vec<Spanned<'a>>) -> impl Iterator<Item = Event<'a>> {
+        let (parsed, mut made) = (self.parsed, self.made);
+        self.order.into_iter().map(move |i| {
+            let slot = match i {
+                i if i < parsed => &mut events[i].0,
+                i => &mut made[i - parsed],
+            };
+            std::mem::replace(slot, Event::SoftBreak)
+        })
+    }
+}
+
 impl Transform<'_, '_> {
     fn err(&mut self, d: Diagnostic, r: Range<usize>) {
         // a file with thousands of the same mistake (generated or pasted) gets the first ones
@@ -367,8 +487,8 @@ impl Transform<'_, '_> {
         self.out.diagnostics.push(d.at(self.env.file, r));
     }
 
-    fn run<'a>(&mut self, events: Vec<Spanned<'a>>) -> Vec<Event<'a>> {
-        let mut out = Vec::with_capacity(events.len());
+    fn run<'a>(&mut self, events: &[Spanned<'a>]) -> Sink<'a> {
+        let mut out = Sink::new(events.len());
         let mut quotes: Vec<bool> = Vec::new();
         let mut i = 0;
         while i < events.len() {
@@ -379,9 +499,10 @@ impl Transform<'_, '_> {
                     id,
                     ..
                 }) if self.env.steps => {
-                    let end = find_end(&events, i);
+                    let end = find_end(events, i);
                     self.step_heading(
-                        &events[i + 1..end],
+                        events,
+                        i + 1..end,
                         id.as_ref().map(|s| s.to_string()),
                         r.clone(),
                         &mut out,
@@ -398,11 +519,11 @@ impl Transform<'_, '_> {
                             .at(self.env.file, r.start..r.start + 1)
                             .help("the page title comes from `title` in the front matter; start steps with `##`"),
                     );
-                    out.push(ev.clone());
+                    out.keep(i);
                 }
                 Event::Start(Tag::Heading { id: Some(id), .. }) => {
                     self.ids.push(id.to_string());
-                    out.push(ev.clone());
+                    out.keep(i);
                 }
                 Event::Html(h) | Event::InlineHtml(h) => {
                     let h = self.raw_html(h, r.clone());
@@ -412,15 +533,15 @@ impl Transform<'_, '_> {
                     });
                 }
                 Event::Start(Tag::Paragraph) => {
-                    let end = find_end(&events, i);
-                    self.paragraph(&events[i + 1..end], &mut out);
+                    let end = find_end(events, i);
+                    self.paragraph(events, i + 1..end, &mut out);
                     i = end + 1;
                     continue;
                 }
                 Event::Start(Tag::Image { .. }) => {
                     // an image outside a paragraph (in a heading or table cell): inline
-                    let end = find_end(&events, i);
-                    self.inline_image(&events[i..=end], &mut out);
+                    let end = find_end(events, i);
+                    self.inline_image(events, i..end + 1, &mut out);
                     i = end + 1;
                     continue;
                 }
@@ -428,48 +549,56 @@ impl Transform<'_, '_> {
                     quotes.push(kind.is_some());
                     match kind {
                         Some(k) => out.push(marker(&format!("C{}", callout(*k).name()))),
-                        None => out.push(ev.clone()),
+                        None => out.keep(i),
                     }
                 }
                 Event::End(TagEnd::BlockQuote(_)) => {
                     if quotes.pop() == Some(true) {
                         out.push(marker("E"));
                     } else {
-                        out.push(ev.clone());
+                        out.keep(i);
                     }
                 }
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => {
-                    let dest = self.link(dest_url, r.clone());
-                    out.push(Event::Start(Tag::Link {
-                        link_type: *link_type,
-                        dest_url: dest,
-                        title: title.clone(),
-                        id: id.clone(),
-                    }));
-                }
-                _ => out.push(ev.clone()),
+                Event::Start(Tag::Link { .. }) => self.link_start(&events[i], &mut out),
+                _ => out.keep(i),
             }
             i += 1;
         }
         out
     }
 
+    /// The start of a link, its destination rewritten.
+    fn link_start<'a>(&mut self, (ev, r): &Spanned<'a>, out: &mut Sink<'a>) {
+        if let Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) = ev
+        {
+            let dest = self.link(dest_url, r.clone());
+            out.push(Event::Start(Tag::Link {
+                link_type: *link_type,
+                dest_url: dest,
+                title: title.clone(),
+                id: id.clone(),
+            }));
+        }
+    }
+
     fn step_heading<'a>(
         &mut self,
-        inner: &[Spanned<'a>],
+        events: &[Spanned<'a>],
+        inner: Range<usize>,
         id: Option<String>,
         r: Range<usize>,
-        out: &mut Vec<Event<'a>>,
+        out: &mut Sink<'a>,
     ) {
         let number = self.titles.len() + 1;
         let line = self.env.file.line_col(r.start).0;
-        let mut inner: Vec<Spanned<'a>> = inner.to_vec();
-        if let Some((Event::Text(t), tr)) = inner.first_mut()
+        // a typed number taken off the first text
+        let mut first: Option<Event<'a>> = None;
+        if let Some((Event::Text(t), tr)) = events.get(inner.start).filter(|_| !inner.is_empty())
             && let Some((typed, len)) = strip_step_number(t)
         {
             if typed != number {
@@ -482,15 +611,16 @@ impl Transform<'_, '_> {
                     .help("steps are numbered automatically: remove the typed number"),
                 );
             }
-            *t = CowStr::from(t[len..].to_string());
+            first = Some(Event::Text(CowStr::from(t[len..].to_string())));
         }
-        let title_text: String = inner
-            .iter()
-            .filter_map(|(e, _)| match e {
-                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
-                _ => None,
-            })
-            .collect();
+        let mut title_text = String::new();
+        for (k, (e, _)) in events[inner.clone()].iter().enumerate() {
+            match (k, &first, e) {
+                (0, Some(Event::Text(t)), _) => title_text.push_str(t),
+                (_, _, Event::Text(t) | Event::Code(t)) => title_text.push_str(t),
+                _ => {}
+            }
+        }
         if title_text.trim().is_empty() {
             self.out.diagnostics.push(
                 Diagnostic::warning("empty-step-title", format!("step {number} has no title"))
@@ -500,109 +630,78 @@ impl Transform<'_, '_> {
         }
         self.titles.push((id, title_text.trim().to_string(), line));
         out.push(marker("S"));
-        for (ev, er) in inner {
-            match ev {
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => {
-                    let dest = self.link(&dest_url, er);
-                    out.push(Event::Start(Tag::Link {
-                        link_type,
-                        dest_url: dest,
-                        title,
-                        id,
-                    }));
-                }
+        let start = inner.start;
+        for i in inner {
+            if i == start
+                && let Some(f) = first.take()
+            {
+                out.push(f);
+                continue;
+            }
+            match &events[i].0 {
+                Event::Start(Tag::Link { .. }) => self.link_start(&events[i], out),
                 Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {}
-                ev => out.push(ev),
+                _ => out.keep(i),
             }
         }
         out.push(marker("T"));
     }
-
     /// A paragraph: local images at the top level are lifted out as figures/slots, and the text
     /// around them stays in paragraphs of its own (a `<figure>` inside `<p>` is invalid HTML).
-    fn paragraph<'a>(&mut self, inner: &[Spanned<'a>], out: &mut Vec<Event<'a>>) {
-        let mut run: Vec<Event<'a>> = Vec::new();
-        let flush = |run: &mut Vec<Event<'a>>, out: &mut Vec<Event<'a>>| {
-            let blank = run.iter().all(|e| match e {
-                Event::SoftBreak | Event::HardBreak => true,
-                Event::Text(t) => t.trim().is_empty(),
-                _ => false,
-            });
-            if !blank {
-                // the text around a lifted image loses the space that separated them
-                if let Some(Event::Text(t)) = run.first_mut() {
-                    *t = CowStr::from(t.trim_start().to_string());
-                }
-                if let Some(Event::Text(t)) = run.last_mut() {
-                    *t = CowStr::from(t.trim_end().to_string());
-                }
-                out.push(Event::Start(Tag::Paragraph));
-                out.append(run);
-                out.push(Event::End(TagEnd::Paragraph));
-            }
-            run.clear();
-        };
-        let mut depth_link = 0;
-        let mut i = 0;
-        while i < inner.len() {
-            let (ev, r) = &inner[i];
+    fn paragraph<'a>(&mut self, events: &[Spanned<'a>], inner: Range<usize>, out: &mut Sink<'a>) {
+        let mut run_start = out.len();
+        let mut depth_link = 0usize;
+        let mut i = inner.start;
+        while i < inner.end {
+            let (ev, r) = &events[i];
             match ev {
                 Event::Start(Tag::Image { dest_url, .. })
                     if depth_link == 0 && !is_external(dest_url) =>
                 {
-                    let end = find_end(inner, i);
-                    let alt = plain_text(&inner[i + 1..end]);
+                    let end = find_end(events, i);
+                    let alt = plain_text(&events[i + 1..end]);
                     let component = self.local_image(dest_url, &alt, r.clone());
-                    flush(&mut run, out);
+                    out.paragraph(run_start, events);
                     out.push(marker(&format!("I{}", self.components.len())));
                     self.components.push(component);
+                    run_start = out.len();
                     i = end + 1;
                     continue;
                 }
                 Event::Start(Tag::Image { .. }) => {
-                    let end = find_end(inner, i);
-                    self.inline_image(&inner[i..=end], &mut run);
+                    let end = find_end(events, i);
+                    self.inline_image(events, i..end + 1, out);
                     i = end + 1;
                     continue;
                 }
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => {
+                Event::Start(Tag::Link { .. }) => {
                     depth_link += 1;
-                    let dest = self.link(dest_url, r.clone());
-                    run.push(Event::Start(Tag::Link {
-                        link_type: *link_type,
-                        dest_url: dest,
-                        title: title.clone(),
-                        id: id.clone(),
-                    }));
+                    self.link_start(&events[i], out);
                 }
                 Event::End(TagEnd::Link) => {
-                    depth_link -= 1;
-                    run.push(ev.clone());
+                    depth_link = depth_link.saturating_sub(1);
+                    out.keep(i);
                 }
                 Event::InlineHtml(h) => {
                     let h = self.raw_html(h, r.clone());
-                    run.push(Event::InlineHtml(h));
+                    out.push(Event::InlineHtml(h));
                 }
-                _ => run.push(ev.clone()),
+                _ => out.keep(i),
             }
             i += 1;
         }
-        flush(&mut run, out);
+        out.paragraph(run_start, events);
     }
 
     /// An image that stays inline: its source is rewritten like a link.
-    fn inline_image<'a>(&mut self, evs: &[Spanned<'a>], out: &mut Vec<Event<'a>>) {
-        for (ev, r) in evs {
+    fn inline_image<'a>(
+        &mut self,
+        events: &[Spanned<'a>],
+        range: Range<usize>,
+        out: &mut Sink<'a>,
+    ) {
+        for i in range {
+            let (ev, r) = &events[i];
             match ev {
                 Event::Start(Tag::Image {
                     link_type,
@@ -623,7 +722,7 @@ impl Transform<'_, '_> {
                         id: id.clone(),
                     }));
                 }
-                ev => out.push(ev.clone()),
+                _ => out.keep(i),
             }
         }
     }

@@ -32,6 +32,65 @@ pub struct Prepared {
     pub guides: Vec<GuideHtml>,
 }
 
+/// The most one page (or one component) may weigh: 32 MiB. A guide page is about 25 KB; a guide
+/// of three channels at the largest a content file may be stays under it. Past it, a template
+/// that loops without end (two nested `range(end=100000)`) fails with `page-too-large` instead
+/// of taking every byte of memory. Documented in docs/check.md.
+pub const MAX_PAGE: usize = 32 * 1024 * 1024;
+
+/// Where a page is rendered: a buffer that refuses to grow past [`MAX_PAGE`].
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + b.len() > MAX_PAGE {
+            return Err(std::io::ErrorKind::FileTooLarge.into());
+        }
+        self.0.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Did rendering stop at [`MAX_PAGE`]?
+fn too_large(e: &tera::Error) -> bool {
+    matches!(
+        e.kind(),
+        tera::ErrorKind::Io(std::io::ErrorKind::FileTooLarge)
+    )
+}
+
+fn page_too_large(what: &str, template: &str) -> Diagnostic {
+    Diagnostic::error(
+        "page-too-large",
+        format!(
+            "{what} would be larger than {} MB; stopped rendering it",
+            MAX_PAGE / (1024 * 1024)
+        ),
+    )
+    .in_file(template.to_string())
+    .help("a loop in the template that does not end (such as two nested `for` over `range`), or a guide with megabytes of text: check the template's loops, or split the guide")
+}
+
+/// One component of the theme, through a [`Bounded`] buffer.
+fn component(
+    theme: &Theme,
+    name: &str,
+    c: &Context,
+    body: Option<&str>,
+) -> Result<String, tera::Error> {
+    let mut out = Bounded(Vec::new());
+    theme
+        .tera
+        .render_component_to(name, c, body, true, &mut out)?;
+    // the components write only text and escaped values
+    Ok(String::from_utf8(out.0)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
 /// Renders blocks into HTML (with markers), components through the theme.
 pub fn blocks_html(theme: &Theme, blocks: &[Block], out: &mut String) -> Result<(), tera::Error> {
     for b in blocks {
@@ -39,14 +98,14 @@ pub fn blocks_html(theme: &Theme, blocks: &[Block], out: &mut String) -> Result<
             Block::Html(h) => out.push_str(h),
             Block::Figure(f) => {
                 let c = crate::images::figure_context(f);
-                out.push_str(&theme.tera.render_component("figure", &c, None, true)?);
+                out.push_str(&component(theme, "figure", &c, None)?);
             }
             Block::Slot(s) => {
                 let mut c = Context::new();
                 c.insert("alt", &s.alt);
                 c.insert("path", &s.path);
                 c.insert("device", &s.device);
-                out.push_str(&theme.tera.render_component("slot", &c, None, true)?);
+                out.push_str(&component(theme, "slot", &c, None)?);
             }
             Block::Callout { kind, body } => {
                 let mut inner = String::new();
@@ -54,11 +113,7 @@ pub fn blocks_html(theme: &Theme, blocks: &[Block], out: &mut String) -> Result<
                 let mut c = Context::new();
                 c.insert("kind", kind.name());
                 c.insert("label", kind.label());
-                out.push_str(
-                    &theme
-                        .tera
-                        .render_component("callout", &c, Some(&inner), true)?,
-                );
+                out.push_str(&component(theme, "callout", &c, Some(&inner))?);
             }
         }
     }
@@ -72,6 +127,12 @@ fn html_of(theme: &Theme, blocks: &[Block], where_: &str) -> Result<String, Diag
 }
 
 pub(crate) fn component_error(e: &tera::Error, where_: &str) -> Diagnostic {
+    if too_large(e) {
+        return page_too_large(
+            &format!("a component for {where_}"),
+            "templates/components.html",
+        );
+    }
     let msg = match e.kind() {
         tera::ErrorKind::RenderingError(r) | tera::ErrorKind::SyntaxError(r) => {
             r.message().to_string()
@@ -721,12 +782,16 @@ impl<'a> Renderer<'a> {
             }
         };
         // straight into bytes: `render` would check the whole page is UTF-8 once more
-        let mut out = Vec::with_capacity(32 * 1024);
+        let mut out = Bounded(Vec::with_capacity(32 * 1024));
         self.theme
             .tera
             .render_to(template, &ctx, &mut out)
-            .map(|()| out)
+            .map(|()| out.0)
             .map_err(|e| {
+                if too_large(&e) {
+                    let what = format!("the page {}", job.path(site));
+                    return page_too_large(&what, &format!("templates/{template}"));
+                }
                 let mut d = crate::theme::template_error(&e, &format!("templates/{template}"), "");
                 d.message = format!("{} (while rendering {})", d.message, job.path(site));
                 d

@@ -15,6 +15,12 @@ use crate::diagnostic::{Diagnostic, Span};
 /// any that appear in a file are replaced so that they cannot be mistaken for markers.
 pub const MARKER_CHARS: [char; 3] = ['\u{E000}', '\u{E001}', '\u{E002}'];
 
+/// The largest text file guidepost reads (a channel, a guide's `_index.md`, `site.toml`,
+/// `links.lock`, a screenshot's `.toml`): 2 MiB. A long channel is 20 KB; parsing costs up to about
+/// 150 bytes of memory per byte of Markdown made of nothing but delimiters (`a*b*a*b*…`), so this
+/// keeps the worst file to a few hundred MB. Documented in docs/check.md (`file-too-large`).
+pub const MAX_TEXT_FILE: u64 = 2 * 1024 * 1024;
+
 /// A decoded text file of the site.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -42,17 +48,38 @@ impl SourceFile {
 
     /// Reads and decodes a file. Problems come back as diagnostics; `None` means unreadable.
     pub fn read(root: &Path, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<SourceFile> {
+        use std::io::Read as _;
         let rel = rel_path(root, path);
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
+        // never more than the limit and a byte, whatever the file claims to be (it may grow
+        // while it is read, or be a device)
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(path).and_then(|f| {
+            let size = f.metadata()?.len();
+            bytes.reserve_exact(size.min(MAX_TEXT_FILE + 1) as usize);
+            f.take(MAX_TEXT_FILE + 1).read_to_end(&mut bytes)?;
+            Ok(size)
+        });
+        let size = match read {
+            Ok(size) => size,
             Err(e) => {
                 diags
                     .push(Diagnostic::error("io", format!("cannot read {rel}: {e}")).in_file(&rel));
                 return None;
             }
         };
-        let text = decode(&rel, &bytes, diags)?;
-        Some(SourceFile::new(rel, path, text))
+        if bytes.len() as u64 > MAX_TEXT_FILE {
+            diags.push(too_large(&rel, &bytes, size));
+            return None;
+        }
+        let text = match String::from_utf8(bytes) {
+            // the usual case, without a copy
+            Ok(text) if encoding_rs::Encoding::for_bom(text.as_bytes()).is_none() => {
+                normalise(text)
+            }
+            Ok(text) => decode(&rel, text.as_bytes(), diags)?,
+            Err(e) => decode(&rel, e.as_bytes(), diags)?,
+        };
+        Some(replace_nul(SourceFile::new(rel, path, text), diags))
     }
 
     /// Drops the text after the front matter, once the body is parsed and checked: what later
@@ -176,20 +203,87 @@ pub fn decode(rel: &str, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Option<St
     Some(normalise(text))
 }
 
+/// A file over [`MAX_TEXT_FILE`], pointing at the line where the limit is crossed.
+fn too_large(rel: &str, bytes: &[u8], size: u64) -> Diagnostic {
+    let (line, line_start, line_end) = line_at(bytes, MAX_TEXT_FILE as usize);
+    let mb = |n: u64| format!("{:.1} MB", n as f64 / (1024.0 * 1024.0));
+    let help = if rel.ends_with(".md") {
+        "a page this long cannot be followed on a phone: split the channel's steps over two \
+         channel files (e.g. `web.md` and `web-2.md`, each with its own front matter and a link \
+         to the other), and save images pasted into the text (`data:` URLs) as files"
+    } else {
+        "this is far larger than such a file ever needs to be: was something pasted into it by \
+         mistake?"
+    };
+    let mut d = Diagnostic::error(
+        "file-too-large",
+        format!(
+            "{rel} is {} of text; guidepost reads at most {} per file",
+            mb(size.max(bytes.len() as u64)),
+            mb(MAX_TEXT_FILE)
+        ),
+    )
+    .help(help);
+    d.span = Some(Box::new(Span {
+        file: rel.to_string(),
+        line,
+        column: 1,
+        len: 1,
+        line_text: String::from_utf8_lossy(&bytes[line_start..line_end.min(line_start + CUT_LINE)])
+            .into_owned(),
+    }));
+    d
+}
+
+/// How much of a line a diagnostic about a whole file keeps.
+const CUT_LINE: usize = 400;
+
+/// NUL bytes are not text: browsers and tools treat them differently (some cut the page there).
+/// Each becomes U+FFFD, with one warning per file that points at the first.
+fn replace_nul(file: SourceFile, diags: &mut Vec<Diagnostic>) -> SourceFile {
+    let Some(first) = file.text.find('\0') else {
+        return file;
+    };
+    let n = file.text.matches('\0').count();
+    let SourceFile {
+        rel, path, text, ..
+    } = file;
+    let file = SourceFile::new(rel, path, text.replace('\0', "\u{FFFD}"));
+    let more = match n {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    diags.push(
+        Diagnostic::warning(
+            "nul-byte",
+            format!("a NUL byte in the text{more}; replaced with U+FFFD"),
+        )
+        .at(&file, first..first + '\u{FFFD}'.len_utf8())
+        .help("NUL is not text (it usually comes from a copy out of a binary file or a broken editor): delete it"),
+    );
+    file
+}
+
+/// The 1-based line of byte `at`, and the bytes where that line starts and ends.
+fn line_at(bytes: &[u8], at: usize) -> (usize, usize, usize) {
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    (line, start, end)
+}
+
 fn invalid_bytes(rel: &str, bytes: &[u8], encoding: &str) -> Diagnostic {
     let valid_up_to = std::str::from_utf8(bytes)
         .err()
         .map_or(0, |e| e.valid_up_to());
-    let line = bytes[..valid_up_to].iter().filter(|&&b| b == b'\n').count() + 1;
     // show the line as far as it can be read, and point at the first bad byte
-    let line_start = bytes[..valid_up_to]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let line_end = bytes[valid_up_to..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |i| valid_up_to + i);
+    let (line, line_start, line_end) = line_at(bytes, valid_up_to);
     let before = String::from_utf8_lossy(&bytes[line_start..valid_up_to]);
     let line_text = String::from_utf8_lossy(&bytes[line_start..line_end])
         .trim_end_matches('\r')

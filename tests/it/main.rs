@@ -93,18 +93,23 @@ pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     t
 }
 
+/// Starts guidepost with `args`, its stderr into the file `err_path`, its stdout nowhere.
+pub fn spawn_guidepost(args: &[&str], err_path: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_guidepost"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(err_path).unwrap())
+        .spawn()
+        .expect("run guidepost")
+}
+
 /// Runs guidepost with `args` and waits at most `secs` seconds (output goes to files, so a
 /// chatty run cannot block on a full pipe). `None`: it did not finish and was killed.
 pub fn guidepost_within(args: &[&str], secs: u64) -> Option<(Option<i32>, String)> {
     let t = tempfile::tempdir().unwrap();
     let err_path = t.path().join("stderr");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guidepost"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&err_path).unwrap())
-        .spawn()
-        .expect("run guidepost");
+    let mut child = spawn_guidepost(args, &err_path);
     let start = std::time::Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
