@@ -11,6 +11,7 @@ mod images;
 mod links;
 mod lost;
 mod pdf;
+mod raw_html;
 mod sample;
 mod serve;
 mod shotgen;
