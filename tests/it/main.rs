@@ -14,6 +14,7 @@ mod pdf;
 mod raw_html;
 mod sample;
 mod serve;
+mod settings;
 mod shotgen;
 mod shots;
 
