@@ -123,6 +123,7 @@ pub fn parse_config(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Option<Si
         matter_offset: 0,
         body: "",
         body_offset: file.text.len(),
+        name: "site.toml",
     };
     let mut config: SiteConfig = frontmatter::parse(file, &split, diags)?;
     if let Some(url) = &config.base_url {

@@ -60,7 +60,7 @@ fn check_site_toml() {
     assert_eq!(code, Some(1));
     assert_eq!(
         text,
-        r##"error[unknown-key]: unknown key `base-url` in the front matter
+        r##"error[unknown-key]: unknown key `base-url` in site.toml
  --> site.toml:2:1
   |
 2 | base-url = "https://guides.example.edu.cn/"

@@ -96,3 +96,96 @@ fn bad_base_url_on_the_command_line() {
     }
     assert!(!public.exists());
 }
+
+/// A front matter with three wrong-typed values gets three `invalid-value` errors at once, each
+/// at its value (TOML and YAML alike), not one `front-matter` error at a time.
+#[test]
+fn every_wrong_value_at_once() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("site");
+    let toml = "+++\ntitle = \"网页\"\norder = \"一\"\ndraft = \"yes\"\nname = 5\n+++\n\n## 登录\n\n登录。\n";
+    let yaml =
+        "---\ntitle: 微信\norder: 第二\ndraft: 是\naliases: /old/\n---\n\n## 登录\n\n登录。\n";
+    write_site(
+        &root,
+        &[("web.md", toml.as_bytes()), ("wechat.md", yaml.as_bytes())],
+    );
+    let (code, text) = check(&root);
+    assert_eq!(code, Some(1), "{text}");
+    let errors: Vec<(&str, &str)> = text
+        .lines()
+        .filter(|l| l.starts_with("error["))
+        .zip(text.lines().filter(|l| l.trim_start().starts_with("--> ")))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                "error[invalid-value]: `order` must be a whole number, not the text \"一\"",
+                " --> content/g/web.md:3:9"
+            ),
+            (
+                "error[invalid-value]: `draft` must be `true` or `false`, not the text \"yes\"",
+                " --> content/g/web.md:4:9"
+            ),
+            (
+                "error[invalid-value]: `name` must be text, not the number `5`",
+                " --> content/g/web.md:5:8"
+            ),
+            (
+                "error[invalid-value]: `order` must be a whole number, not `第二`",
+                " --> content/g/wechat.md:3:8"
+            ),
+            (
+                "error[invalid-value]: `draft` must be `true` or `false`, not `是`",
+                " --> content/g/wechat.md:4:8"
+            ),
+            (
+                "error[invalid-value]: `aliases` must be a list, not `/old/`",
+                " --> content/g/wechat.md:5:10"
+            ),
+        ],
+        "{text}"
+    );
+    assert!(text.ends_with(": 6 errors, 0 warnings\n"), "{text}");
+}
+
+/// Problems of `site.toml` are said to be in site.toml, not "in the front matter"; all at once.
+#[test]
+fn site_toml_is_named_as_what_it_is() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("site");
+    write_site(&root, &[("web.md", WEB.as_bytes())]);
+    std::fs::write(
+        root.join("site.toml"),
+        "title = 5\ntitel = \"x\"\n[channels.wechat]\norder = \"二\"\n",
+    )
+    .unwrap();
+    let (code, text) = check(&root);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("front matter"), "{text}");
+    for line in [
+        "error[invalid-value]: `title` must be text, not the number `5`\n --> site.toml:1:9\n",
+        "error[unknown-key]: unknown key `titel` in site.toml\n --> site.toml:2:1\n",
+        "error[invalid-value]: `order` must be a whole number, not the text \"二\"\n --> site.toml:4:9\n",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(text.ends_with(": 3 errors, 0 warnings\n"), "{text}");
+    std::fs::write(root.join("site.toml"), "base_url = \"https://x.cn/\"\n").unwrap();
+    let (_, text) = check(&root);
+    assert!(
+        text.starts_with("error[missing-key]: site.toml has no `title`\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("= help: add a line `title = \"…\"` to site.toml"),
+        "{text}"
+    );
+    std::fs::write(root.join("site.toml"), "title = 学信网\n").unwrap();
+    let (_, text) = check(&root);
+    assert!(
+        text.starts_with("error[front-matter]: invalid TOML in site.toml: "),
+        "{text}"
+    );
+}
