@@ -189,3 +189,44 @@ fn site_toml_is_named_as_what_it_is() {
         "{text}"
     );
 }
+
+/// `link-removed`'s hint is written in the syntax of the page's front matter: YAML for a page
+/// whose front matter is YAML (`---`), TOML for `+++`.
+#[test]
+fn link_removed_hint_speaks_the_front_matter_syntax() {
+    let t = copy_fixture("links");
+    let site = t.path().join("site");
+    let public = t.path().join("public");
+    let build = || {
+        guidepost(&[
+            "build",
+            "--root",
+            site.to_str().unwrap(),
+            "--output",
+            public.to_str().unwrap(),
+        ])
+    };
+    assert!(build().status.success());
+    let content = site.join("content");
+    std::fs::rename(content.join("renew-card"), content.join("card-renewal")).unwrap();
+    let o = build();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("add `aliases = [\"/renew-card/\"]` to the front matter of content/card-renewal/_index.md;"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(
+        content.join("card-renewal/_index.md"),
+        "---\ntitle: 校园卡补办\nattachment: 附件 1\nchannels: [web, wechat]\n---\n\n补办需要一个工作日。\n",
+    )
+    .unwrap();
+    let o = build();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("add `aliases: [\"/renew-card/\"]` to the front matter of content/card-renewal/_index.md;"),
+        "{err}"
+    );
+    assert!(!err.contains("aliases = ["), "{err}");
+}
