@@ -664,28 +664,36 @@ impl Transform<'_, '_> {
             [(h, _)] => (*h).clone(),
             _ => CowStr::from(pieces.iter().map(|(h, _)| h.as_ref()).collect::<String>()),
         };
-        // the source range of a range of `html`: in the piece it starts in
+        // the source range of a range of `html`: in the piece it starts in (found by binary
+        // search: a pasted block may have thousands of lines and of links)
         let file = self.env.file;
+        let starts: Vec<usize> = pieces
+            .iter()
+            .scan(0, |acc, (h, _)| {
+                let s = *acc;
+                *acc += h.len();
+                Some(s)
+            })
+            .collect();
         let at = |range: Range<usize>| -> Range<usize> {
-            let mut base = 0;
-            for (h, r) in pieces {
-                if range.start < base + h.len() || base + h.len() == html.len() {
-                    let local = range.start.saturating_sub(base);
-                    let len = range.len().min(h.len().saturating_sub(local));
-                    let source = file.text.get(r.clone()).unwrap_or("");
-                    if source == h.as_ref() {
-                        return r.start + local..r.start + local + len;
-                    }
-                    // the piece lost a container's prefix (`> `, a list's indent): find it
-                    let needle = html.get(range.clone()).unwrap_or("");
-                    return match source.find(needle) {
-                        Some(i) if !needle.is_empty() => r.start + i..r.start + i + needle.len(),
-                        _ => r.clone(),
-                    };
-                }
-                base += h.len();
+            let k = starts
+                .partition_point(|&s| s <= range.start)
+                .saturating_sub(1);
+            let Some((h, r)) = pieces.get(k) else {
+                return 0..0;
+            };
+            let local = range.start.saturating_sub(starts[k]);
+            let len = range.len().min(h.len().saturating_sub(local));
+            let source = file.text.get(r.clone()).unwrap_or("");
+            if source == h.as_ref() {
+                return r.start + local..r.start + local + len;
             }
-            pieces.first().map_or(0..0, |(_, r)| r.clone())
+            // the piece lost a container's prefix (`> `, a list's indent): find it
+            let needle = html.get(range.clone()).unwrap_or("");
+            match source.find(needle) {
+                Some(i) if !needle.is_empty() => r.start + i..r.start + i + needle.len(),
+                _ => r.clone(),
+            }
         };
         for (url, r) in validate::css_remote_urls(&html) {
             let d = validate::remote_resource("a font or image (CSS)", &url);

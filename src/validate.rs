@@ -272,6 +272,13 @@ enum Scanned {
 #[derive(Default)]
 struct TagCollector {
     open: Option<HtmlTag>,
+    /// Whether the attribute being read is kept (the values of the others are not wanted).
+    keep: bool,
+}
+
+/// The attributes any check here looks at: a pasted block of thousands of tags keeps only these.
+fn wanted(attr: &str) -> bool {
+    attr.starts_with("on") || matches!(attr, "alt" | "srcdoc") || URL_ATTRS.contains(&attr)
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -294,10 +301,12 @@ impl html5gum::emitters::callback::Callback<Scanned, usize> for TagCollector {
                 });
             }
             E::AttributeName { name } => {
+                self.keep = false;
                 if let Some(t) = &mut self.open {
                     // the first of two same-named attributes counts, as in browsers
                     let name = lossy(name);
-                    if t.attr(&name).is_none() {
+                    if wanted(&name) && t.attr(&name).is_none() {
+                        self.keep = true;
                         t.attrs.push(HtmlAttr {
                             name,
                             value: String::new(),
@@ -309,14 +318,21 @@ impl html5gum::emitters::callback::Callback<Scanned, usize> for TagCollector {
             }
             E::AttributeValue { value } => {
                 if let Some(a) = self.open.as_mut().and_then(|t| t.attrs.last_mut())
-                    && a.value_range.is_none()
+                    && self.keep
                 {
                     a.value = lossy(value);
                     a.value_range = Some(span.start..span.end);
                     a.range.end = span.end;
                 }
             }
-            E::CloseStartTag { .. } => return self.open.take().map(Scanned::Tag),
+            E::CloseStartTag { .. } => {
+                // a tag that no check looks at is not kept
+                return self
+                    .open
+                    .take()
+                    .filter(|t| t.name == "script" || !t.attrs.is_empty())
+                    .map(Scanned::Tag);
+            }
             E::EndTag { .. } => self.open = None,
             E::Error(html5gum::Error::EofInTag) => return Some(Scanned::EofInTag),
             _ => {}
@@ -340,9 +356,9 @@ fn tokenize(html: &str) -> (Vec<HtmlTag>, bool) {
     (tags, eof_in_tag)
 }
 
-/// Every start tag of a piece of raw HTML. A tag still open at the end (Markdown ends an HTML
-/// block at a blank line, but the browser reads on into the next block) is read as if it were
-/// closed there.
+/// The start tags of a piece of raw HTML that a check looks at (with an attribute it reads, or
+/// `<script>`). A tag still open at the end (Markdown ends an HTML block at a blank line, but the
+/// browser reads on into the next block) is read as if it were closed there.
 pub fn html_tags(html: &str) -> Vec<HtmlTag> {
     if !html.contains('<') {
         return Vec::new();
@@ -716,7 +732,7 @@ mod tests {
 
     #[test]
     fn a_tag_split_across_lines_is_one_tag() {
-        let h = "<iframe\n  src=\"https://x.cn/a\"\n  title='a > b' onload=go()\n>";
+        let h = "<iframe\n  src=\"https://x.cn/a\"\n  alt='a > b' onload=go()\n>";
         let tags = html_tags(h);
         assert_eq!(tags.len(), 1);
         let t = &tags[0];
@@ -745,18 +761,20 @@ mod tests {
                     "src=\"https://x.cn/a",
                     Some("https://x.cn/a")
                 ),
-                ("title", "a > b", "title='a > b", Some("a > b")),
+                ("alt", "a > b", "alt='a > b", Some("a > b")),
                 ("onload", "go()", "onload=go()", Some("go()")),
             ]
         );
         // entities are decoded, the range is the value as written
-        let h = "<a href=\"x.md?a=1&amp;b=2\" download>";
+        let h = "<img src=\"x.png?a=1&amp;b=2\" class=\"x\" alt title=\"t\">";
         let a = &html_tags(h)[0].attrs;
-        assert_eq!(a[0].value, "x.md?a=1&b=2");
-        assert_eq!(&h[a[0].value_range.clone().unwrap()], "x.md?a=1&amp;b=2");
+        assert_eq!(a[0].value, "x.png?a=1&b=2");
+        assert_eq!(&h[a[0].value_range.clone().unwrap()], "x.png?a=1&amp;b=2");
+        // only the attributes the checks look at are kept; one without a value has none
+        assert_eq!(a.len(), 2);
         assert_eq!(
             (a[1].name.as_str(), a[1].value_range.clone()),
-            ("download", None)
+            ("alt", None)
         );
         // a tag the block ends inside is still read (the browser reads on)
         for h in [
@@ -769,9 +787,9 @@ mod tests {
             assert_eq!(t.attrs[1].name, "onerror", "{h}");
         }
         // text of `<script>` and comments holds no tags
-        let h = "<script>document.write('<img src=x>')</script><!-- <img src=y> --><b>";
+        let h = "<script>document.write('<img src=x>')</script><!-- <img src=y> --><a href=z>";
         let names: Vec<_> = html_tags(h).into_iter().map(|t| t.name).collect();
-        assert_eq!(names, ["script", "b"]);
+        assert_eq!(names, ["script", "a"]);
     }
 
     #[test]
