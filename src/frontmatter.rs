@@ -31,7 +31,12 @@ pub struct Split<'a> {
     /// The Markdown body and its byte offset in the file.
     pub body: &'a str,
     pub body_offset: usize,
+    /// What messages call it: "the front matter", or "site.toml" for the site's settings.
+    pub name: &'static str,
 }
+
+/// What [`Split::name`] is for a content file.
+pub const FRONT_MATTER: &str = "the front matter";
 
 /// Splits front matter off the start of a file. Only the very start counts: a `---` further
 /// down is a thematic break, never metadata.
@@ -48,6 +53,7 @@ pub fn split(file: &SourceFile) -> Result<Split<'_>, Diagnostic> {
             matter_offset: 0,
             body: text,
             body_offset: 0,
+            name: FRONT_MATTER,
         });
     };
     let start = fence.len() + 1;
@@ -62,6 +68,7 @@ pub fn split(file: &SourceFile) -> Result<Split<'_>, Diagnostic> {
                 matter_offset: start,
                 body: &text[body_offset..],
                 body_offset,
+                name: FRONT_MATTER,
             });
         }
         pos += line.len();
@@ -98,7 +105,67 @@ pub fn parse<T: DeserializeOwned>(
     if diags.len() > before {
         return None;
     }
-    let result: Result<T, (String, Option<Range<usize>>)> = match format {
+    // Every wrong value at once: report the first problem, blank out its entry (keeping every
+    // offset) and read again, until the rest reads or nothing more can be blanked out.
+    let mut text = split.matter.to_string();
+    let mut blanked: Vec<String> = Vec::new();
+    let mut failed = false;
+    for round in 0..MAX_ROUNDS {
+        let attempt = Split {
+            matter: &text,
+            ..split.clone()
+        };
+        let (message, span) = match read::<T>(file, &attempt, format) {
+            Ok(v) if !failed => return Some(v),
+            Ok(_) => return None,
+            Err(e) => e,
+        };
+        let d = describe(file, &attempt, format, &message, span.clone());
+        if round > 0 && d.code == "front-matter" {
+            break; // blanking out made the rest unreadable: what was found stands
+        }
+        if d.code == "missing-key"
+            && blanked
+                .iter()
+                .any(|k| d.message.contains(&format!("`{k}`")))
+        {
+            break; // it was there, with a wrong value already reported
+        }
+        let at = d.span.as_ref().map(|s| s.line);
+        let code = d.code;
+        // `titel` with "did you mean `title`?" already says that `title` is missing
+        if let Some(meant) = d
+            .help
+            .as_deref()
+            .and_then(|h| h.strip_prefix("did you mean `"))
+            .and_then(|h| h.split('`').next())
+        {
+            blanked.push(meant.to_string());
+        }
+        diags.push(d);
+        failed = true;
+        if matches!(code, "front-matter" | "missing-key") {
+            break;
+        }
+        let first_line = file.line_col(split.matter_offset).0;
+        match at.and_then(|line| blank_entry(&mut text, line.checked_sub(first_line)?, format)) {
+            Some(key) => blanked.push(key),
+            None => break,
+        }
+    }
+    None
+}
+
+/// At most this many problems of one front matter are reported.
+const MAX_ROUNDS: usize = 20;
+
+/// Reads the front matter into `T`: the parser's message and the byte range in the file.
+fn read<T: DeserializeOwned>(
+    file: &SourceFile,
+    split: &Split<'_>,
+    format: Format,
+) -> Result<T, (String, Option<Range<usize>>)> {
+    match format {
         Format::Toml => toml::from_str(split.matter).map_err(|e| {
             let span = e
                 .span()
@@ -123,14 +190,59 @@ pub fn parse<T: DeserializeOwned>(
                 (yaml_message(&e.to_string()), span)
             })
         }
-    };
-    match result {
-        Ok(v) => Some(v),
-        Err((message, span)) => {
-            diags.push(describe(file, split, format, &message, span));
-            None
-        }
     }
+}
+
+static TOML_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^\s*([A-Za-z0-9_.\-"']+)\s*="#).unwrap());
+static YAML_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^(\s*)([A-Za-z0-9_\-"']+)\s*:(\s|$)"#).unwrap());
+
+/// Blanks out (with spaces, so every offset stays) the `key = value` entry that line `line`
+/// (0-based, of the front matter) belongs to: its key's line and the lines of its value.
+/// Returns the key.
+fn blank_entry(text: &mut String, line: usize, format: Format) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let key_of = |l: &str| -> Option<(String, usize)> {
+        match format {
+            Format::Toml => TOML_KEY.captures(l).map(|c| (c[1].to_string(), indent(l))),
+            Format::Yaml => YAML_KEY.captures(l).map(|c| (c[2].to_string(), c[1].len())),
+        }
+    };
+    let line = line.min(lines.len().checked_sub(1)?);
+    let below = indent(lines[line]);
+    let start = (0..=line).rev().find(|&i| {
+        key_of(lines[i]).is_some_and(|(_, ind)| format == Format::Toml || ind <= below)
+    })?;
+    let (key, key_indent) = key_of(lines[start])?;
+    let end = (start + 1..lines.len())
+        .find(|&i| {
+            let l = lines[i];
+            if l.trim().is_empty() || l.trim_start().starts_with('#') {
+                return false;
+            }
+            match format {
+                Format::Toml => key_of(l).is_some() || l.trim_start().starts_with('['),
+                Format::Yaml => indent(l) <= key_indent,
+            }
+        })
+        .unwrap_or(lines.len());
+    let from: usize = lines[..start].iter().map(|l| l.len()).sum();
+    let to: usize = from + lines[start..end].iter().map(|l| l.len()).sum::<usize>();
+    // as many bytes as it had: the offsets of what follows stay
+    let blank: String = text[from..to]
+        .chars()
+        .map(|c| {
+            if c == '\n' {
+                "\n".to_string()
+            } else {
+                " ".repeat(c.len_utf8())
+            }
+        })
+        .collect();
+    text.replace_range(from..to, &blank);
+    Some(key.trim_matches(['"', '\'']).to_string())
 }
 
 fn line_offset(file: &SourceFile, line: usize) -> usize {
@@ -141,9 +253,16 @@ fn line_offset(file: &SourceFile, line: usize) -> usize {
         .sum()
 }
 
+static YAML_POSITION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:error: )?line \d+ column \d+: ").unwrap());
+
 fn yaml_message(s: &str) -> String {
-    // serde-saphyr appends the position, which the diagnostic shows on its own
+    // serde-saphyr adds the position, which the diagnostic shows on its own
     let s = s.lines().next().unwrap_or(s);
+    let s = match YAML_POSITION.find(s) {
+        Some(m) => &s[m.end()..],
+        None => s,
+    };
     match s.find(" at line ") {
         Some(i) => s[..i].to_string(),
         None => s.to_string(),
@@ -181,7 +300,7 @@ fn describe(
         };
         return Diagnostic::error(
             "unknown-key",
-            format!("unknown key `{key}` in the front matter"),
+            format!("unknown key `{key}` in {}", split.name),
         )
         .at(file, key_span(key))
         .help(help);
@@ -193,9 +312,9 @@ fn describe(
             Format::Yaml => format!("{key}: …"),
         };
         let fence = split.matter_offset.saturating_sub(4);
-        return Diagnostic::error("missing-key", format!("the front matter has no `{key}`"))
+        return Diagnostic::error("missing-key", format!("{} has no `{key}`", split.name))
             .at(file, fence..fence + 3)
-            .help(format!("add a line `{example}` to the front matter"));
+            .help(format!("add a line `{example}` to {}", split.name));
     }
     if let Some(c) = UNKNOWN_VARIANT.captures(message) {
         let value = &c[1];
@@ -204,7 +323,8 @@ fn describe(
             Some(s) => format!("did you mean `{s}`? allowed: {}", known.join(", ")),
             None => format!("allowed values: {}", known.join(", ")),
         };
-        let range = file.text[split.matter_offset..split.matter_offset + split.matter.len()]
+        let range = split
+            .matter
             .find(value)
             .map(|i| split.matter_offset + i..split.matter_offset + i + value.len())
             .unwrap_or(fallback);
@@ -214,6 +334,40 @@ fn describe(
         )
         .at(file, range)
         .help(help);
+    }
+    if message.contains(" is not a date like ") {
+        return Diagnostic::error("invalid-value", first_line(message).to_string())
+            .at(file, fallback)
+            .help("write the date as year-month-day: 2026-11-20");
+    }
+    // the syntax is fine, so the parser stopped at a value of the wrong kind
+    if loose_ok(split.matter, format) {
+        let key = entry_key(split, format, span.as_ref());
+        let (expected, found) = match INVALID_TYPE.captures(message) {
+            Some(c) => (Some(kind_name(&c[2])), found_name(&c[1])),
+            None => {
+                let value = span
+                    .as_ref()
+                    .and_then(|r| file.text.get(r.start..))
+                    .and_then(|t| t.lines().next())
+                    .unwrap_or("")
+                    .trim();
+                (yaml_expected(message), format!("`{value}`"))
+            }
+        };
+        let message = match expected {
+            Some(e) => format!("`{key}` must be {e}, not {found}"),
+            None => format!(
+                "`{key}` has a value of the wrong kind: {}",
+                first_line(message)
+            ),
+        };
+        return Diagnostic::error("invalid-value", message)
+            .at(file, fallback)
+            .help(match format {
+                Format::Toml => "text goes in straight double quotes (`name = \"微信\"`), numbers and `true`/`false` without (`order = 2`), lists in brackets (`channels = [\"web\", \"wechat\"]`)",
+                Format::Yaml => "numbers and `true`/`false` are written as they are (`order: 2`, `draft: true`), lists in brackets (`channels: [web, wechat]`)",
+            });
     }
     let syntax = match format {
         Format::Toml => "TOML",
@@ -228,12 +382,85 @@ fn describe(
     Diagnostic::error(
         "front-matter",
         format!(
-            "invalid {syntax} in the front matter: {}",
+            "invalid {syntax} in {}: {}",
+            split.name,
             first_line(message)
         ),
     )
     .at(file, fallback)
     .help(help)
+}
+
+static INVALID_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"invalid (?:type|length): (.*?), expected (.*)").unwrap());
+
+/// The key of the entry that the byte range `at` (of the file) is in, as written.
+fn entry_key(split: &Split<'_>, format: Format, at: Option<&Range<usize>>) -> String {
+    let Some(at) = at.map(|r| r.start.saturating_sub(split.matter_offset)) else {
+        return "this value".into();
+    };
+    let before = &split.matter[..at.min(split.matter.len())];
+    let line = before.matches('\n').count();
+    let mut text = split.matter.to_string();
+    blank_entry(&mut text, line, format).unwrap_or_else(|| "this value".into())
+}
+
+/// Whether the front matter reads as TOML or YAML at all (into no particular shape).
+fn loose_ok(matter: &str, format: Format) -> bool {
+    match format {
+        Format::Toml => matter.parse::<toml::Table>().is_ok(),
+        Format::Yaml => {
+            matter.trim().is_empty() || serde_saphyr::from_str::<serde_json::Value>(matter).is_ok()
+        }
+    }
+}
+
+/// What serde-saphyr's message for a value of the wrong kind says was expected, in words.
+fn yaml_expected(message: &str) -> Option<String> {
+    let m = first_line(message);
+    Some(
+        match m {
+            "invalid boolean" => "`true` or `false`",
+            "expected sequence start" => "a list",
+            "expected string scalar" => "text",
+            "expected mapping start" => "a table of settings",
+            _ if m.starts_with("invalid i") || m.starts_with("invalid u") => "a whole number",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+/// serde's name of an expected type, in words.
+fn kind_name(expected: &str) -> String {
+    let e = expected.trim_end_matches('.');
+    match e {
+        "a string" | "a borrowed string" | "string" => "text".into(),
+        "i64" | "i32" | "u32" | "u64" | "usize" | "an integer" => "a whole number".into(),
+        "a boolean" | "bool" => "`true` or `false`".into(),
+        "a sequence" => "a list".into(),
+        _ if e.starts_with("struct ") || e == "a map" => "a table of settings".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// serde's name of the value found, in words.
+fn found_name(found: &str) -> String {
+    let (kind, value) = found.split_once(' ').unwrap_or((found, ""));
+    let kind = match kind {
+        "string" => "the text",
+        "integer" => "the number",
+        "floating" => return format!("the number {}", value.trim_start_matches("point ")),
+        "boolean" => "",
+        "sequence" => return "a list".into(),
+        "map" => return "a table".into(),
+        _ => return found.to_string(),
+    };
+    if kind.is_empty() {
+        value.to_string()
+    } else {
+        format!("{kind} {value}")
+    }
 }
 
 /// The names in `expected \`a\`, \`b\`` (toml, serde) or `expected one of a, b` (serde-saphyr).

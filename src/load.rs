@@ -123,27 +123,85 @@ pub fn parse_config(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Option<Si
         matter_offset: 0,
         body: "",
         body_offset: file.text.len(),
+        name: "site.toml",
     };
     let mut config: SiteConfig = frontmatter::parse(file, &split, diags)?;
-    if let Some(url) = &mut config.base_url {
-        let ok = (url.starts_with("https://") || url.starts_with("http://"))
-            && url.len() > "https://".len();
-        if !ok {
-            let at = file.text.find("base_url").unwrap_or(0);
-            diags.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    format!("`base_url` must be an absolute http(s) URL, not `{url}`"),
-                )
-                .at(file, at..at + 8)
-                .help("for example: base_url = \"https://guides.example.edu.cn/\""),
-            );
-            config.base_url = None;
-        } else if !url.ends_with('/') {
-            url.push('/');
+    if let Some(url) = &config.base_url {
+        match base_url(url, false) {
+            Ok(u) => config.base_url = Some(u),
+            Err((message, help)) => {
+                // point at the value (after the key), else at the key
+                let key = file.text.find("base_url").unwrap_or(0);
+                let at = file.text[key..]
+                    .find(url.as_str())
+                    .map_or(key..key + 8, |i| key + i..key + i + url.len());
+                diags.push(
+                    Diagnostic::error("invalid-value", message)
+                        .at(file, at)
+                        .help(help),
+                );
+                config.base_url = None;
+            }
         }
     }
     Some(config)
+}
+
+/// Checks a `base_url` (from `site.toml`, or `--base-url` when `cli`): the absolute http(s)
+/// address of the published site, which every canonical link, the sitemap, the PDFs and their QR
+/// codes append page paths to. So it has a host and no user name or password (it would be
+/// published on every page), no query and no fragment (page paths cannot follow them). Returns it
+/// ending in `/`, or a message and a hint.
+pub fn base_url(url: &str, cli: bool) -> Result<String, (String, String)> {
+    let (name, example) = if cli {
+        ("--base-url", "--base-url https://guides.example.edu.cn/")
+    } else {
+        ("base_url", "base_url = \"https://guides.example.edu.cn/\"")
+    };
+    // (what it must not have, why, how to fix it)
+    let problem = if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some(("contain spaces", "", "remove them"))
+    } else {
+        match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => {
+                if !u.username().is_empty() || u.password().is_some() {
+                    Some((
+                        "hold a user name or password (`…@`)",
+                        ": it would be published on every page",
+                        "write only the public address",
+                    ))
+                } else if u.query().is_some() {
+                    Some((
+                        "have a query (`?…`)",
+                        ": page addresses are appended to it",
+                        "remove the `?` and what follows it",
+                    ))
+                } else if u.fragment().is_some() {
+                    Some((
+                        "have a fragment (`#…`)",
+                        ": page addresses are appended to it",
+                        "remove the `#` and what follows it",
+                    ))
+                } else {
+                    None
+                }
+            }
+            _ => {
+                return Err((
+                    format!("`{name}` must be an absolute http(s) URL, not `{url}`"),
+                    format!("for example: {example}"),
+                ));
+            }
+        }
+    };
+    match problem {
+        None if url.ends_with('/') => Ok(url.to_string()),
+        None => Ok(format!("{url}/")),
+        Some((what, why, fix)) => Err((
+            format!("`{name}` must not {what}, but `{url}` does{why}"),
+            format!("{fix}, for example: {example}"),
+        )),
+    }
 }
 
 /// One guide loaded on its own (so `serve` can reload one guide and keep the others).

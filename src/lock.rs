@@ -393,7 +393,7 @@ pub fn compare(
         if follows_another(e) {
             continue;
         }
-        let d = describe(e, problem, links, entries);
+        let d = describe(root, e, problem, links, entries);
         let d = if accept_removed {
             let mut d = d;
             d.severity = crate::diagnostic::Severity::Warning;
@@ -448,7 +448,36 @@ fn titled(key: &str, title: Option<&str>) -> String {
 
 const DROP: &str = "to drop it on purpose, run `guidepost build --accept-removed`";
 
-fn describe(e: &Entry, problem: &Problem, links: &Links, entries: &[Entry]) -> Diagnostic {
+/// The front matter line that keeps the old address `path`, in the syntax of the file.
+fn aliases_line(path: &str, yaml: bool) -> String {
+    if yaml {
+        format!("aliases: [\"{path}\"]")
+    } else {
+        format!("aliases = [\"{path}\"]")
+    }
+}
+
+/// Whether the file at `path` starts with YAML front matter (`---`), BOM or not.
+fn yaml_front_matter(path: &Path) -> bool {
+    use std::io::Read;
+    let mut start = [0u8; 7];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut start))
+        .unwrap_or(0);
+    let start = &start[..n];
+    start
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(start)
+        .starts_with(b"---")
+}
+
+fn describe(
+    root: &Path,
+    e: &Entry,
+    problem: &Problem,
+    links: &Links,
+    entries: &[Entry],
+) -> Diagnostic {
     let page_of = |e: &Entry| {
         let p = e.key.split_once('#').map_or(e.key.as_str(), |(p, _)| p);
         links.resolve(p)
@@ -463,12 +492,15 @@ fn describe(e: &Entry, problem: &Problem, links: &Links, entries: &[Entry]) -> D
             let p = e.key.split_once('#').map_or(e.key.as_str(), |(p, _)| p);
             let to = match guess.and_then(|g| g.source) {
                 Some(src) => format!(
-                    "“{}” is now at `{}`: add `aliases = [\"{p}\"]` to the front matter of {src}",
+                    "“{}” is now at `{}`: add `{}` to the front matter of {src}",
                     guess.map(|g| g.title.as_str()).unwrap_or_default(),
-                    guess.map(|g| g.path.as_str()).unwrap_or_default()
+                    guess.map(|g| g.path.as_str()).unwrap_or_default(),
+                    aliases_line(p, yaml_front_matter(&root.join(src)))
                 ),
                 None => format!(
-                    "if the page moved, add `aliases = [\"{p}\"]` to the front matter of the page that replaces it (a guide's `_index.md` or a channel's file)"
+                    "if the page moved, add `{}` (in YAML front matter `{}`) to the front matter of the page that replaces it (a guide's `_index.md` or a channel's file)",
+                    aliases_line(p, false),
+                    aliases_line(p, true)
                 ),
             };
             Diagnostic::error(

@@ -58,7 +58,7 @@ struct PdfArgs {
     #[arg(long)]
     output: Option<PathBuf>,
     /// Override `base_url` of site.toml (the PDFs show the guide's address and a QR code to it)
-    #[arg(long)]
+    #[arg(long, value_name = "URL", value_parser = base_url)]
     base_url: Option<String>,
     /// Include guides and channels marked `draft = true`
     #[arg(long)]
@@ -115,7 +115,7 @@ struct BuildArgs {
     #[arg(long)]
     output: Option<PathBuf>,
     /// Override `base_url` of site.toml (absolute URL of the published site)
-    #[arg(long)]
+    #[arg(long, value_name = "URL", value_parser = base_url)]
     base_url: Option<String>,
     /// Include guides and channels marked `draft = true`
     #[arg(long)]
@@ -149,7 +149,7 @@ struct LinksArgs {
     #[arg(long)]
     root: Option<PathBuf>,
     /// Override `base_url` of site.toml (absolute URL of the published site)
-    #[arg(long)]
+    #[arg(long, value_name = "URL", value_parser = base_url)]
     base_url: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = LinksFormat::Text)]
@@ -434,4 +434,10 @@ fn plural(n: usize) -> &'static str {
 fn usage_error(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
+}
+
+/// `--base-url`: checked like `base_url` in site.toml.
+fn base_url(s: &str) -> Result<String, String> {
+    guidepost::load::base_url(s, true)
+        .map_err(|(message, help)| format!("{message}\n  help: {help}"))
 }

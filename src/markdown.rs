@@ -525,12 +525,23 @@ impl Transform<'_, '_> {
                     self.ids.push(id.to_string());
                     out.keep(i);
                 }
-                Event::Html(h) | Event::InlineHtml(h) => {
-                    let h = self.raw_html(h, r.clone());
-                    out.push(match ev {
-                        Event::Html(_) => Event::Html(h),
-                        _ => Event::InlineHtml(h),
-                    });
+                Event::Html(_) => {
+                    // Markdown hands an HTML block over line by line: read it whole, as the
+                    // browser will (a tag may go on over several lines)
+                    let lines: Vec<(&CowStr<'a>, Range<usize>)> = events[i..]
+                        .iter()
+                        .map_while(|(e, r)| match e {
+                            Event::Html(h) => Some((h, r.clone())),
+                            _ => None,
+                        })
+                        .collect();
+                    i += lines.len();
+                    out.push(Event::Html(self.raw_html(&lines)));
+                    continue;
+                }
+                Event::InlineHtml(h) => {
+                    let h = self.raw_html(&[(h, r.clone())]);
+                    out.push(Event::InlineHtml(h));
                 }
                 Event::Start(Tag::Paragraph) => {
                     let end = find_end(events, i);
@@ -641,6 +652,10 @@ impl Transform<'_, '_> {
             match &events[i].0 {
                 Event::Start(Tag::Link { .. }) => self.link_start(&events[i], out),
                 Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {}
+                Event::InlineHtml(h) => {
+                    let h = self.raw_html(&[(h, events[i].1.clone())]);
+                    out.push(Event::InlineHtml(h));
+                }
                 _ => out.keep(i),
             }
         }
@@ -683,7 +698,7 @@ impl Transform<'_, '_> {
                     out.keep(i);
                 }
                 Event::InlineHtml(h) => {
-                    let h = self.raw_html(h, r.clone());
+                    let h = self.raw_html(&[(h, r.clone())]);
                     out.push(Event::InlineHtml(h));
                 }
                 _ => out.keep(i),
@@ -739,27 +754,63 @@ impl Transform<'_, '_> {
         }
     }
 
-    /// Links and resources in HTML the author wrote: checked and rewritten like Markdown links
-    /// (a `.md` target becomes its page, a local image is published with the page).
-    fn raw_html<'a>(&mut self, html: &CowStr<'a>, r: Range<usize>) -> CowStr<'a> {
-        let source = self.env.file.text.get(r.clone()).unwrap_or("");
-        let span = |needle: &str| match source.find(needle) {
-            Some(i) if !needle.is_empty() => r.start + i..r.start + i + needle.len(),
-            _ => r.clone(),
+    /// HTML the author wrote (an HTML block's lines, or one inline tag), with the source range
+    /// of each piece: read with a real HTML tokenizer, its script-bearing parts warned about,
+    /// its links and resources checked and rewritten like Markdown links (a `.md` target
+    /// becomes its page, a local image is published with the page).
+    fn raw_html<'a>(&mut self, pieces: &[(&CowStr<'a>, Range<usize>)]) -> CowStr<'a> {
+        let html: CowStr<'a> = match pieces {
+            [(h, _)] => (*h).clone(),
+            _ => CowStr::from(pieces.iter().map(|(h, _)| h.as_ref()).collect::<String>()),
         };
-        for (url, _) in validate::css_remote_urls(html) {
+        // the source range of a range of `html`: in the piece it starts in (found by binary
+        // search: a pasted block may have thousands of lines and of links)
+        let file = self.env.file;
+        let starts: Vec<usize> = pieces
+            .iter()
+            .scan(0, |acc, (h, _)| {
+                let s = *acc;
+                *acc += h.len();
+                Some(s)
+            })
+            .collect();
+        let at = |range: Range<usize>| -> Range<usize> {
+            let k = starts
+                .partition_point(|&s| s <= range.start)
+                .saturating_sub(1);
+            let Some((h, r)) = pieces.get(k) else {
+                return 0..0;
+            };
+            let local = range.start.saturating_sub(starts[k]);
+            let len = range.len().min(h.len().saturating_sub(local));
+            let source = file.text.get(r.clone()).unwrap_or("");
+            if source == h.as_ref() {
+                return r.start + local..r.start + local + len;
+            }
+            // the piece lost a container's prefix (`> `, a list's indent): find it
+            let needle = html.get(range.clone()).unwrap_or("");
+            match source.find(needle) {
+                Some(i) if !needle.is_empty() => r.start + i..r.start + i + needle.len(),
+                _ => r.clone(),
+            }
+        };
+        for (url, r) in validate::css_remote_urls(&html) {
             let d = validate::remote_resource("a font or image (CSS)", &url);
-            self.err(d, span(&url));
+            self.err(d, at(r));
         }
-        let urls = validate::html_urls(html);
+        let tags = validate::html_tags(&html);
+        for (d, r) in validate::scripts(&tags) {
+            self.err(d, at(r));
+        }
+        let urls = validate::urls_of(&tags);
         if urls.is_empty() {
-            return html.clone();
+            return html;
         }
         let mut out = String::with_capacity(html.len() + 16);
         let mut last = 0;
         for u in urls {
-            let at = span(&u.value);
-            let value = u.value.replace("&amp;", "&");
+            let at = at(u.range.clone());
+            let value = u.value;
             let kind = match u.kind {
                 validate::UrlKind::Link => "link",
                 validate::UrlKind::Resource(_) => "file",
@@ -783,14 +834,16 @@ impl Transform<'_, '_> {
                 let dest = self.link(&CowStr::from(value.clone()), at);
                 (*dest != *value).then(|| dest.replace('"', "%22"))
             };
-            if let Some(new) = new {
+            if let Some(new) = new
+                && u.range.start >= last
+            {
                 out.push_str(&html[last..u.range.start]);
                 out.push_str(&new);
                 last = u.range.end;
             }
         }
         if last == 0 {
-            return html.clone();
+            return html;
         }
         out.push_str(&html[last..]);
         CowStr::from(out)

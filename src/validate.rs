@@ -4,8 +4,9 @@
 //! `channels` list naming a missing channel, duplicate step ids). This module owns the checks
 //! that look further: screenshots still to capture (*open slots*), descriptions that describe
 //! nothing (`image-20221103154210123`), images far larger than they are shown, paths on the
-//! author's own computer (`C:\Users\…`, `file:///…`), links and resources in raw HTML, and
-//! resources loaded from other hosts (slow or blocked for readers in mainland China).
+//! author's own computer (`C:\Users\…`, `file:///…`), links and resources in raw HTML,
+//! resources loaded from other hosts (slow or blocked for readers in mainland China), and raw
+//! HTML that runs a script. Raw HTML is read with html5gum, a WHATWG tokenizer ([`html_tags`]).
 //!
 //! The per-image and per-HTML checks are small pure functions that the Markdown stage calls
 //! where it has the source spans; [`site`] runs the whole-site checks once the model is built.
@@ -211,13 +212,6 @@ pub struct HtmlUrl {
     pub alt: Option<String>,
 }
 
-static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"<([A-Za-z][A-Za-z0-9-]*)((?:[^>\x22']|\x22[^\x22]*\x22|'[^']*')*)>?").unwrap()
-});
-static ATTR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"([A-Za-z_:][-A-Za-z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"#)
-        .unwrap()
-});
 static CSS_URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(?:url\(\s*['"]?|@import\s+['"])((?:https?:)?//[^'")\s]+)"#).unwrap()
 });
@@ -236,55 +230,272 @@ fn url_kind(tag: &str, attr: &str) -> Option<UrlKind> {
     })
 }
 
-/// Every link and resource URL in a piece of raw HTML (tags may be partial: Markdown hands
-/// block HTML over line by line).
-pub fn html_urls(html: &str) -> Vec<HtmlUrl> {
-    let mut out = Vec::new();
-    if !html.contains('<') {
-        return out;
+/// One attribute of a start tag in raw HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlAttr {
+    /// Lowercase, as the browser reads it.
+    pub name: String,
+    /// The value with character references decoded (`&amp;` → `&`); empty when there is none.
+    pub value: String,
+    /// The byte range of the whole attribute (`name="value"`) in the HTML text.
+    pub range: Range<usize>,
+    /// The byte range of the value as written (without quotes); `None` without a value.
+    pub value_range: Option<Range<usize>>,
+}
+
+/// A start tag in raw HTML, read by a real HTML tokenizer (the one browsers follow): tags split
+/// across lines, quotes, `>` inside values, comments and the text of `<script>`/`<style>` are
+/// read the way the reader's browser reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlTag {
+    /// Lowercase.
+    pub name: String,
+    /// The byte range of `<name` in the HTML text.
+    pub range: Range<usize>,
+    pub attrs: Vec<HtmlAttr>,
+}
+
+impl HtmlTag {
+    pub fn attr(&self, name: &str) -> Option<&HtmlAttr> {
+        self.attrs.iter().find(|a| a.name == name)
     }
-    // tags inside `<!-- … -->` are commented out: not links, not loaded
-    let mut comments = Vec::new();
-    let mut from = 0;
-    while let Some(i) = html[from..].find("<!--") {
-        let start = from + i;
-        let end = html[start + 4..]
-            .find("-->")
-            .map_or(html.len(), |j| start + 4 + j + 3);
-        comments.push(start..end);
-        from = end;
-    }
-    for t in TAG.captures_iter(html) {
-        let at = t.get(0).map_or(0, |m| m.start());
-        if comments.iter().any(|c| c.contains(&at)) {
-            continue;
-        }
-        let tag = t[1].to_ascii_lowercase();
-        let attrs = t.get(2).unwrap();
-        let mut alt = None;
-        let mut found = Vec::new();
-        for a in ATTR.captures_iter(attrs.as_str()) {
-            let name = a[1].to_ascii_lowercase();
-            let value = a.get(2).or_else(|| a.get(3)).or_else(|| a.get(4));
-            if name == "alt" {
-                alt = Some(value.map_or(String::new(), |v| v.as_str().to_string()));
+}
+
+/// What the tokenizer hands over: a start tag, or the news that the text ended inside one.
+enum Scanned {
+    Tag(HtmlTag),
+    EofInTag,
+}
+
+/// Collects start tags from html5gum's callback events (end tags, text and comments are of no
+/// interest here; a tag inside a comment is no tag).
+#[derive(Default)]
+struct TagCollector {
+    open: Option<HtmlTag>,
+    /// Whether the attribute being read is kept (the values of the others are not wanted).
+    keep: bool,
+}
+
+/// The attributes any check here looks at: a pasted block of thousands of tags keeps only these.
+fn wanted(attr: &str) -> bool {
+    attr.starts_with("on") || matches!(attr, "alt" | "srcdoc") || URL_ATTRS.contains(&attr)
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl html5gum::emitters::callback::Callback<Scanned, usize> for TagCollector {
+    fn handle_event(
+        &mut self,
+        event: html5gum::emitters::callback::CallbackEvent<'_>,
+        span: html5gum::Span<usize>,
+    ) -> Option<Scanned> {
+        use html5gum::emitters::callback::CallbackEvent as E;
+        match event {
+            E::OpenStartTag { name } => {
+                self.open = Some(HtmlTag {
+                    name: lossy(name),
+                    range: span.start..span.start + 1 + name.len(),
+                    attrs: Vec::new(),
+                });
             }
-            if let (Some(kind), Some(v)) = (url_kind(&tag, &name), value) {
-                let start = attrs.start() + v.start();
-                found.push(HtmlUrl {
-                    tag: tag.clone(),
+            E::AttributeName { name } => {
+                self.keep = false;
+                if let Some(t) = &mut self.open {
+                    // the first of two same-named attributes counts, as in browsers
+                    let name = lossy(name);
+                    if wanted(&name) && t.attr(&name).is_none() {
+                        self.keep = true;
+                        t.attrs.push(HtmlAttr {
+                            name,
+                            value: String::new(),
+                            range: span.start..span.end,
+                            value_range: None,
+                        });
+                    }
+                }
+            }
+            E::AttributeValue { value } => {
+                if let Some(a) = self.open.as_mut().and_then(|t| t.attrs.last_mut())
+                    && self.keep
+                {
+                    a.value = lossy(value);
+                    a.value_range = Some(span.start..span.end);
+                    a.range.end = span.end;
+                }
+            }
+            E::CloseStartTag { .. } => {
+                // a tag that no check looks at is not kept
+                return self
+                    .open
+                    .take()
+                    .filter(|t| t.name == "script" || !t.attrs.is_empty())
+                    .map(Scanned::Tag);
+            }
+            E::EndTag { .. } => self.open = None,
+            E::Error(html5gum::Error::EofInTag) => return Some(Scanned::EofInTag),
+            _ => {}
+        }
+        None
+    }
+}
+
+fn tokenize(html: &str) -> (Vec<HtmlTag>, bool) {
+    let mut emitter = html5gum::emitters::callback::CallbackEmitter::new(TagCollector::default());
+    // the text of `<script>`, `<style>`, `<textarea>` … is text, not tags
+    emitter.naively_switch_states(true);
+    let mut tags = Vec::new();
+    let mut eof_in_tag = false;
+    for item in html5gum::Tokenizer::new_with_emitter(html, emitter).flatten() {
+        match item {
+            Scanned::Tag(t) => tags.push(t),
+            Scanned::EofInTag => eof_in_tag = true,
+        }
+    }
+    (tags, eof_in_tag)
+}
+
+/// The start tags of a piece of raw HTML that a check looks at (with an attribute it reads, or
+/// `<script>`). A tag still open at the end (Markdown ends an HTML block at a blank line, but the
+/// browser reads on into the next block) is read as if it were closed there.
+pub fn html_tags(html: &str) -> Vec<HtmlTag> {
+    if !html.contains('<') {
+        return Vec::new();
+    }
+    let (mut tags, eof_in_tag) = tokenize(html);
+    if eof_in_tag {
+        // whichever the state (in a name, before a value, inside quotes or not), this ends the
+        // attribute and closes the tag; what it adds is cut off again below
+        let closed = format!("{html} \"'>'\">");
+        let (mut more, _) = tokenize(&closed);
+        let len = html.len();
+        for t in &mut more {
+            t.attrs.retain(|a| a.range.start < len);
+            for a in &mut t.attrs {
+                a.range.end = a.range.end.min(len);
+                if let Some(v) = &mut a.value_range
+                    && v.end > len
+                {
+                    *v = v.start.min(len)..len;
+                    a.value = html[v.clone()].to_string();
+                }
+            }
+        }
+        tags = more;
+    }
+    tags
+}
+
+/// Every link and resource URL in a piece of raw HTML.
+pub fn html_urls(html: &str) -> Vec<HtmlUrl> {
+    urls_of(&html_tags(html))
+}
+
+/// The link and resource URLs of tags read by [`html_tags`].
+pub fn urls_of(tags: &[HtmlTag]) -> Vec<HtmlUrl> {
+    let mut out = Vec::new();
+    for t in tags {
+        for a in &t.attrs {
+            if let (Some(kind), Some(range)) = (url_kind(&t.name, &a.name), &a.value_range) {
+                out.push(HtmlUrl {
+                    tag: t.name.clone(),
                     kind,
-                    value: v.as_str().to_string(),
-                    range: start..start + v.len(),
-                    alt: None,
+                    value: a.value.clone(),
+                    range: range.clone(),
+                    alt: (t.name == "img")
+                        .then(|| t.attr("alt").map(|a| a.value.clone()))
+                        .flatten(),
                 });
             }
         }
-        for mut f in found {
-            if f.tag == "img" {
-                f.alt = alt.clone();
+    }
+    out
+}
+
+/// Attributes whose value the browser may follow or load as a URL.
+const URL_ATTRS: [&str; 11] = [
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "data",
+    "poster",
+    "background",
+    "cite",
+    "xlink:href",
+    "lowsrc",
+    "dynsrc",
+];
+
+/// A URL that runs code when followed or loaded: `javascript:`, `vbscript:`, a `data:` URL
+/// holding a page. Browsers ignore ASCII white space and control characters in the scheme, and
+/// its case (`JaVa&#x09;script:`).
+fn script_url(tag: &str, value: &str) -> Option<&'static str> {
+    let folded: String = value
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
+        .take(30)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let framed = matches!(tag, "iframe" | "frame" | "object" | "embed");
+    if folded.starts_with("javascript:") {
+        Some("a `javascript:` URL")
+    } else if folded.starts_with("vbscript:") {
+        Some("a `vbscript:` URL")
+    } else if folded.starts_with("data:text/html")
+        || folded.starts_with("data:application/xhtml")
+        || (framed && folded.starts_with("data:image/svg"))
+    {
+        Some("a `data:` URL holding a page")
+    } else {
+        None
+    }
+}
+
+const SCRIPT_HELP: &str = "authors are trusted and raw HTML is published as written, scripts included; if you copied this from a web page, remove it";
+
+/// Raw HTML that runs a script in the reader's browser: a `<script>` element, an event
+/// attribute (`onerror=`, `onclick=` …), a `javascript:` (or `vbscript:`, `data:text/html`) URL.
+/// Each comes with the byte range to point at.
+pub fn scripts(tags: &[HtmlTag]) -> Vec<(Diagnostic, Range<usize>)> {
+    let mut out = Vec::new();
+    let warn = |msg: String| Diagnostic::warning("raw-script", msg).help(SCRIPT_HELP);
+    for t in tags {
+        if t.name == "script" {
+            out.push((
+                warn("a `<script>` element in raw HTML".into()),
+                t.range.clone(),
+            ));
+        }
+        for a in &t.attrs {
+            if a.name.len() > 2 && a.name.starts_with("on") {
+                out.push((
+                    warn(format!(
+                        "an event attribute `{}` on `<{}>` runs a script",
+                        a.name, t.name
+                    )),
+                    a.range.clone(),
+                ));
+            } else if a.name == "srcdoc" && !scripts(&html_tags(&a.value)).is_empty() {
+                out.push((
+                    warn(format!(
+                        "the page in `srcdoc` of `<{}>` runs a script",
+                        t.name
+                    )),
+                    a.range.clone(),
+                ));
+            } else if URL_ATTRS.contains(&a.name.as_str())
+                && let Some(what) = script_url(&t.name, &a.value)
+            {
+                out.push((
+                    warn(format!(
+                        "{what} in `{}` of `<{}>` runs a script",
+                        a.name, t.name
+                    )),
+                    a.value_range.clone().unwrap_or(a.range.clone()),
+                ));
             }
-            out.push(f);
         }
     }
     out
@@ -517,6 +728,102 @@ mod tests {
             "<!-- <img src=\"https://x.cn/a.png\"> --><img src=\"b.png\"><!-- <a href=x.md>";
         let v: Vec<_> = html_urls(commented).into_iter().map(|u| u.value).collect();
         assert_eq!(v, ["b.png"]);
+    }
+
+    #[test]
+    fn a_tag_split_across_lines_is_one_tag() {
+        let h = "<iframe\n  src=\"https://x.cn/a\"\n  alt='a > b' onload=go()\n>";
+        let tags = html_tags(h);
+        assert_eq!(tags.len(), 1);
+        let t = &tags[0];
+        assert_eq!(
+            (t.name.as_str(), &h[t.range.clone()]),
+            ("iframe", "<iframe")
+        );
+        let v: Vec<_> = t
+            .attrs
+            .iter()
+            .map(|a| {
+                (
+                    a.name.as_str(),
+                    a.value.as_str(),
+                    &h[a.range.clone()],
+                    a.value_range.clone().map(|r| &h[r]),
+                )
+            })
+            .collect();
+        assert_eq!(
+            v,
+            [
+                (
+                    "src",
+                    "https://x.cn/a",
+                    "src=\"https://x.cn/a",
+                    Some("https://x.cn/a")
+                ),
+                ("alt", "a > b", "alt='a > b", Some("a > b")),
+                ("onload", "go()", "onload=go()", Some("go()")),
+            ]
+        );
+        // entities are decoded, the range is the value as written
+        let h = "<img src=\"x.png?a=1&amp;b=2\" class=\"x\" alt title=\"t\">";
+        let a = &html_tags(h)[0].attrs;
+        assert_eq!(a[0].value, "x.png?a=1&b=2");
+        assert_eq!(&h[a[0].value_range.clone().unwrap()], "x.png?a=1&amp;b=2");
+        // only the attributes the checks look at are kept; one without a value has none
+        assert_eq!(a.len(), 2);
+        assert_eq!(
+            (a[1].name.as_str(), a[1].value_range.clone()),
+            ("alt", None)
+        );
+        // a tag the block ends inside is still read (the browser reads on)
+        for h in [
+            "<img src=\"a.png\" onerror=\"x",
+            "<img src=a.png onerror=x",
+            "<img src=a.png onerror",
+        ] {
+            let t = &html_tags(h)[0];
+            assert_eq!(t.attrs.len(), 2, "{h}");
+            assert_eq!(t.attrs[1].name, "onerror", "{h}");
+        }
+        // text of `<script>` and comments holds no tags
+        let h = "<script>document.write('<img src=x>')</script><!-- <img src=y> --><a href=z>";
+        let names: Vec<_> = html_tags(h).into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["script", "a"]);
+    }
+
+    #[test]
+    fn script_bearing_html() {
+        let codes = |h: &str| -> Vec<String> {
+            scripts(&html_tags(h))
+                .into_iter()
+                .map(|(d, r)| format!("{} @ {}", d.message, &h[r]))
+                .collect()
+        };
+        assert_eq!(
+            codes("<SCRIPT>alert(1)</SCRIPT>"),
+            ["a `<script>` element in raw HTML @ <SCRIPT"]
+        );
+        assert_eq!(
+            codes("<img src=x OnError=\"alert(1)\">"),
+            ["an event attribute `onerror` on `<img>` runs a script @ OnError=\"alert(1)"]
+        );
+        assert_eq!(
+            codes("<a href=\" JaVa&#x09;Script:alert(1)\">x</a>"),
+            ["a `javascript:` URL in `href` of `<a>` runs a script @  JaVa&#x09;Script:alert(1)"]
+        );
+        assert_eq!(codes("<form action='vbscript:x'>").len(), 1);
+        assert_eq!(codes("<iframe src=\"data:text/html,<b>\">").len(), 1);
+        assert_eq!(codes("<iframe srcdoc=\"<script>x</script>\">").len(), 1);
+        assert_eq!(codes("<button formaction=javascript:x>").len(), 1);
+        for fine in [
+            "<a href=\"https://x.cn/javascript:\">",
+            "<img src=\"data:image/png;base64,AAAA\" alt=x>",
+            "<p class=onion data-x=javascript:>",
+            "<!-- <script>x</script> -->",
+        ] {
+            assert!(codes(fine).is_empty(), "{fine}");
+        }
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn check_site_toml() {
     assert_eq!(code, Some(1));
     assert_eq!(
         text,
-        r##"error[unknown-key]: unknown key `base-url` in the front matter
+        r##"error[unknown-key]: unknown key `base-url` in site.toml
  --> site.toml:2:1
   |
 2 | base-url = "https://guides.example.edu.cn/"
@@ -284,6 +284,13 @@ fn check_remote() {
   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
   |
   = help: save the image into the guide's folder and link it relatively: remote images can be slow or blocked for readers
+warning[raw-script]: a `<script>` element in raw HTML
+ --> content/g/web.md:9:1
+  |
+9 | <script src="https://cdn.example.com/track.js"></script>
+  | ^^^^^^^
+  |
+  = help: authors are trusted and raw HTML is published as written, scripts included; if you copied this from a web page, remove it
 warning[remote-resource]: a script loaded from another host: https://cdn.example.com/track.js
  --> content/g/web.md:9:14
   |
@@ -319,7 +326,7 @@ warning[remote-resource]: a script loaded from another host: https://cdn.example
   |              ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
   |
   = help: save the file into the site and link it relatively: resources from other hosts can be slow or blocked for readers, and change or vanish without notice
-checked 1 guide (1 channel, 4 pages): 0 errors, 6 warnings
+checked 1 guide (1 channel, 4 pages): 0 errors, 7 warnings
 "##
     );
 }

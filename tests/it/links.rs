@@ -587,7 +587,7 @@ error[link-removed]: the published address `/renew-card/wechat/` (“校园卡�
 27 | /renew-card/wechat/  # 校园卡补办（企业微信）
    | ^^^^^^^^^^^^^^^^^^^
    |
-   = help: if the page moved, add `aliases = [\"/renew-card/wechat/\"]` to the front matter of the page that replaces it (a guide's `_index.md` or a channel's file); to drop it on purpose, run `guidepost build --accept-removed`
+   = help: if the page moved, add `aliases = [\"/renew-card/wechat/\"]` (in YAML front matter `aliases: [\"/renew-card/wechat/\"]`) to the front matter of the page that replaces it (a guide's `_index.md` or a channel's file); to drop it on purpose, run `guidepost build --accept-removed`
 build failed: 1 error, 0 warnings; "
             .to_string()
             + t.path().join("public").to_str().unwrap()

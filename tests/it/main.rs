@@ -11,9 +11,11 @@ mod images;
 mod links;
 mod lost;
 mod pdf;
+mod raw_html;
 mod safety;
 mod sample;
 mod serve;
+mod settings;
 mod shotgen;
 mod shots;
 
