@@ -280,7 +280,7 @@ fn guide_images(
         root,
         &inputs.content_dir,
         &inputs.files,
-        images::Scope::Guide(&id),
+        images::Pass::publish(images::Scope::Guide(&id)),
         &mut site,
         &mut set,
         diags,
