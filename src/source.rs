@@ -9,11 +9,17 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, Locate, Span};
 
 /// Characters guidepost uses internally as markers in rendered HTML; authors never type them, and
 /// any that appear in a file are replaced so that they cannot be mistaken for markers.
 pub const MARKER_CHARS: [char; 3] = ['\u{E000}', '\u{E001}', '\u{E002}'];
+
+impl Locate for SourceFile {
+    fn locate(&self, range: Range<usize>) -> Span {
+        self.span(range)
+    }
+}
 
 /// A decoded text file of the site.
 #[derive(Debug, Clone)]

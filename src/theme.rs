@@ -58,7 +58,7 @@ fn walk_site(root: &Path, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(Strin
             }
             Ok(_) => {}
             Err(e) => diags.push(Diagnostic::warning(
-                "io",
+                "io-skipped",
                 format!("cannot read {}: {e}", rel_path(root, dir)),
             )),
         }

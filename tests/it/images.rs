@@ -525,7 +525,7 @@ fn screenshot_settings_errors_stop_the_build() {
     let s = stderr(&o);
     assert!(o.status.success(), "{s}");
     assert!(
-        s.contains("warning[area-outside]: this highlight area [1000, 2400, 300, 200] reaches outside the image, which is 1170×2532 pixels\n --> content/renew/images/profile.toml:2:8"),
+        s.contains("warning[highlight-outside]: this highlight area [1000, 2400, 300, 200] reaches outside the image, which is 1170×2532 pixels\n --> content/renew/images/profile.toml:2:8"),
         "{s}"
     );
     let doc = scraper::Html::parse_document(
