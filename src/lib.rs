@@ -35,7 +35,6 @@ pub mod model;
 pub mod output;
 pub mod pdf;
 pub mod pipeline;
-pub mod print;
 pub mod qr;
 pub mod render;
 pub mod serve;

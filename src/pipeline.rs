@@ -6,13 +6,16 @@
 //! 2. [`link`]: plan the output, the link table with its aliases and QR codes, and `links.lock`.
 //!
 //! What comes after (rendering into the output, into memory, or nowhere) is the driver's:
-//! [`crate::build`] writes, [`crate::check`] renders in memory and throws the pages away.
+//! `build` writes, `check` renders in memory and throws the pages away.
 //! [`Options`] say what a driver may change on disk (the caches, the lock) and how much work the
 //! image stage does; never which checks run: `check` finds every problem `build` finds.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
+use crate::model::Site;
+use crate::source::SourceFile;
 use crate::{
     LockMode, discover, frontmatter, images, links, load, lock, qr, render, theme, validate,
 };
@@ -153,8 +156,7 @@ pub fn link<'a>(c: &'a Content, opts: &Options<'_>, diags: &mut Vec<Diagnostic>)
     } else {
         qr::Store::read_only(opts.root)
     };
-    let links =
-        links::Links::plan(site, &sources, &mut jobs, others, diags).with_qr_codes(&qr, diags);
+    let links = plan_links(site, &sources, &mut jobs, others, diags).with_qr_codes(&qr, diags);
     let lock = (opts.lock != LockMode::Off)
         .then(|| lock::check(opts.root, &links, opts.accept_removed, diags));
     if opts.lock == LockMode::Locked {
@@ -166,4 +168,30 @@ pub fn link<'a>(c: &'a Content, opts: &Options<'_>, diags: &mut Vec<Diagnostic>)
         lock,
         qr,
     }
+}
+
+/// The links of the planned pages, as build, check and serve all need them: the table, its
+/// aliases checked against every other output path (`jobs` and `others`, such as screenshots
+/// and static files), and one redirect page per alias appended to `jobs`.
+pub fn plan_links<'a>(
+    site: &'a Site,
+    sources: &HashMap<&str, &SourceFile>,
+    jobs: &mut Vec<render::Job>,
+    others: impl Iterator<Item = String>,
+    diags: &mut Vec<Diagnostic>,
+) -> links::Links<'a> {
+    let links = links::Links::new(site, sources, diags);
+    let taken: HashSet<String> = jobs.iter().map(|j| j.path(site)).chain(others).collect();
+    links.check_aliases(&taken, sources, diags);
+    jobs.extend(
+        links
+            .aliases
+            .iter()
+            .enumerate()
+            .map(|(index, a)| render::Job::Alias {
+                index,
+                file: a.file.clone(),
+            }),
+    );
+    links
 }

@@ -931,7 +931,7 @@ impl State {
         let others = self
             .published_assets()
             .chain(self.theme.statics.keys().map(|s| format!("static/{s}")));
-        let mut links = crate::links::Links::plan(site, &sources, &mut jobs, others, &mut diags);
+        let mut links = crate::pipeline::plan_links(site, &sources, &mut jobs, others, &mut diags);
         // the lock as `build` checks it, read again only when it changed on disk (a build in
         // another terminal updates it); its new text is not made, a preview writes nothing
         if !self.lock.is_current(&self.inputs.root) {
