@@ -1,8 +1,9 @@
 //! `guidepost check`: every problem a build would report, and nothing written.
 //!
-//! A *check* runs the build's own stages (discover, theme, load, [`validate`](crate::validate))
-//! and renders every page in memory, so that template errors show too; then it stops where the
-//! build would start writing. With `strict`, warnings (open slots, remote resources, missing
+//! A *check* runs the build's own stages ([`pipeline`](crate::pipeline): discover, theme, load,
+//! validate, screenshots, links, lock) and renders every page in memory, so that template errors
+//! show too; then it stops where the build would start writing. It writes nothing: the caches
+//! are read as they are, screenshots are decoded and checked but not encoded. With `strict`, warnings (open slots, remote resources, missing
 //! descriptions …) are raised to errors: the setting for a release. The caller decides the exit
 //! code from [`Report::failed`].
 
@@ -12,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::render::Renderer;
-use crate::{discover, load, render, theme, validate};
+use crate::{pipeline, render, theme};
 
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
@@ -65,38 +66,34 @@ impl Report {
     }
 }
 
-/// Checks the site at `opts.root` without writing anything.
+/// Checks the site at `opts.root` without writing anything: the [`pipeline`](crate::pipeline)
+/// stages as `build` runs them (the image stage included), with the caches read-only, the
+/// screenshots decoded but not encoded, and every stage run even after errors; then every page
+/// rendered in memory.
 pub fn check(opts: &CheckOptions) -> Report {
     let mut diags = Vec::new();
-    let crate::Read {
-        inputs,
-        discover_diags,
-        theme,
-        theme_diags,
-    } = crate::read(&opts.root);
-    diags.extend(discover_diags);
-    diags.extend(theme_diags);
     let mut report = Report {
         strict: opts.strict,
         ..Report::default()
     };
-    if let Some(inputs) = inputs {
-        let loaded = load::load(
-            &inputs,
-            &load::LoadOptions {
-                drafts: opts.drafts,
-            },
-            &mut diags,
-        );
-        validate::site(&inputs, &mut diags);
-        if let Some(l) = &loaded {
-            validate::open_slots(&inputs, &l.site, &mut diags);
-            report.guides = l.site.guides.len();
-            report.channels = l.site.guides.iter().map(|g| g.channels.len()).sum();
-        }
-        if let (Some(theme), Some(l)) = (&theme, &loaded) {
-            report.pages =
-                render_in_memory(theme, &l.site, &l.assets, &inputs, &opts.root, &mut diags);
+    let stages = pipeline::Options {
+        root: &opts.root,
+        drafts: opts.drafts,
+        base_url: None,
+        write_caches: false,
+        encode_images: false,
+        lock: crate::LockMode::Check,
+        accept_removed: false,
+        open_slots: true,
+        keep_going: true,
+    };
+    if let Some(content) = pipeline::content(&stages, &mut diags) {
+        let site = &content.loaded.site;
+        report.guides = site.guides.len();
+        report.channels = site.guides.iter().map(|g| g.channels.len()).sum();
+        let linked = pipeline::link(&content, &stages, &mut diags);
+        if let Some(theme) = &content.theme {
+            report.pages = render_in_memory(theme, site, &linked, &mut diags);
         }
     }
     if opts.strict {
@@ -114,29 +111,9 @@ pub fn check(opts: &CheckOptions) -> Report {
 fn render_in_memory(
     theme: &theme::Theme,
     site: &crate::model::Site,
-    assets: &std::collections::BTreeSet<String>,
-    inputs: &discover::Inputs,
-    root: &std::path::Path,
+    linked: &pipeline::Linked<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> usize {
-    // aliases and links.lock, as the build checks them (the lock is read, never written)
-    let sources = inputs.sources();
-    let mut jobs = render::plan(site);
-    let others = assets
-        .iter()
-        .cloned()
-        .chain(theme.statics.keys().map(|s| format!("static/{s}")));
-    let links = crate::links::Links::plan(site, &sources, &mut jobs, others, diags)
-        .with_qr_codes(&crate::qr::Store::read_only(root), diags);
-    crate::owners::check(
-        site,
-        &jobs,
-        &links,
-        crate::output_files(assets, &[], theme),
-        &sources,
-        diags,
-    );
-    crate::lock::check(root, &links, false, diags);
     let prepared = match render::prepare(theme, site) {
         Ok(p) => p,
         Err(d) => {
@@ -144,11 +121,13 @@ fn render_in_memory(
             return 0;
         }
     };
-    let renderer = Renderer::new(site, theme, &links, &prepared);
+    let renderer = Renderer::new(site, theme, &linked.links, &prepared);
     diags.extend(
-        jobs.par_iter()
+        linked
+            .jobs
+            .par_iter()
             .filter_map(|job| renderer.render(job).err())
             .collect::<Vec<_>>(),
     );
-    jobs.iter().filter(|j| j.is_page()).count()
+    linked.jobs.iter().filter(|j| j.is_page()).count()
 }

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::source::SourceFile;
+pub mod codes;
 
 /// Lines longer than this (in bytes) are shown cut to `CONTEXT` bytes around the mark.
 const LONG_LINE: usize = 400;
@@ -51,10 +51,23 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+/// A text that maps byte ranges to places (a `SourceFile`), for [`Diagnostic::at`].
+pub trait Locate {
+    /// The span of the byte range `range`, clamped to the text.
+    fn locate(&self, range: std::ops::Range<usize>) -> Span;
+}
+
+impl<T: Locate + ?Sized> Locate for &T {
+    fn locate(&self, range: std::ops::Range<usize>) -> Span {
+        (**self).locate(range)
+    }
+}
+
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    /// A diagnostic of `code`, with the severity [`codes::CODES`] gives it.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            severity: codes::severity(code),
             code,
             message: message.into(),
             span: None,
@@ -62,14 +75,22 @@ impl Diagnostic {
         }
     }
 
+    /// [`Diagnostic::new`] for a code that is an error (the table decides; a test checks that
+    /// every call names an error code).
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, message)
+    }
+
+    /// [`Diagnostic::new`] for a code that is a warning (checked like [`Diagnostic::error`]).
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            code,
-            message: message.into(),
-            span: None,
-            help: None,
-        }
+        Self::new(code, message)
+    }
+
+    /// The same problem under another code, with that code's severity.
+    pub fn recode(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self.severity = codes::severity(code);
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -78,8 +99,8 @@ impl Diagnostic {
     }
 
     /// Points at the byte range `range` of `file` (clamped to the file).
-    pub fn at(mut self, file: &SourceFile, range: std::ops::Range<usize>) -> Self {
-        self.span = Some(Box::new(file.span(range)));
+    pub fn at(mut self, file: &impl Locate, range: std::ops::Range<usize>) -> Self {
+        self.span = Some(Box::new(file.locate(range)));
         self
     }
 

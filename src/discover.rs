@@ -87,7 +87,8 @@ pub fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Inputs> {
                     .map(|p| rel_path(root, p))
                     .unwrap_or_else(|| "content".into());
                 diags.push(
-                    Diagnostic::warning("io", format!("cannot read {rel}: {e}")).in_file(rel),
+                    Diagnostic::warning("io-skipped", format!("cannot read {rel}: {e}"))
+                        .in_file(rel),
                 );
                 continue;
             }

@@ -71,41 +71,7 @@ fn ext(path: &str) -> Option<String> {
     name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())
 }
 
-/// One published picture of a screenshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Variant {
-    /// URL from the site root, percent-encoded.
-    pub url: String,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// A highlight as the template draws it, in pixels of the full picture.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Mark {
-    pub number: usize,
-    pub x: u32,
-    pub y: u32,
-    pub w: u32,
-    pub h: u32,
-    /// The numbered marker: centre and radius.
-    pub cx: u32,
-    pub cy: u32,
-    pub r: u32,
-    pub label: Option<String>,
-}
-
-/// What the image stage adds to a figure.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Published {
-    /// Ascending widths: 1x and 2x of the display width (fewer for small pictures).
-    pub variants: Vec<Variant>,
-    /// The whole picture at its own size (what a tap opens).
-    pub full: Variant,
-    pub marks: Vec<Mark>,
-    /// Loaded at once (the first screenshot of a page) rather than lazily.
-    pub eager: bool,
-}
+pub use crate::model::{Mark, Published, Variant};
 
 #[derive(Serialize)]
 struct MarkView<'a> {
@@ -234,6 +200,30 @@ pub enum Scope<'a> {
     Guide(&'a str),
 }
 
+/// How an image pass treats the cache and the pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pass<'a> {
+    pub scope: Scope<'a>,
+    /// May the pass write the cache (new entries, last-used times, pruning)? `false`: the cache
+    /// is read as it is and nothing is written anywhere (`guidepost check`).
+    pub write_cache: bool,
+    /// Encode the published pictures. `false`: every screenshot the cache does not hold is
+    /// decoded and checked (limits, redactions, highlights) but not encoded; its output files
+    /// are empty placeholders, for a caller that publishes nothing (`guidepost check`).
+    pub encode: bool,
+}
+
+impl<'a> Pass<'a> {
+    /// What `build` and `serve` do: encode, and cache the work.
+    pub fn publish(scope: Scope<'a>) -> Self {
+        Pass {
+            scope,
+            write_cache: true,
+            encode: true,
+        }
+    }
+}
+
 /// The image stage: processes every screenshot and linked picture of `site`, fills in each
 /// figure's [`Published`] (or turns it into a slot when its file is bad), and takes those files
 /// off `assets` so the originals are never copied.
@@ -241,11 +231,12 @@ pub fn process(
     root: &Path,
     content_dir: &Path,
     files: &HashSet<String>,
-    scope: Scope<'_>,
+    pass: Pass<'_>,
     site: &mut Site,
     assets: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Output {
+    let scope = pass.scope;
     // which files, shown how
     let mut shown: BTreeMap<String, Vec<Device>> = BTreeMap::new();
     for_each_figure(site, &mut |f, _| {
@@ -282,13 +273,17 @@ pub fn process(
         })
         .collect();
 
-    let cache = Cache::open(root);
+    let cache = if pass.write_cache {
+        Cache::open(root)
+    } else {
+        Cache::read_only(root)
+    };
     let progress = Progress::new(jobs.len());
     let results: Vec<(Result<Done, ()>, Vec<Diagnostic>)> = jobs
         .par_iter()
         .map(|job| {
             let mut d = Vec::new();
-            let r = run(job, content_dir, &cache, &mut d);
+            let r = run(job, content_dir, &cache, pass.encode, &mut d);
             progress.tick();
             (r.ok_or(()), d)
         })
@@ -507,6 +502,7 @@ fn run(
     job: &Job<'_>,
     content_dir: &Path,
     cache: &Cache,
+    encode_pixels: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Done> {
     let path = &job.path;
@@ -544,9 +540,13 @@ fn run(
                 .collect();
             (m, blobs, true)
         }
-        None => {
+        None if encode_pixels => {
             let encoded = encode(job, &bytes, diags)?;
             let (m, blobs) = cache.put(&key, encoded);
+            (m, blobs, false)
+        }
+        None => {
+            let (m, blobs) = placeholders(job, &decode_checked(job, &bytes, diags)?);
             (m, blobs, false)
         }
     };
@@ -676,8 +676,13 @@ struct Encoded {
     files: Vec<(Role, u32, u32, &'static str, Vec<u8>)>,
 }
 
-/// Decodes under limits, turns upright, redacts, and encodes every file of the job.
-fn encode(job: &Job<'_>, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Option<Encoded> {
+/// Decodes under limits, turns upright, and checks that every redaction fits: every problem
+/// the build finds in a picture before it encodes it.
+fn decode_checked(
+    job: &Job<'_>,
+    bytes: &[u8],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<DynamicImage> {
     let path = &job.path;
     let img = match decode(bytes) {
         Ok(i) => i,
@@ -686,7 +691,7 @@ fn encode(job: &Job<'_>, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Option<En
             return None;
         }
     };
-    let mut img = normalize(img);
+    let img = normalize(img);
     let (w, h) = (img.width(), img.height());
     if let Some((file, s)) = job.sidecar {
         // never burn a partial redaction: a misplaced one means the author measured wrong
@@ -708,22 +713,78 @@ fn encode(job: &Job<'_>, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Option<En
             }
             return None;
         }
+    }
+    Some(img)
+}
+
+/// The scaled sizes of a job's picture of `w`×`h` pixels (each narrower than the picture).
+fn scaled_sizes(job: &Job<'_>, w: u32, h: u32) -> Vec<(u32, u32)> {
+    let mut widths: BTreeSet<u32> = BTreeSet::new();
+    for t in &job.targets {
+        widths.insert((*t).min(w));
+        widths.insert((t * 2).min(w));
+    }
+    widths
+        .into_iter()
+        .filter(|x| *x < w)
+        .map(|tw| {
+            let th = ((h as u64 * tw as u64 + w as u64 / 2) / w as u64).max(1) as u32;
+            (tw, th)
+        })
+        .collect()
+}
+
+/// The manifest an encoding of `img` would have, with empty files (for a pass that does not
+/// encode: the sizes and URLs are right, the file extensions and bytes are not).
+fn placeholders(job: &Job<'_>, img: &DynamicImage) -> (Manifest, Vec<Blob>) {
+    let (w, h) = (img.width(), img.height());
+    let file = |role, width, height| CachedFile {
+        role,
+        name: String::new(),
+        width,
+        height,
+        ext: "webp".into(),
+        len: 0,
+        mtime: 0,
+        blake3: String::new(),
+    };
+    let mut files: Vec<CachedFile> = scaled_sizes(job, w, h)
+        .into_iter()
+        .map(|(tw, th)| file(Role::Sized, tw, th))
+        .collect();
+    files.push(file(Role::Full, w, h));
+    if job.keep_name {
+        files.push(file(Role::Named, w, h));
+    }
+    let blobs = files
+        .iter()
+        .map(|_| Blob::Memory(std::sync::Arc::default()))
+        .collect();
+    let m = Manifest {
+        version: VERSION,
+        width: w,
+        height: h,
+        files,
+    };
+    (m, blobs)
+}
+
+/// Decodes under limits, turns upright, redacts, and encodes every file of the job.
+fn encode(job: &Job<'_>, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Option<Encoded> {
+    let path = &job.path;
+    let mut img = decode_checked(job, bytes, diags)?;
+    let (w, h) = (img.width(), img.height());
+    if let Some((_, s)) = job.sidecar {
         for r in &s.redactions {
             redact(&mut img, r.rect, r.style);
         }
     }
     let jpeg_source = matches!(image::guess_format(bytes), Ok(ImageFormat::Jpeg));
     let mut files = Vec::new();
-    let mut widths: BTreeSet<u32> = BTreeSet::new();
-    for t in &job.targets {
-        widths.insert((*t).min(w));
-        widths.insert((t * 2).min(w));
-    }
-    for tw in widths.iter().filter(|x| **x < w) {
-        let th = ((h as u64 * *tw as u64 + w as u64 / 2) / w as u64).max(1) as u32;
-        let small = resize(&img, *tw, th);
+    for (tw, th) in scaled_sizes(job, w, h) {
+        let small = resize(&img, tw, th);
         let (ext, data) = smallest(&small, jpeg_source);
-        files.push((Role::Sized, *tw, th, ext, data));
+        files.push((Role::Sized, tw, th, ext, data));
     }
     let (ext, data) = smallest(&img, jpeg_source);
     // a display width of the picture's own size is served by the full picture
@@ -1034,6 +1095,8 @@ struct CachedFile {
 struct Cache {
     /// `None` when the cache folder cannot be written: everything stays in memory.
     dir: Option<PathBuf>,
+    /// Does it write (new entries, last-used times, pruning)?
+    write: bool,
 }
 
 fn mtime(m: &std::fs::Metadata) -> u128 {
@@ -1047,6 +1110,16 @@ impl Cache {
     fn open(root: &Path) -> Cache {
         Cache {
             dir: crate::cache::open(root, "images"),
+            write: true,
+        }
+    }
+
+    /// The cache of the site at `root`, used as it is: nothing is created or written.
+    fn read_only(root: &Path) -> Cache {
+        let dir = root.join(crate::cache::DIR).join("images");
+        Cache {
+            dir: dir.is_dir().then_some(dir),
+            write: false,
         }
     }
 
@@ -1079,7 +1152,9 @@ impl Cache {
         // the manifest's time says when the entry was last used (see `prune`): refreshed once a
         // day at most, not on every build
         let now = std::time::SystemTime::now();
-        if used.and_then(|t| now.duration_since(t).ok()) > Some(Duration::from_secs(86_400)) {
+        if self.write
+            && used.and_then(|t| now.duration_since(t).ok()) > Some(Duration::from_secs(86_400))
+        {
             let _ = file.set_modified(now);
         }
         Some((m, dir))
@@ -1087,7 +1162,9 @@ impl Cache {
 
     /// Removes entries unused for [`PRUNE_AFTER`] and temporary folders a killed build left.
     fn prune(&self) {
-        let Some(dir) = &self.dir else { return };
+        let Some(dir) = self.dir.as_ref().filter(|_| self.write) else {
+            return;
+        };
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
@@ -1149,7 +1226,7 @@ impl Cache {
                 })
                 .collect(),
         };
-        let stored = self.dir.as_ref().and_then(|base| {
+        let stored = self.dir.as_ref().filter(|_| self.write).and_then(|base| {
             let tmp = base.join(format!("{key}.tmp{}", std::process::id()));
             let target = base.join(key);
             let _ = std::fs::remove_dir_all(&tmp);

@@ -11,10 +11,12 @@
 //!   as a placeholder and is counted, never an error.
 //!
 //! # The pipeline
-//! [`build`] runs pure stages with values in between: [`discover::discover`] reads the tree,
-//! [`load::load`] parses front matter and Markdown into the [`model::Site`], [`render`] plans
-//! the output jobs and renders them through the [`theme`], and [`output`] writes them into a
-//! staging folder that replaces the output only when everything succeeded.
+//! [`build`] runs pure stages with values in between, in the order [`pipeline`] writes once for
+//! `build` and `check`: [`discover::discover`] reads the tree, [`load::load`] parses front matter
+//! and Markdown into the [`model::Site`], [`validate`] and [`images`] check and process it,
+//! [`links`] and [`lock`] plan its addresses; then [`render`] renders the output jobs through the
+//! [`theme`], and [`output`] writes them into a staging folder that replaces the output only
+//! when everything succeeded. [`check::check`] runs the same stages writing nothing.
 //!
 //! `guidepost serve` runs the same stages in a [`session::Session`], which keeps their results
 //! in memory and re-runs only what a changed file affects; [`serve`] serves its pages.
@@ -34,7 +36,7 @@ pub mod model;
 pub mod output;
 pub mod owners;
 pub mod pdf;
-pub mod print;
+pub mod pipeline;
 pub mod qr;
 pub mod render;
 pub mod serve;
@@ -122,34 +124,30 @@ pub fn build_with_pdf(
     // the output as the kernel resolves it: checked, and then the only path written
     let output = output::guard(&opts.root, &opts.output)?;
     let mut diags = Vec::new();
-    let Read {
-        inputs,
-        discover_diags,
-        theme,
-        theme_diags,
-    } = read(&opts.root);
-    diags.extend(discover_diags);
-    diags.extend(theme_diags);
-    let Some(inputs) = inputs else {
+    let stages = opts.stages();
+    let Some(content) = pipeline::content(&stages, &mut diags) else {
         return Ok(failed(diags));
     };
-    let loaded = load::load(
-        &inputs,
-        &load::LoadOptions {
-            drafts: opts.drafts,
-        },
-        &mut diags,
-    );
-    validate::site(&inputs, &mut diags);
-    let mut inputs = inputs;
-    for f in inputs
-        .guides
-        .iter_mut()
-        .flat_map(|g| g.index.iter_mut().chain(&mut g.channels))
-    {
-        f.keep_front_matter();
+    let linked = pipeline::link(&content, &stages, &mut diags);
+    finish(opts, &output, pdf, &content, linked, diags, start)
+}
+
+impl BuildOptions {
+    /// The stages as `build` runs them: caches written, screenshots encoded, stopping at the
+    /// first stage with errors.
+    fn stages(&self) -> pipeline::Options<'_> {
+        pipeline::Options {
+            root: &self.root,
+            drafts: self.drafts,
+            base_url: self.base_url.as_deref(),
+            write_caches: true,
+            encode_images: true,
+            lock: self.lock,
+            accept_removed: self.accept_removed,
+            open_slots: false,
+            keep_going: false,
+        }
     }
-    finish(opts, &output, pdf, inputs, theme, loaded, diags, start)
 }
 
 fn failed(diags: Vec<Diagnostic>) -> Outcome {
@@ -158,74 +156,36 @@ fn failed(diags: Vec<Diagnostic>) -> Outcome {
     Outcome::Failed(d)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Renders and writes what the [`pipeline`] stages made.
 fn finish(
     opts: &BuildOptions,
     output: &Path,
     pdf_opts: Option<&pdf::PdfOptions>,
-    inputs: discover::Inputs,
-    theme: Option<theme::Theme>,
-    loaded: Option<load::Loaded>,
+    content: &pipeline::Content,
+    linked: pipeline::Linked<'_>,
     mut diags: Vec<Diagnostic>,
     start: Instant,
 ) -> Result<Outcome, String> {
-    let (Some(theme), Some(mut loaded)) = (theme, loaded) else {
+    let pipeline::Content {
+        inputs,
+        theme,
+        loaded,
+        images,
+    } = content;
+    let pipeline::Linked {
+        jobs,
+        links,
+        lock,
+        qr: qr_store,
+    } = linked;
+    let (Some(theme), site) = (theme, &loaded.site) else {
         return Ok(failed(diags));
     };
     if diags.iter().any(Diagnostic::is_error) {
         return Ok(failed(diags));
     }
-    if let Some(b) = &opts.base_url {
-        let mut b = b.clone();
-        if !b.ends_with('/') {
-            b.push('/');
-        }
-        loaded.site.config.base_url = Some(b);
-    }
-    let images = images::process(
-        &opts.root,
-        &inputs.content_dir,
-        &inputs.files,
-        images::Scope::Site,
-        &mut loaded.site,
-        &mut loaded.assets,
-        &mut diags,
-    );
-    if diags.iter().any(Diagnostic::is_error) {
-        return Ok(failed(diags));
-    }
-    let site = &loaded.site;
 
-    // links: aliases and the lock are checked before anything is rendered
-    let sources = inputs.sources();
-    let mut jobs = render::plan(site);
-    let others = loaded
-        .assets
-        .iter()
-        .cloned()
-        .chain(theme.statics.keys().map(|s| format!("static/{s}")));
-    let qr_store = qr::Store::open(&opts.root);
-    let links = links::Links::plan(site, &sources, &mut jobs, others, &mut diags)
-        .with_qr_codes(&qr_store, &mut diags);
-    // every output path has one owner, checked before anything is written
-    owners::check(
-        site,
-        &jobs,
-        &links,
-        output_files(&loaded.assets, &images.files, &theme),
-        &sources,
-        &mut diags,
-    );
-    let lock = (opts.lock != LockMode::Off)
-        .then(|| lock::check(&opts.root, &links, opts.accept_removed, &mut diags));
-    if opts.lock == LockMode::Locked {
-        diags.extend(lock.as_ref().and_then(lock::Checked::outdated));
-    }
-    if diags.iter().any(Diagnostic::is_error) {
-        return Ok(failed(diags));
-    }
-
-    let intro = match render::prepare_intro(&theme, site) {
+    let intro = match render::prepare_intro(theme, site) {
         Ok(i) => i,
         Err(d) => {
             diags.push(d);
@@ -253,7 +213,7 @@ fn finish(
     };
     let renderer = Renderer {
         site,
-        theme: &theme,
+        theme,
         links: &links,
         intro: &intro,
         guides: &[],
@@ -332,7 +292,7 @@ fn finish(
         .enumerate()
         .map(|(gi, jobs)| {
             let g = &site.guides[gi];
-            let mut html = match render::prepare_guide(&theme, g) {
+            let mut html = match render::prepare_guide(theme, g) {
                 Ok(h) => h,
                 Err(d) => return (pdf::PdfState::None, String::new(), vec![d]),
             };
@@ -478,7 +438,7 @@ fn finish(
 pub fn output_files<'a>(
     assets: impl IntoIterator<Item = &'a String, IntoIter: 'a>,
     screenshots: &'a [images::OutFile],
-    theme: &'a theme::Theme,
+    statics: impl Iterator<Item = &'a String> + 'a,
 ) -> impl Iterator<Item = (String, owners::File)> + 'a {
     assets
         .into_iter()
@@ -488,12 +448,7 @@ pub fn output_files<'a>(
                 .iter()
                 .map(|f| (f.rel.clone(), owners::File::Screenshot)),
         )
-        .chain(
-            theme
-                .statics
-                .keys()
-                .map(|s| (format!("static/{s}"), owners::File::Static)),
-        )
+        .chain(statics.map(|s| (format!("static/{s}"), owners::File::Static)))
 }
 
 /// Loads the published content of the site at `root` without building it (for `guidepost links`).

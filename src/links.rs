@@ -134,32 +134,6 @@ pub struct Links<'a> {
 impl<'a> Links<'a> {
     /// The links of `site`. Aliases that are not site paths are reported into `diags` and left
     /// out; collisions are checked later by [`Links::check_aliases`], once the output is known.
-    /// The links of the planned pages, as build, check and serve all need them: the table,
-    /// its aliases checked against every other output path (`jobs` and `others`, such as
-    /// screenshots and static files), and one redirect page per alias appended to `jobs`.
-    pub fn plan(
-        site: &'a Site,
-        sources: &HashMap<&str, &SourceFile>,
-        jobs: &mut Vec<crate::render::Job>,
-        others: impl Iterator<Item = String>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Links<'a> {
-        let links = Links::new(site, sources, diags);
-        let taken: HashSet<String> = jobs.iter().map(|j| j.path(site)).chain(others).collect();
-        links.check_aliases(&taken, sources, diags);
-        jobs.extend(
-            links
-                .aliases
-                .iter()
-                .enumerate()
-                .map(|(index, a)| crate::render::Job::Alias {
-                    index,
-                    file: a.file.clone(),
-                }),
-        );
-        links
-    }
-
     pub fn new(
         site: &'a Site,
         sources: &HashMap<&str, &SourceFile>,

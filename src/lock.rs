@@ -395,9 +395,7 @@ pub fn compare(
         }
         let d = describe(root, e, problem, links, entries);
         let d = if accept_removed {
-            let mut d = d;
-            d.severity = crate::diagnostic::Severity::Warning;
-            d.code = "link-dropped";
+            let mut d = d.recode("link-dropped");
             d.message = format!("dropped from {FILE} (--accept-removed): {}", d.message);
             d.help = None;
             d

@@ -898,7 +898,7 @@ impl Transform<'_, '_> {
             });
         }
         // its size is known once decoded: a file that cannot be read is reported, with the
-        // reason, by the image stage (crate::images), which turns it into a slot
+        // reason, by the image stage (`images`), which turns it into a slot
         let (width, height) = match imagesize::size(self.env.content_dir.join(&path)) {
             Ok(size) => {
                 let (w, h) = (size.width as u32, size.height as u32);

@@ -216,8 +216,44 @@ pub struct Figure {
     pub device: Device,
     /// 1-based line in the source.
     pub line: usize,
-    /// The published variants, highlights and loading, filled in by [`crate::images`].
-    pub published: Option<Box<crate::images::Published>>,
+    /// The published variants, highlights and loading, filled in by the image stage.
+    pub published: Option<Box<Published>>,
+}
+
+/// One published picture of a screenshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    /// URL from the site root, percent-encoded.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A highlight as the template draws it, in pixels of the full picture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mark {
+    pub number: usize,
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    /// The numbered marker: centre and radius.
+    pub cx: u32,
+    pub cy: u32,
+    pub r: u32,
+    pub label: Option<String>,
+}
+
+/// What the image stage (`images`) adds to a figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// Ascending widths: 1x and 2x of the display width (fewer for small pictures).
+    pub variants: Vec<Variant>,
+    /// The whole picture at its own size (what a tap opens).
+    pub full: Variant,
+    pub marks: Vec<Mark>,
+    /// Loaded at once (the first screenshot of a page) rather than lazily.
+    pub eager: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

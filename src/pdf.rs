@@ -1,4 +1,4 @@
-//! PDFs of guides: each guide's print layout (`GUIDE/print/index.html`, see [`crate::print`])
+//! PDFs of guides: each guide's print layout (`GUIDE/print/index.html`, see [`crate::render::print`])
 //! printed by a headless Chromium into `GUIDE/GUIDE.pdf`.
 //!
 //! A *printer* is a Chromium found on the machine (`chromium`, `chromium-browser`,
@@ -590,7 +590,7 @@ pub fn produce(
                     let html = staging.dir.join(&g.id.0).join("print/pdf.html");
                     let pdf = plan.cache.join(pdf_name(g));
                     let r = std::fs::read_to_string(&page)
-                        .and_then(|t| std::fs::write(&html, crate::print::for_pdf(&t)))
+                        .and_then(|t| std::fs::write(&html, crate::render::print::for_pdf(&t)))
                         .map_err(|e| format!("cannot prepare {}: {e}", html.display()))
                         .and_then(|()| printer.print(&html, &pdf));
                     let _ = std::fs::remove_file(&html);

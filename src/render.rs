@@ -6,6 +6,8 @@
 //! *views* (`…View`: exactly what a template sees, see `docs/templates.md`) and resolves the
 //! markers for that page's depth. Rendering is pure: it returns bytes, the caller writes them.
 
+pub mod print;
+
 use serde::Serialize;
 use tera::Context;
 
@@ -300,7 +302,7 @@ pub enum Job {
     Home,
     Guide(usize),
     Channel(usize, usize),
-    /// The print layout of a guide, `GUIDE/print/index.html` (see [`crate::print`]).
+    /// The print layout of a guide, `GUIDE/print/index.html` (see [`print`]).
     Print(usize),
     NotFound,
     Sitemap,
@@ -726,7 +728,7 @@ impl<'a> Renderer<'a> {
                 "channel.html"
             }
             Job::Print(gi) => {
-                crate::print::context(self, *gi, &mut ctx)?;
+                print::context(self, *gi, &mut ctx)?;
                 "print.html"
             }
             Job::NotFound => {

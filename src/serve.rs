@@ -905,7 +905,8 @@ mod tests {
 
     #[test]
     fn the_overlay_escapes_what_it_shows() {
-        let d = Diagnostic::error("x", "bad <script>alert(1)</script>").help("use & not <b>");
+        let d =
+            Diagnostic::error("template", "bad <script>alert(1)</script>").help("use & not <b>");
         let u = Update::failed(1, &Diagnostics(vec![d]));
         let h = u.overlay_html();
         assert!(h.contains("bad &lt;script&gt;"), "{h}");

@@ -280,7 +280,7 @@ fn guide_images(
         root,
         &inputs.content_dir,
         &inputs.files,
-        images::Scope::Guide(&id),
+        images::Pass::publish(images::Scope::Guide(&id)),
         &mut site,
         &mut set,
         diags,
@@ -945,13 +945,13 @@ impl State {
         let others = self
             .published_assets()
             .chain(self.theme.statics.keys().map(|s| format!("static/{s}")));
-        let mut links = crate::links::Links::plan(site, &sources, &mut jobs, others, &mut diags);
+        let mut links = crate::pipeline::plan_links(site, &sources, &mut jobs, others, &mut diags);
         let assets: Vec<String> = self.published_assets().collect();
         crate::owners::check(
             site,
             &jobs,
             &links,
-            crate::output_files(&assets, &[], &self.theme).chain(
+            crate::output_files(&assets, &[], self.theme.statics.keys()).chain(
                 self.sides
                     .values()
                     .flat_map(|s| &s.images)

@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, Locate, Span};
 
 /// Characters guidepost uses internally as markers in rendered HTML; authors never type them, and
 /// any that appear in a file are replaced so that they cannot be mistaken for markers.
@@ -20,6 +20,12 @@ pub const MARKER_CHARS: [char; 3] = ['\u{E000}', '\u{E001}', '\u{E002}'];
 /// 150 bytes of memory per byte of Markdown made of nothing but delimiters (`a*b*a*b*…`), so this
 /// keeps the worst file to a few hundred MB. Documented in docs/check.md (`file-too-large`).
 pub const MAX_TEXT_FILE: u64 = 2 * 1024 * 1024;
+
+impl Locate for SourceFile {
+    fn locate(&self, range: Range<usize>) -> Span {
+        self.span(range)
+    }
+}
 
 /// A decoded text file of the site.
 #[derive(Debug, Clone)]
@@ -82,11 +88,12 @@ impl SourceFile {
         Some(replace_nul(SourceFile::new(rel, path, text), diags))
     }
 
-    /// Drops the text after the front matter, once the body is parsed and checked: what later
-    /// stages still point diagnostics at (aliases) is in the front matter, and lines and columns
-    /// there stay as they were. A build of 1,000 guides holds 20 MB less.
-    pub fn keep_front_matter(&mut self) {
-        let end = crate::frontmatter::split(self).map_or(self.text.len(), |s| s.body_offset);
+    /// Drops the text from byte `end` on (the body after the front matter, once it is parsed
+    /// and checked: what later stages still point diagnostics at, aliases, is in the front
+    /// matter), keeping lines and columns before it as they were. A build of 1,000 guides holds
+    /// 20 MB less.
+    pub fn keep_until(&mut self, end: usize) {
+        let end = self.clamp(end);
         self.text.truncate(end);
         self.text.shrink_to_fit();
         self.line_starts.retain(|&s| s <= end);

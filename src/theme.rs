@@ -62,7 +62,7 @@ fn walk_site(root: &Path, name: &str, diags: &mut Vec<Diagnostic>) -> Vec<(Strin
             }
             Ok(_) => {}
             Err(e) => diags.push(Diagnostic::warning(
-                "io",
+                "io-skipped",
                 format!("cannot read {}: {e}", rel_path(root, &dir)),
             )),
         }

@@ -292,7 +292,7 @@ pub fn outside(
     let d = if kind == "redaction" {
         Diagnostic::error("area-outside", msg)
     } else {
-        Diagnostic::warning("area-outside", msg)
+        Diagnostic::warning("highlight-outside", msg)
     };
     d.at(file, span).help(format!(
         "measure in the original file with an image viewer (not a scaled view): x + width must be at most {width}, y + height at most {height}"

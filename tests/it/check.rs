@@ -568,3 +568,106 @@ fn without_open_slots(text: &str) -> String {
     }
     out
 }
+
+/// Every file below `root` (hidden ones and `.guidepost-cache/` included) with its size and
+/// modification time.
+fn listing(root: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| {
+            let e = e.unwrap();
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+            (rel, m.len(), m.modified().unwrap())
+        })
+        .collect()
+}
+
+/// (severity, code, place) of each diagnostic in guidepost's text output.
+fn diagnostics_of_text(text: &str) -> Vec<(String, String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let Some((sev, rest)) = l.split_once('[') else {
+            continue;
+        };
+        let Some((code, _)) = rest.split_once("]: ") else {
+            continue;
+        };
+        if sev != "error" && sev != "warning" {
+            continue;
+        }
+        // the place: ` --> FILE:LINE:COL` on the next line, or `= note: in FILE` further down
+        let place = lines[i + 1..]
+            .iter()
+            .take_while(|n| !n.starts_with("error[") && !n.starts_with("warning["))
+            .find_map(|n| {
+                let n = n.trim_start();
+                n.strip_prefix("--> ")
+                    .or_else(|| n.strip_prefix("= note: in "))
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        out.push((sev.to_string(), code.to_string(), place));
+    }
+    out.sort();
+    out
+}
+
+/// The same from `check --format json`.
+fn diagnostics_of_json(json: &[u8]) -> Vec<(String, String, String)> {
+    let v: Vec<serde_json::Value> = serde_json::from_slice(json).expect("stdout is JSON");
+    let mut out: Vec<_> = v
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            let place = match (d["line"].as_u64(), d["column"].as_u64()) {
+                (Some(l), Some(c)) => format!("{}:{l}:{c}", s("file")),
+                _ => s("file"),
+            };
+            (s("severity"), s("code"), place)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The image stage runs in `check` as in `build` (decoding, limits, settings files), and `check`
+/// writes nothing, the image cache included, whether the cache is cold or warm.
+#[test]
+fn check_reports_what_build_reports_about_screenshots() {
+    let t = copy_fixture("check-bad-images");
+    let root = t.path().join("site");
+    crate::images::write_bad_pngs(&root.join("content/g/images"));
+    let r = root.to_str().unwrap();
+    let check = || {
+        let before = listing(&root);
+        let o = guidepost(&["check", "--root", r, "--format", "json"]);
+        assert_eq!(listing(&root), before, "check wrote into the site");
+        let strict = guidepost(&["check", "--root", r, "--strict"]);
+        assert_eq!(strict.status.code(), Some(1), "{}", stderr(&strict));
+        assert_eq!(listing(&root), before, "check --strict wrote into the site");
+        diagnostics_of_json(&o.stdout)
+    };
+    let cold = check();
+    assert!(!root.join(".guidepost-cache").exists());
+    let want = |sev: &str, code: &str, place: &str| (sev.into(), code.into(), place.into());
+    assert_eq!(
+        cold,
+        [
+            want("error", "unknown-key", "content/g/images/ok.toml:4:1"),
+            want("warning", "bad-image", "content/g/images/cut.png"),
+            want("warning", "bad-image", "content/g/images/huge.png"),
+            want("warning", "bad-image", "content/g/images/notes.png"),
+            // from the header, before the image stage: as the build reports it
+            want("warning", "oversized-image", "content/g/app.md:15:1"),
+        ]
+    );
+    let (_out, b) = build(&root);
+    assert_eq!(b.status.code(), Some(1), "{}", stderr(&b));
+    assert_eq!(diagnostics_of_text(&stderr(&b)), cold, "{}", stderr(&b));
+    // the build left its image cache in the site: check reads it and changes nothing in it
+    assert!(root.join(".guidepost-cache/images").is_dir());
+    assert_eq!(check(), cold);
+}

@@ -419,12 +419,9 @@ fn a_rebuild_uses_the_cache_and_redoes_a_corrupt_entry() {
     );
 }
 
-#[test]
-fn bad_images_are_diagnostics_and_placeholders() {
-    let t = copy_fixture("bad-images");
-    let root = t.path().join("site");
-    let img = root.join("content/g/images");
-    // a truncated PNG, a text file named .png, a 20000 x 20000 PNG header, a GIF, an empty file
+/// Writes into `img` a truncated PNG (`cut.png`), a text file named `notes.png`, a PNG whose
+/// header says 20000×20000 pixels (`huge.png`, a few kB on disk) and a good one (`ok.png`).
+pub fn write_bad_pngs(img: &Path) {
     let good = png_with_text(&screenshot(390, 844, 1, 9), "x");
     std::fs::write(img.join("cut.png"), &good[..good.len() / 2]).unwrap();
     std::fs::write(img.join("notes.png"), "这不是图片").unwrap();
@@ -435,8 +432,16 @@ fn bad_images_are_diagnostics_and_placeholders() {
     huge[29..33].copy_from_slice(&crc.to_be_bytes());
     huge.extend_from_slice(&good[33..]);
     std::fs::write(img.join("huge.png"), &huge).unwrap();
-    std::fs::write(img.join("anim.gif"), b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap();
     std::fs::write(img.join("ok.png"), &good).unwrap();
+}
+
+#[test]
+fn bad_images_are_diagnostics_and_placeholders() {
+    let t = copy_fixture("bad-images");
+    let root = t.path().join("site");
+    let img = root.join("content/g/images");
+    write_bad_pngs(&img);
+    std::fs::write(img.join("anim.gif"), b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap();
     let out = t.path().join("public");
     let o = build_into(&root, &out);
     let s = stderr(&o);
@@ -520,7 +525,7 @@ fn screenshot_settings_errors_stop_the_build() {
     let s = stderr(&o);
     assert!(o.status.success(), "{s}");
     assert!(
-        s.contains("warning[area-outside]: this highlight area [1000, 2400, 300, 200] reaches outside the image, which is 1170×2532 pixels\n --> content/renew/images/profile.toml:2:8"),
+        s.contains("warning[highlight-outside]: this highlight area [1000, 2400, 300, 200] reaches outside the image, which is 1170×2532 pixels\n --> content/renew/images/profile.toml:2:8"),
         "{s}"
     );
     let doc = scraper::Html::parse_document(

@@ -8,6 +8,7 @@ mod errors;
 mod fuzz;
 mod hostile;
 mod images;
+mod layout;
 mod links;
 mod lost;
 mod pdf;

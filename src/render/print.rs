@@ -12,9 +12,9 @@ use std::sync::LazyLock;
 use serde::Serialize;
 use tera::Context;
 
+use super::{GuideView, Renderer, blocks_html, component_error, resolve};
 use crate::diagnostic::Diagnostic;
 use crate::model::Block;
-use crate::render::{GuideView, Renderer, blocks_html, component_error, resolve};
 
 /// What `print.html` sees besides `site`, `page` and `guide` (see `docs/templates.md`).
 #[derive(Serialize)]
