@@ -27,10 +27,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::PRUNE_AFTER;
+use crate::content::model::{Block, Device, Figure, ROOT_MARKER, Site, Slot};
+use crate::content::source::SourceFile;
 use crate::diagnostic::Diagnostic;
 use crate::markdown::encode_path;
-use crate::model::{Block, Device, Figure, ROOT_MARKER, Site, Slot};
-use crate::source::SourceFile;
 use sidecar::{RedactStyle, Sidecar};
 
 /// Bump when the processing changes, so old cache entries are not reused.
@@ -71,7 +71,7 @@ fn ext(path: &str) -> Option<String> {
     name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())
 }
 
-pub use crate::model::{Mark, Published, Variant};
+pub use crate::content::model::{Mark, Published, Variant};
 
 #[derive(Serialize)]
 struct MarkView<'a> {

@@ -10,50 +10,60 @@
 //! - A **slot** is a screenshot the Markdown asks for whose file does not exist yet: it renders
 //!   as a placeholder and is counted, never an error.
 //!
-//! # The pipeline
+//! # The pipeline, and where things live
 //! [`build`] runs pure stages with values in between, in the order [`pipeline`] writes once for
-//! `build` and `check`: [`discover::discover`] reads the tree, [`load::load`] parses front matter
-//! and Markdown into the [`model::Site`], [`validate`] and [`images`] check and process it,
-//! [`links`] and [`lock`] plan its addresses; then [`render`] renders the output jobs through the
-//! [`theme`], and [`output`] writes them into a staging folder that replaces the output only
-//! when everything succeeded. [`check::check`] runs the same stages writing nothing.
+//! `build` and `check`: [`content::discover`] reads the tree (every path through
+//! [`content::confine`], the input rule), [`markdown::load`] parses front matter and Markdown
+//! into the [`content::model::Site`], [`content::validate`] and [`images`] check and process
+//! it, [`links`] plans its addresses (with [`links::lock`] and [`links::qr`]) and
+//! [`output::owners`] checks that every output path has one source; then [`render`] renders the
+//! output jobs through the [`render::theme`], and [`output`] writes them into a staging folder
+//! that replaces the output only when everything succeeded ([`output::pdf`] prints PDFs into
+//! it). [`commands::check`] runs the same stages writing nothing.
 //!
-//! `guidepost serve` runs the same stages in a [`session::Session`], which keeps their results
-//! in memory and re-runs only what a changed file affects; [`serve`] serves its pages.
+//! `guidepost serve` runs the same stages in a [`serve::session::Session`], which keeps their
+//! results in memory and re-runs only what a changed file affects; [`serve`] serves its pages.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`pipeline`] | the stage order, and the options by which each command chooses stages and caches |
+//! | [`content`] | reading the site folder (`discover`, `confine`, `source`, `frontmatter`), the `model`, the checks on it (`validate`) |
+//! | [`markdown`] | Markdown → steps, figures and slots; `load` builds the model from the files |
+//! | [`images`] | screenshots: decoding, sizes, redaction, highlights, the image cache |
+//! | [`links`] | the address table, aliases, `links.lock`, QR codes, the staff share page |
+//! | [`render`] | the output jobs, the theme (Tera templates, static files), the print layout |
+//! | [`output`] | atomic writing (staging, stamp, swap), one owner per output path, PDFs |
+//! | [`serve`] | the live preview: session (incremental rebuilds) and HTTP |
+//! | [`commands`] | `check` and `shots`: reading a site without building it |
+//! | [`diagnostic`] | diagnostics as data; `diagnostic::codes` is every code with its one severity |
+//! | [`cache`] | `.guidepost-cache/`, shared by images, QR codes and PDFs |
+//!
+//! No top-level module imports one above it in this list's dependency order: a test
+//! (tests/it/layout.rs) fails on any import cycle between them.
 
 pub mod cache;
-pub mod check;
-pub mod confine;
+pub mod commands;
+pub mod content;
 pub mod diagnostic;
-pub mod discover;
-pub mod frontmatter;
 pub mod images;
 pub mod links;
-pub mod load;
-pub mod lock;
 pub mod markdown;
-pub mod model;
 pub mod output;
-pub mod owners;
-pub mod pdf;
 pub mod pipeline;
-pub mod qr;
 pub mod render;
 pub mod serve;
-pub mod session;
-pub mod share;
-pub mod shots;
-pub mod source;
-pub mod theme;
-pub mod validate;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::content::{discover, model};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::render::{Job, Renderer};
+use crate::links::lock;
+use crate::markdown::load;
+use crate::output::{owners, pdf};
+use crate::render::{Job, Renderer, theme};
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {

@@ -13,14 +13,18 @@
 //! [`Links::new`] computes all of these from the site model once; the build, the `links`
 //! command, the share page and the lock read them.
 
+pub mod lock;
+pub mod qr;
+pub mod share;
+
 use std::collections::{HashMap, HashSet};
 
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use serde::Serialize;
 
+use crate::content::model::Site;
+use crate::content::source::SourceFile;
 use crate::diagnostic::Diagnostic;
-use crate::model::Site;
-use crate::source::SourceFile;
 
 /// Modules per side above which a QR code is too dense to scan when printed at 2–3 cm
 /// (version 7, about 120 characters of URL at error correction M).
@@ -126,7 +130,7 @@ pub struct Links<'a> {
     pub aliases: Vec<Alias>,
     pub base_url: Option<&'a str>,
     /// The QR codes of guide and channel pages by path, once [`Links::with_qr_codes`] made them.
-    pub qr: HashMap<String, crate::qr::Files>,
+    pub qr: HashMap<String, crate::links::qr::Files>,
     /// Page index by path, for pages and aliases.
     by_path: HashMap<String, usize>,
 }
@@ -274,12 +278,16 @@ impl<'a> Links<'a> {
 
     /// The QR code files of every guide and channel page, from `store` (encoded in parallel
     /// where it has none yet); without a base URL there is nothing to encode.
-    pub fn with_qr_codes(mut self, store: &crate::qr::Store, diags: &mut Vec<Diagnostic>) -> Self {
+    pub fn with_qr_codes(
+        mut self,
+        store: &crate::links::qr::Store,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Self {
         use rayon::prelude::*;
         if self.base_url.is_none() {
             return self;
         }
-        let codes: Vec<(String, Result<crate::qr::Files, String>)> = self
+        let codes: Vec<(String, Result<crate::links::qr::Files, String>)> = self
             .pages
             .par_iter()
             .filter(|p| p.kind != PageKind::Home)
@@ -291,12 +299,12 @@ impl<'a> Links<'a> {
         self
     }
 
-    /// Records the QR code files of the page at `path` (as [`crate::qr::Store::get`] made them),
+    /// Records the QR code files of the page at `path` (as [`crate::links::qr::Store::get`] made them),
     /// or reports why there are none; warns about a code too large to scan printed small.
     pub fn add_qr_code(
         &mut self,
         path: String,
-        code: Result<crate::qr::Files, String>,
+        code: Result<crate::links::qr::Files, String>,
         diags: &mut Vec<Diagnostic>,
     ) {
         match code {
@@ -392,13 +400,13 @@ impl<'a> Links<'a> {
 }
 
 /// The first paragraph of `blocks` as plain text, cut to about 120 characters.
-pub fn excerpt(blocks: &[crate::model::Block]) -> Option<String> {
+pub fn excerpt(blocks: &[crate::content::model::Block]) -> Option<String> {
     use std::sync::LazyLock;
     static TAG: LazyLock<regex::Regex> =
         LazyLock::new(|| regex::Regex::new(r"<[^>]*>").expect("valid regex"));
     const MAX: usize = 120;
     let html = blocks.iter().find_map(|b| match b {
-        crate::model::Block::Html(h) if h.contains("<p>") => Some(h),
+        crate::content::model::Block::Html(h) if h.contains("<p>") => Some(h),
         _ => None,
     })?;
     let start = html.find("<p>")?;
@@ -424,14 +432,17 @@ pub fn excerpt(blocks: &[crate::model::Block]) -> Option<String> {
 
 /// The ids a channel had before it was renamed within its guide, from its aliases
 /// (`aliases = ["/GUIDE/old-id/"]`): the guide page keeps the step anchors `old-id-step-N` too.
-pub fn old_channel_ids(g: &crate::model::Guide, c: &crate::model::Channel) -> Vec<String> {
+pub fn old_channel_ids(
+    g: &crate::content::model::Guide,
+    c: &crate::content::model::Channel,
+) -> Vec<String> {
     c.aliases
         .iter()
         .filter_map(|a| {
             let rest = a.strip_prefix('/')?.strip_prefix(g.id.0.as_str())?;
             let id = rest.strip_prefix('/')?.trim_end_matches('/');
             // an alias naming a current channel is reported as a collision instead
-            (crate::model::is_slug(id) && !g.channels.iter().any(|o| o.id.0 == id))
+            (crate::content::model::is_slug(id) && !g.channels.iter().any(|o| o.id.0 == id))
                 .then(|| id.to_string())
         })
         .collect()
@@ -642,7 +653,7 @@ mod tests {
 
     #[test]
     fn excerpts_are_the_first_paragraph_as_text() {
-        use crate::model::Block;
+        use crate::content::model::Block;
         let b = [
             Block::Html("<h2>x</h2>\n<p>毕业生须出示<strong>“图像采集码”</strong> &amp; 证件。\n第二行</p>\n<p>下一段</p>".into()),
         ];

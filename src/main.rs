@@ -81,7 +81,7 @@ struct ShotsArgs {
     root: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
-    format: guidepost::shots::Format,
+    format: guidepost::commands::shots::Format,
 }
 
 #[derive(Args)]
@@ -236,8 +236,12 @@ fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
     }
 }
 
-fn pdf_options(args: &BuildArgs, guides: Vec<String>, force: bool) -> guidepost::pdf::PdfOptions {
-    guidepost::pdf::PdfOptions {
+fn pdf_options(
+    args: &BuildArgs,
+    guides: Vec<String>,
+    force: bool,
+) -> guidepost::output::pdf::PdfOptions {
+    guidepost::output::pdf::PdfOptions {
         browser: args.browser.clone(),
         guides,
         force,
@@ -246,7 +250,7 @@ fn pdf_options(args: &BuildArgs, guides: Vec<String>, force: bool) -> guidepost:
     }
 }
 
-fn build(args: BuildArgs, pdf: Option<guidepost::pdf::PdfOptions>) -> ExitCode {
+fn build(args: BuildArgs, pdf: Option<guidepost::output::pdf::PdfOptions>) -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let root = match resolve_root(args.root) {
         Ok(r) => r,
@@ -326,7 +330,7 @@ fn check(args: CheckArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
-    let report = guidepost::check::check(&guidepost::check::CheckOptions {
+    let report = guidepost::commands::check::check(&guidepost::commands::check::CheckOptions {
         root,
         drafts: args.drafts,
         strict: args.strict,
@@ -347,7 +351,7 @@ fn check(args: CheckArgs) -> ExitCode {
 }
 
 fn links(args: LinksArgs) -> ExitCode {
-    use guidepost::share::Format;
+    use guidepost::links::share::Format;
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let root = match resolve_root(args.root) {
         Ok(r) => r,
@@ -378,7 +382,7 @@ fn links(args: LinksArgs) -> ExitCode {
         LinksFormat::Json => Format::Json,
     };
     let _ = diags; // warnings belong to `build`; listing links stays quiet
-    match guidepost::share::listing(&site, &links, format, args.steps) {
+    match guidepost::links::share::listing(&site, &links, format, args.steps) {
         Ok(s) => {
             print!("{s}");
             ExitCode::SUCCESS
@@ -393,7 +397,7 @@ fn shots(args: ShotsArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
-    let (list, diags) = guidepost::shots::list(&root);
+    let (list, diags) = guidepost::commands::shots::list(&root);
     // problems that hide shots (errors) are shown; warnings belong to `build`
     let errors =
         guidepost::diagnostic::Diagnostics(diags.0.into_iter().filter(|d| d.is_error()).collect());
@@ -438,6 +442,6 @@ fn usage_error(msg: &str) -> ExitCode {
 
 /// `--base-url`: checked like `base_url` in site.toml.
 fn base_url(s: &str) -> Result<String, String> {
-    guidepost::load::base_url(s, true)
+    guidepost::markdown::load::base_url(s, true)
         .map_err(|(message, help)| format!("{message}\n  help: {help}"))
 }

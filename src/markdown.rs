@@ -12,6 +12,8 @@
 //! 5. HTML is written once for the whole file (so footnotes and tables keep their state) and
 //!    split at the markers into steps and blocks.
 
+pub mod load;
+
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
@@ -20,10 +22,12 @@ use std::sync::LazyLock;
 use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
+use crate::content::model::{
+    ANCHOR_MARKER, Block, CalloutKind, Device, Figure, ROOT_MARKER, Slot, Step,
+};
+use crate::content::source::SourceFile;
+use crate::content::validate;
 use crate::diagnostic::Diagnostic;
-use crate::model::{ANCHOR_MARKER, Block, CalloutKind, Device, Figure, ROOT_MARKER, Slot, Step};
-use crate::source::SourceFile;
-use crate::validate;
 
 const M: char = '\u{E001}';
 

@@ -9,6 +9,9 @@
 //! process, not against a power cut. Nothing outside the output folder
 //! is ever deleted, and folders that are not guidepost output are refused.
 
+pub mod owners;
+pub mod pdf;
+
 use std::io;
 use std::path::{Path, PathBuf};
 

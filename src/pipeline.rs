@@ -13,11 +13,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use crate::content::model::Site;
+use crate::content::source::SourceFile;
 use crate::diagnostic::Diagnostic;
-use crate::model::Site;
-use crate::source::SourceFile;
 use crate::{
-    LockMode, discover, frontmatter, images, links, load, lock, qr, render, theme, validate,
+    LockMode, content::discover, content::frontmatter, content::validate, images, links,
+    links::lock, links::qr, markdown::load, render, render::theme,
 };
 
 /// What a driver asks of the stages.
@@ -159,7 +160,7 @@ pub fn link<'a>(c: &'a Content, opts: &Options<'_>, diags: &mut Vec<Diagnostic>)
     let links = plan_links(site, &sources, &mut jobs, others, diags).with_qr_codes(&qr, diags);
     // every output path has one owner, checked before anything is written
     let statics = c.theme.iter().flat_map(|t| t.statics.keys());
-    crate::owners::check(
+    crate::output::owners::check(
         site,
         &jobs,
         &links,

@@ -6,14 +6,16 @@
 //! *views* (`…View`: exactly what a template sees, see `docs/templates.md`) and resolves the
 //! markers for that page's depth. Rendering is pure: it returns bytes, the caller writes them.
 
+pub mod theme;
+
 pub mod print;
 
 use serde::Serialize;
 use tera::Context;
 
+use crate::content::model::*;
 use crate::diagnostic::Diagnostic;
-use crate::model::*;
-use crate::theme::Theme;
+use crate::render::theme::Theme;
 
 /// HTML of one channel, rendered once, still with markers.
 pub struct ChannelHtml {
@@ -182,7 +184,7 @@ pub fn prepare(theme: &Theme, site: &Site) -> Result<Prepared, Diagnostic> {
 pub fn prepare_intro(theme: &Theme, site: &Site) -> Result<String, Diagnostic> {
     let mut s = String::new();
     blocks_html(theme, &site.intro, &mut s)
-        .map_err(|e| crate::theme::template_error(&e, "templates/components.html", ""))?;
+        .map_err(|e| crate::render::theme::template_error(&e, "templates/components.html", ""))?;
     Ok(s)
 }
 
@@ -759,7 +761,7 @@ impl<'a> Renderer<'a> {
                 "sitemap.xml"
             }
             Job::Alias { index, file } => {
-                let view = crate::share::alias_view(self.links, *index);
+                let view = crate::links::share::alias_view(self.links, *index);
                 let root = "../".repeat(file.matches('/').count());
                 let mut page = self.page("alias", view.title.clone(), None, &root, "");
                 page.canonical = view.canonical.clone();
@@ -779,7 +781,7 @@ impl<'a> Renderer<'a> {
                 let mut page = self.page("share", "链接与二维码".into(), None, "../", "");
                 page.canonical = None;
                 ctx.insert("page", &page);
-                ctx.insert("guides", &crate::share::guides(site, self.links));
+                ctx.insert("guides", &crate::links::share::guides(site, self.links));
                 "share.html"
             }
         };
@@ -794,7 +796,8 @@ impl<'a> Renderer<'a> {
                     let what = format!("the page {}", job.path(site));
                     return page_too_large(&what, &format!("templates/{template}"));
                 }
-                let mut d = crate::theme::template_error(&e, &format!("templates/{template}"), "");
+                let mut d =
+                    crate::render::theme::template_error(&e, &format!("templates/{template}"), "");
                 d.message = format!("{} (while rendering {})", d.message, job.path(site));
                 d
             })

@@ -11,6 +11,8 @@
 //!   overlay into pages while the site is broken, and streams updates to open pages as
 //!   server-sent events (`/__guidepost/events`), on which they reload, keeping their scroll.
 
+pub mod session;
+
 use std::convert::Infallible;
 use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
@@ -29,7 +31,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
-use crate::session::{Body, Files, Outcome, Report, Session};
+use crate::serve::session::{Body, Files, Outcome, Report, Session};
 
 /// The prefix of the URLs the preview adds; no page of a site can have it (ids are slugs).
 const PREFIX: &str = "/__guidepost/";
@@ -691,7 +693,7 @@ async fn read(root: &Path, b: Body) -> Option<Bytes> {
         // the input rule again: a file swapped for a link since the last rebuild is not served
         Body::File(p) => {
             let root = root.to_path_buf();
-            tokio::task::spawn_blocking(move || crate::confine::read(&root, &p))
+            tokio::task::spawn_blocking(move || crate::content::confine::read(&root, &p))
                 .await
                 .ok()?
                 .ok()

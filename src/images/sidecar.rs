@@ -12,9 +12,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::content::model::Device;
+use crate::content::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::model::Device;
-use crate::source::SourceFile;
 
 /// A rectangle in pixels of the original picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::*;
-use crate::model::Block;
+use crate::content::model::Block;
 
 fn files() -> HashSet<String> {
     [

@@ -13,8 +13,8 @@ use serde::Serialize;
 use tera::Context;
 
 use super::{GuideView, Renderer, blocks_html, component_error, resolve};
+use crate::content::model::Block;
 use crate::diagnostic::Diagnostic;
-use crate::model::Block;
 
 /// What `print.html` sees besides `site`, `page` and `guide` (see `docs/templates.md`).
 #[derive(Serialize)]
@@ -95,7 +95,7 @@ pub fn context(r: &Renderer<'_>, gi: usize, ctx: &mut Context) -> Result<(), Dia
                 })?,
         ),
         (Some(u), None) => Some(
-            crate::qr::Qr::encode(u)
+            crate::links::qr::Qr::encode(u)
                 .map_err(|e| Diagnostic::error("qr", e).in_file(g.source.clone()))?
                 .svg(),
         ),

@@ -405,12 +405,12 @@ fn without_javascript_every_channel_s_steps_are_reachable_on_the_guide_page() {
         "<!DOCTYPE html><title>before</title><script>document.title = 'ran'</script>",
     )
     .unwrap();
-    tab.navigate_to(&guidepost::pdf::file_url(&probe_page))
+    tab.navigate_to(&guidepost::output::pdf::file_url(&probe_page))
         .unwrap()
         .wait_until_navigated()
         .unwrap();
     assert_eq!(tab.get_title().unwrap(), "before");
-    tab.navigate_to(&guidepost::pdf::file_url(&guide))
+    tab.navigate_to(&guidepost::output::pdf::file_url(&guide))
         .unwrap()
         .wait_until_navigated()
         .unwrap();
@@ -488,7 +488,7 @@ fn on_paper_phone_screenshots_sit_side_by_side_and_desktop_ones_span_the_text() 
     // the text area of A4 with the print margins (174 mm × 259 mm) at 96 px per inch
     viewport(&tab, 658, 979);
     let page = out.path().join("public/image-code/print/index.html");
-    open(&tab, &guidepost::pdf::file_url(&page));
+    open(&tab, &guidepost::output::pdf::file_url(&page));
     let rects: serde_json::Value = serde_json::from_str(&eval_string(
         &tab,
         r##"JSON.stringify((() => {

@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 
-use guidepost::check::{CheckOptions, check};
+use guidepost::commands::check::{CheckOptions, check};
 use guidepost::{BuildOptions, Outcome, build};
 
 fn pieces(list: &'static [&'static str]) -> impl Strategy<Value = String> {
@@ -191,7 +191,7 @@ proptest! {
     #[test]
     fn any_bytes_decode_or_explain(b in bytes()) {
         let mut d = Vec::new();
-        match guidepost::source::decode("content/g/web.md", &b, &mut d) {
+        match guidepost::content::source::decode("content/g/web.md", &b, &mut d) {
             Some(text) => {
                 prop_assert!(!text.contains('\r'));
                 prop_assert!(!text.starts_with(BOM), "a BOM is left");
@@ -209,12 +209,12 @@ proptest! {
     /// Any front matter text parses or yields diagnostics whose spans lie inside the file.
     #[test]
     fn any_front_matter_parses_or_explains(text in matter(), body in "\\PC{0,20}") {
-        use guidepost::source::SourceFile;
+        use guidepost::content::source::SourceFile;
         let f = SourceFile::new("content/g/_index.md", "content/g/_index.md", format!("{text}{body}"));
         let mut d = Vec::new();
-        match guidepost::frontmatter::split(&f) {
+        match guidepost::content::frontmatter::split(&f) {
             Ok(split) => {
-                let meta: Option<guidepost::model::GuideMeta> = guidepost::frontmatter::parse(&f, &split, &mut d);
+                let meta: Option<guidepost::content::model::GuideMeta> = guidepost::content::frontmatter::parse(&f, &split, &mut d);
                 prop_assert_eq!(meta.is_none(), d.iter().any(|d| d.is_error()), "{:?}", d);
             }
             Err(e) => d.push(e),

@@ -33,14 +33,52 @@ fn edges(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
             let text = std::fs::read_to_string(p).unwrap();
             // tests may reach anywhere
             let text = text.split("#[cfg(test)]").next().unwrap_or("");
-            for m in re.captures_iter(text) {
-                if files.contains_key(&m[1]) && m[1] != *top {
-                    to.insert(m[1].to_string());
+            let named = re
+                .captures_iter(text)
+                .map(|m| m[1].to_string())
+                .chain(grouped(text));
+            for m in named {
+                if files.contains_key(&m) && m != *top {
+                    to.insert(m);
                 }
             }
         }
     }
     out
+}
+
+/// The modules named first in each item of `crate::{a, b::{c, d}, …}` (which `crate::NAME`
+/// alone does not see).
+fn grouped(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("crate::{") {
+        let body = &text[at + "crate::{".len()..];
+        let (mut depth, mut item) = (0usize, String::new());
+        for c in body.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => break,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    out.push(std::mem::take(&mut item));
+                    continue;
+                }
+                _ => {}
+            }
+            item.push(c);
+        }
+        out.push(item);
+    }
+    out.iter()
+        .filter_map(|i| {
+            let name: String = i
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
 }
 
 /// The groups of modules that reach each other (strongly connected, more than one module).
@@ -104,4 +142,12 @@ fn the_cycle_finder_finds_cycles() {
     ]));
     assert_eq!(found, [["a", "b", "c"]]);
     assert!(cycles(&e(&[("a", "b"), ("b", "c")])).is_empty());
+}
+
+#[test]
+fn grouped_imports_are_edges_too() {
+    assert_eq!(
+        grouped("use crate::{content::{model, source}, diagnostic, links::qr};"),
+        ["content", "diagnostic", "links"]
+    );
 }

@@ -172,7 +172,7 @@ fn qr_codes_decode_to_the_page_urls() {
         assert_eq!(decode_png(&png), url);
         // crisp: 10 px a module, a 4-module quiet zone, only black and white
         let img = image::open(&png).unwrap().to_luma8();
-        let q = guidepost::qr::Qr::encode(url).unwrap();
+        let q = guidepost::links::qr::Qr::encode(url).unwrap();
         let side = (q.size as u32 + 8) * 10;
         assert_eq!(img.dimensions(), (side, side), "{rel}");
         assert!(img.pixels().all(|p| p.0 == [0] || p.0 == [255]));

@@ -12,11 +12,11 @@ use crate::*;
 
 /// The browser and poppler tools, or `None` (test skipped) on a machine without them.
 pub fn tools_or_skip(test: &str) -> Option<PathBuf> {
-    let browser = guidepost::pdf::find_browser(None);
+    let browser = guidepost::output::pdf::find_browser(None);
     let poppler = ["pdfinfo", "pdftotext"]
         .iter()
         .all(|t| Command::new(t).arg("-v").output().is_ok());
-    let fonts = guidepost::pdf::check_fonts("zh-CN");
+    let fonts = guidepost::output::pdf::check_fonts("zh-CN");
     let missing = match (&browser, poppler, &fonts) {
         (Ok(_), true, Ok(())) => None,
         (Err(e), _, _) => Some(e.clone()),
@@ -326,7 +326,7 @@ fn missing_chinese_font_is_reported_before_printing() {
 #[cfg(unix)]
 #[test]
 fn a_hanging_browser_is_stopped_and_reported_and_the_output_kept() {
-    if guidepost::pdf::check_fonts("zh-CN").is_err() {
+    if guidepost::output::pdf::check_fonts("zh-CN").is_err() {
         eprintln!(
             "SKIPPED a_hanging_browser_is_stopped_and_reported_and_the_output_kept: no Chinese font"
         );
@@ -482,7 +482,7 @@ fn without_base_url_the_print_page_has_no_address_and_pdf_warns() {
     assert_eq!(select(&doc, ".doc-updated").len(), 1);
     // `pdf` says what is missing (and then fails on the fake browser, which prints nothing)
     #[cfg(unix)]
-    if guidepost::pdf::check_fonts("zh-CN").is_ok() {
+    if guidepost::output::pdf::check_fonts("zh-CN").is_ok() {
         let browser = fake_browser(t.path(), "exit 3");
         let o = run(
             &site,

@@ -22,15 +22,15 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rayon::prelude::*;
 
+use crate::content::discover::Inputs;
+use crate::content::model::{Block, Guide, Site};
+use crate::content::source::SourceFile;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::discover::Inputs;
 use crate::images;
-use crate::load::{self, LoadOptions};
 use crate::markdown::PageLink;
-use crate::model::{Block, Guide, Site};
+use crate::markdown::load::{self, LoadOptions};
+use crate::render::theme::{StaticSource, Theme};
 use crate::render::{self, GuideHtml, Job, Prepared, Renderer};
-use crate::source::SourceFile;
-use crate::theme::{StaticSource, Theme};
 
 /// Where the bytes of a published file come from.
 #[derive(Debug, Clone)]
@@ -221,11 +221,11 @@ impl Dirty {
 }
 
 type LightChannel<'a> = (
-    &'a crate::model::ChannelId,
+    &'a crate::content::model::ChannelId,
     &'a String,
     &'a String,
     &'a Option<String>,
-    crate::model::Device,
+    crate::content::model::Device,
     Option<i64>,
     usize,
 );
@@ -250,9 +250,9 @@ struct State {
     /// The pages links can point to, kept up to date guide by guide.
     anchors: load::Anchors,
     /// QR codes, cached as the build caches them.
-    qr: crate::qr::Store,
+    qr: crate::links::qr::Store,
     /// `links.lock` as last read.
-    lock: crate::lock::Recorded,
+    lock: crate::links::lock::Recorded,
 }
 
 /// Runs the build's screenshot stage over one guide (resized, redacted, highlighted, cached in
@@ -261,7 +261,7 @@ struct State {
 fn guide_images(
     root: &Path,
     inputs: &Inputs,
-    config: &crate::model::SiteConfig,
+    config: &crate::content::model::SiteConfig,
     guide: &mut Option<Guide>,
     assets: &mut Vec<String>,
     diags: &mut Vec<Diagnostic>,
@@ -393,7 +393,7 @@ impl Session {
             return;
         };
         // the whole-site checks of `build` (templates and static files: only a full reload)
-        crate::validate::site(&inputs, &mut base_diags);
+        crate::content::validate::site(&inputs, &mut base_diags);
         let Some(config) = load::parse_config(&inputs.config, &mut base_diags) else {
             self.fatal = base_diags;
             return;
@@ -457,8 +457,8 @@ impl Session {
             html,
             link_diags: Vec::new(),
             anchors: load::Anchors::new(),
-            qr: crate::qr::Store::open(&self.root),
-            lock: crate::lock::Recorded::read(&self.root),
+            qr: crate::links::qr::Store::open(&self.root),
+            lock: crate::links::lock::Recorded::read(&self.root),
         };
         state.anchors = load::anchors(&state.site);
         state.check_links();
@@ -572,7 +572,7 @@ fn relevant(root: &Path, path: &Path) -> Option<String> {
     if rel.is_absolute() {
         return None;
     }
-    let rel = crate::source::rel_path(Path::new(""), rel);
+    let rel = crate::content::source::rel_path(Path::new(""), rel);
     let top = rel.split('/').next()?;
     let hidden = rel.split('/').any(|p| {
         p.starts_with('.') || p.starts_with('~') || p.ends_with('~') || p.ends_with(".swp")
@@ -598,7 +598,8 @@ impl State {
         let known = |id: &str| self.inputs.guides.iter().any(|g| g.id == id);
         // a real folder, not a link to one (the input rule: see `confine`)
         let is_dir = |p: &Path| {
-            crate::confine::entry(&self.inputs.root, p) == Ok(crate::confine::Entry::Dir)
+            crate::content::confine::entry(&self.inputs.root, p)
+                == Ok(crate::content::confine::Entry::Dir)
         };
         for rel in rels {
             if rel == "content" && is_dir(&self.inputs.content_dir) {
@@ -638,7 +639,7 @@ impl State {
         if change.home {
             let path = self.inputs.content_dir.join("_index.md");
             let mut d = Vec::new();
-            let is_file = crate::confine::is_file(&root, &path, &mut d);
+            let is_file = crate::content::confine::is_file(&root, &path, &mut d);
             self.inputs.home = if is_file {
                 SourceFile::read(&root, &path, &mut d)
             } else {
@@ -665,7 +666,7 @@ impl State {
             let path = root.join(rel);
             let mut d = Vec::new();
             // the input rule again: a file swapped for a link is reported and left out
-            let is_file = crate::confine::is_file(&root, &path, &mut d);
+            let is_file = crate::content::confine::is_file(&root, &path, &mut d);
             let file = if is_file {
                 SourceFile::read(&root, &path, &mut d)
             } else {
@@ -703,9 +704,9 @@ impl State {
                 .collect();
             let mut after = Vec::new();
             let mut d = Vec::new();
-            match crate::confine::entry(&root, &path) {
-                Ok(crate::confine::Entry::File) => after.push(c.clone()),
-                Ok(crate::confine::Entry::Dir) => {
+            match crate::content::confine::entry(&root, &path) {
+                Ok(crate::content::confine::Entry::File) => after.push(c.clone()),
+                Ok(crate::content::confine::Entry::Dir) => {
                     for e in walkdir::WalkDir::new(&path)
                         .follow_links(false)
                         .into_iter()
@@ -713,14 +714,19 @@ impl State {
                         .flatten()
                     {
                         if e.file_type().is_symlink() {
-                            d.push(crate::confine::warning(&root, e.path()));
+                            d.push(crate::content::confine::warning(&root, e.path()));
                         } else if e.file_type().is_file() {
-                            after.push(crate::source::rel_path(&self.inputs.content_dir, e.path()));
+                            after.push(crate::content::source::rel_path(
+                                &self.inputs.content_dir,
+                                e.path(),
+                            ));
                         }
                     }
                 }
                 Ok(_) => {}
-                Err(crate::confine::Symlink(p)) => d.push(crate::confine::warning(&root, &p)),
+                Err(crate::content::confine::Symlink(p)) => {
+                    d.push(crate::content::confine::warning(&root, &p))
+                }
             }
             self.file_diags.insert(format!("content/{c}"), d);
             let membership_changed = {
@@ -947,7 +953,7 @@ impl State {
             .chain(self.theme.statics.keys().map(|s| format!("static/{s}")));
         let mut links = crate::pipeline::plan_links(site, &sources, &mut jobs, others, &mut diags);
         let assets: Vec<String> = self.published_assets().collect();
-        crate::owners::check(
+        crate::output::owners::check(
             site,
             &jobs,
             &links,
@@ -955,7 +961,7 @@ impl State {
                 self.sides
                     .values()
                     .flat_map(|s| &s.images)
-                    .map(|f| (f.rel.clone(), crate::owners::File::Screenshot)),
+                    .map(|f| (f.rel.clone(), crate::output::owners::File::Screenshot)),
             ),
             &sources,
             &mut diags,
@@ -963,9 +969,9 @@ impl State {
         // the lock as `build` checks it, read again only when it changed on disk (a build in
         // another terminal updates it); its new text is not made, a preview writes nothing
         if !self.lock.is_current(&self.inputs.root) {
-            self.lock = crate::lock::Recorded::read(&self.inputs.root);
+            self.lock = crate::links::lock::Recorded::read(&self.inputs.root);
         }
-        crate::lock::compare(
+        crate::links::lock::compare(
             &self.inputs.root,
             &self.lock,
             &links,
@@ -1128,7 +1134,7 @@ mod tests {
     fn the_lock_is_checked_and_read_again_when_it_changes() {
         let t = site("basic");
         let root = t.path();
-        let lock = root.join(crate::lock::FILE);
+        let lock = root.join(crate::links::lock::FILE);
         std::fs::write(&lock, "/renew-card/\n/gone/  # 旧指南\n").unwrap();
         let mut s = Session::new(root, false);
         let codes = |o: &Outcome| match o {

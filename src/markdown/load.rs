@@ -9,12 +9,12 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 
+use crate::content::discover::{GuideInput, Inputs};
+use crate::content::frontmatter;
+use crate::content::model::*;
+use crate::content::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::discover::{GuideInput, Inputs};
-use crate::frontmatter;
 use crate::markdown::{self, Env, PageLink};
-use crate::model::*;
-use crate::source::SourceFile;
 
 pub struct LoadOptions {
     pub drafts: bool,

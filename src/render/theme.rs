@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
+use crate::content::source::rel_path;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::source::rel_path;
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 static STATIC: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
@@ -41,10 +41,10 @@ fn walk_embedded(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8
 }
 
 /// The files of the site's `templates/` or `static/` folder (`name`), by their path in it; links
-/// are reported and left out ([`crate::confine`]), and so are hidden files.
+/// are reported and left out ([`crate::content::confine`]), and so are hidden files.
 fn walk_site(root: &Path, name: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
-    let Some(dir) = crate::confine::tree(root, name, diags) else {
+    let Some(dir) = crate::content::confine::tree(root, name, diags) else {
         return out;
     };
     let walker = walkdir::WalkDir::new(&dir)
@@ -55,7 +55,7 @@ fn walk_site(root: &Path, name: &str, diags: &mut Vec<Diagnostic>) -> Vec<(Strin
     for e in walker {
         match e {
             Ok(e) if e.file_type().is_symlink() => {
-                diags.push(crate::confine::warning(root, e.path()));
+                diags.push(crate::content::confine::warning(root, e.path()));
             }
             Ok(e) if e.file_type().is_file() => {
                 out.push((rel_path(&dir, e.path()), e.path().to_path_buf()));
@@ -93,7 +93,7 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Theme> {
                 Diagnostic::error("io", format!("cannot read {rel}: {e}")).in_file(rel.clone())
             })
             .ok()
-            .and_then(|b| crate::source::decode(&rel, &b, &mut d));
+            .and_then(|b| crate::content::source::decode(&rel, &b, &mut d));
         diags.extend(d);
         if let Some(text) = text {
             sources.insert(name, (rel, text));

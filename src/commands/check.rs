@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::render::Renderer;
-use crate::{pipeline, render, theme};
+use crate::{pipeline, render, render::theme};
 
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
@@ -110,7 +110,7 @@ pub fn check(opts: &CheckOptions) -> Report {
 /// Renders every page as the build would and throws the HTML away; returns the page count.
 fn render_in_memory(
     theme: &theme::Theme,
-    site: &crate::model::Site,
+    site: &crate::content::model::Site,
     linked: &pipeline::Linked<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> usize {

@@ -11,8 +11,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::content::source::rel_path;
 use crate::diagnostic::Diagnostic;
-use crate::source::rel_path;
 
 /// What a path below the site root is, links not followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

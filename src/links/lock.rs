@@ -15,9 +15,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
+use crate::content::source::SourceFile;
 use crate::diagnostic::Diagnostic;
 use crate::links::{Links, PageLink, encode};
-use crate::source::SourceFile;
 
 pub const FILE: &str = "links.lock";
 

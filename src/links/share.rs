@@ -11,8 +11,8 @@
 
 use serde::Serialize;
 
+use crate::content::model::{Site, number_cn};
 use crate::links::{Links, PageKind, PageLink, page_href, relative};
-use crate::model::{Site, number_cn};
 
 /// The notice line of a guide.
 pub fn guide_notice(attachment: Option<&str>, title: &str, url: &str) -> String {

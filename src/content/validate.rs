@@ -20,10 +20,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::content::discover::Inputs;
+use crate::content::model::{Block, Device, Slot};
+use crate::content::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::discover::Inputs;
-use crate::model::{Block, Device, Slot};
-use crate::source::SourceFile;
 
 const ALT_HELP: &str = "describe the screen in the brackets: `![学信网首页的“登录”按钮](images/1.png)`; it is the caption, the text for screen readers and the note on a placeholder";
 
@@ -550,7 +550,11 @@ pub fn site(inputs: &Inputs, diags: &mut Vec<Diagnostic>) {
 
 /// Screenshots still to capture, one warning each. Only `check` reports them one by one: for
 /// `build` an open slot is the normal state of a guide being written, counted in its summary.
-pub fn open_slots(inputs: &Inputs, site: &crate::model::Site, diags: &mut Vec<Diagnostic>) {
+pub fn open_slots(
+    inputs: &Inputs,
+    site: &crate::content::model::Site,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut files: HashMap<&str, &SourceFile> = HashMap::new();
     for f in inputs.home.iter().chain(
         inputs
@@ -615,7 +619,7 @@ fn theme_overrides(root: &Path, diags: &mut Vec<Diagnostic>) {
         ("static", &["css", "html"][..]),
     ] {
         // a linked folder is reported (and left out) by the theme stage
-        let Some(base) = crate::confine::tree(root, dir, &mut Vec::new()) else {
+        let Some(base) = crate::content::confine::tree(root, dir, &mut Vec::new()) else {
             continue;
         };
         for e in walkdir::WalkDir::new(&base)

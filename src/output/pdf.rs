@@ -20,8 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rayon::prelude::*;
 
+use crate::content::model::{Block, Guide, Site};
 use crate::diagnostic::Diagnostic;
-use crate::model::{Block, Guide, Site};
 
 /// Folder of the PDF cache, relative to the site root.
 pub const CACHE_DIR: &str = ".guidepost-cache/pdf";

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::content::source::{SourceFile, rel_path};
 use crate::diagnostic::Diagnostic;
-use crate::source::{SourceFile, rel_path};
 
 /// Everything the later stages read from the site folder.
 #[derive(Debug)]
@@ -52,8 +52,10 @@ pub struct GuideInput {
 
 pub fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Inputs> {
     let config_path = root.join("site.toml");
-    if let Err(crate::confine::Symlink(p)) = crate::confine::entry(root, &config_path) {
-        diags.push(crate::confine::warning(root, &p));
+    if let Err(crate::content::confine::Symlink(p)) =
+        crate::content::confine::entry(root, &config_path)
+    {
+        diags.push(crate::content::confine::warning(root, &p));
         diags.push(
             Diagnostic::error("io", "cannot read site.toml: it is a symbolic link")
                 .in_file("site.toml")
@@ -63,7 +65,7 @@ pub fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Inputs> {
     }
     let config = SourceFile::read(root, &config_path, diags)?;
     let content_dir = root.join("content");
-    if crate::confine::tree(root, "content", diags).is_none() {
+    if crate::content::confine::tree(root, "content", diags).is_none() {
         diags.push(
             Diagnostic::error("no-content", format!("there is no `content` folder in {}", root.display()))
                 .help("create `content/` with one folder per guide, e.g. `content/xuexin-image-code/_index.md`"),
@@ -118,7 +120,7 @@ pub fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Inputs> {
         let rel = rel.replace('\\', "/");
         let ft = entry.file_type();
         if ft.is_symlink() {
-            diags.push(crate::confine::warning(root, path));
+            diags.push(crate::content::confine::warning(root, path));
             continue;
         }
         if ft.is_dir() {

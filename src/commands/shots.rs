@@ -12,9 +12,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::content::model::{Block, Device};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images;
-use crate::model::{Block, Device};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -75,12 +75,12 @@ pub enum Format {
 /// Lists the shots of the site at `root`, drafts included (they are what is being captured).
 pub fn list(root: &Path) -> (Option<ShotList>, Diagnostics) {
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let Some(inputs) = crate::discover::discover(root, &mut diags) else {
+    let Some(inputs) = crate::content::discover::discover(root, &mut diags) else {
         return (None, Diagnostics(diags));
     };
-    let Some(loaded) = crate::load::load(
+    let Some(loaded) = crate::markdown::load::load(
         &inputs,
-        &crate::load::LoadOptions { drafts: true },
+        &crate::markdown::load::LoadOptions { drafts: true },
         &mut diags,
     ) else {
         return (None, Diagnostics(diags));
@@ -90,8 +90,8 @@ pub fn list(root: &Path) -> (Option<ShotList>, Diagnostics) {
     let mut referenced: BTreeSet<String> = loaded.assets.iter().cloned().collect();
     for g in &loaded.site.guides {
         let mut add = |blocks: &[Block],
-                       channel: Option<&crate::model::Channel>,
-                       step: Option<&crate::model::Step>| {
+                       channel: Option<&crate::content::model::Channel>,
+                       step: Option<&crate::content::model::Step>| {
             let mut found = Vec::new();
             collect(blocks, &mut found);
             for (alt, path, device, exists) in found {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::frontmatter::Date;
+use crate::content::frontmatter::Date;
 
 /// A guide's id: its folder name, an ASCII slug, and the first segment of its URL.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

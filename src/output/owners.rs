@@ -11,11 +11,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::content::model::Site;
+use crate::content::source::SourceFile;
 use crate::diagnostic::Diagnostic;
 use crate::links::Links;
-use crate::model::Site;
 use crate::render::Job;
-use crate::source::SourceFile;
 
 /// Guide folder names guidepost uses for its own pages and files, with what uses them.
 pub const RESERVED_GUIDES: &[(&str, &str)] = &[
@@ -210,7 +210,13 @@ pub fn check(
     );
     for g in &site.guides {
         let pdf = Owner::built_in(format!("the PDF of the guide `{}`", g.id.0));
-        claim(&mut owners, crate::pdf::pdf_path(g), pdf, sources, diags);
+        claim(
+            &mut owners,
+            crate::output::pdf::pdf_path(g),
+            pdf,
+            sources,
+            diags,
+        );
     }
     let is_alias = |j: &Job| matches!(j, Job::Alias { .. });
     for job in jobs.iter().filter(|j| !skip(j) && !is_alias(j)) {

@@ -12,8 +12,8 @@ use regex::Regex;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
+use crate::content::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::source::SourceFile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -635,7 +635,7 @@ mod tests {
         updated: Option<Date>,
         #[serde(default)]
         #[allow(dead_code)]
-        device: Option<crate::model::Device>,
+        device: Option<crate::content::model::Device>,
     }
 
     fn run(text: &str) -> (Option<Meta>, Vec<Diagnostic>) {
