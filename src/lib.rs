@@ -446,19 +446,15 @@ fn finish(
 /// The files besides the planned jobs that a build puts into the output, by kind (for
 /// [`owners::check`]).
 pub fn output_files<'a>(
-    assets: impl IntoIterator<Item = &'a String, IntoIter: 'a>,
-    screenshots: &'a [images::OutFile],
+    assets: impl Iterator<Item = &'a String> + 'a,
+    screenshots: impl Iterator<Item = &'a images::OutFile> + 'a,
     statics: impl Iterator<Item = &'a String> + 'a,
-) -> impl Iterator<Item = (String, owners::File)> + 'a {
+) -> impl Iterator<Item = (std::borrow::Cow<'a, str>, owners::File)> + 'a {
+    use std::borrow::Cow;
     assets
-        .into_iter()
-        .map(|a| (a.clone(), owners::File::Linked))
-        .chain(
-            screenshots
-                .iter()
-                .map(|f| (f.rel.clone(), owners::File::Screenshot)),
-        )
-        .chain(statics.map(|s| (format!("static/{s}"), owners::File::Static)))
+        .map(|a| (Cow::Borrowed(a.as_str()), owners::File::Linked))
+        .chain(screenshots.map(|f| (Cow::Borrowed(f.rel.as_str()), owners::File::Screenshot)))
+        .chain(statics.map(|s| (Cow::Owned(format!("static/{s}")), owners::File::Static)))
 }
 
 /// Loads the published content of the site at `root` without building it (for `guidepost links`).

@@ -164,7 +164,7 @@ pub fn link<'a>(c: &'a Content, opts: &Options<'_>, diags: &mut Vec<Diagnostic>)
         site,
         &jobs,
         &links,
-        crate::output_files(&c.loaded.assets, &c.images.files, statics),
+        crate::output_files(c.loaded.assets.iter(), c.images.files.iter(), statics),
         &sources,
         diags,
     );

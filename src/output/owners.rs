@@ -9,7 +9,10 @@
 //! `share`, a channel `print` …) are `reserved-name` errors. `build`, `check` and `serve` run
 //! the same check.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+
+use rustc_hash::FxHashMap;
 
 use crate::content::model::Site;
 use crate::content::source::SourceFile;
@@ -49,8 +52,52 @@ struct Owner {
     what: String,
     /// The source file and the text in it to point at (None: the file as a whole).
     place: Option<(String, Option<String>)>,
+}
+
+/// Who claims a path, in a word: described ([`Owner`]) only when two claim the same path, so a
+/// clean plan of thousands of files costs a map insertion per file and nothing more.
+#[derive(Clone, Copy)]
+enum Claim<'j> {
+    Stamp,
+    Pdf(usize),
+    Job(&'j Job),
+    File(File),
+}
+
+impl Claim<'_> {
     /// Whether [`Links::check_aliases`] sees it too (and so explains an alias over it).
-    seen_by_links: bool,
+    fn seen_by_links(self) -> bool {
+        match self {
+            Claim::Job(j) => !matches!(j, Job::Alias { .. }),
+            Claim::File(k) => k != File::Screenshot,
+            Claim::Stamp | Claim::Pdf(_) => false,
+        }
+    }
+
+    fn owner(self, path: &str, site: &Site, links: &Links<'_>) -> Owner {
+        match self {
+            Claim::Stamp => Owner::built_in("the stamp that marks the folder as guidepost's"),
+            Claim::Pdf(g) => {
+                Owner::built_in(format!("the PDF of the guide `{}`", site.guides[g].id.0))
+            }
+            Claim::Job(j) => job_owner(j, site, links),
+            Claim::File(File::Linked) => {
+                Owner::from("a file linked from the content", &format!("content/{path}"))
+            }
+            Claim::File(File::Screenshot) => {
+                Owner::built_in(format!("the processed screenshot `{path}`"))
+            }
+            Claim::File(File::Static) => Owner::built_in(format!("the theme's file `{path}`")),
+        }
+    }
+}
+
+/// What [`claim`] needs to describe a clash.
+struct Plan<'a, 'j> {
+    site: &'a Site,
+    links: &'a Links<'a>,
+    sources: &'a HashMap<&'a str, &'a SourceFile>,
+    owners: FxHashMap<Cow<'j, str>, Claim<'j>>,
 }
 
 impl Owner {
@@ -58,7 +105,6 @@ impl Owner {
         Owner {
             what: what.into(),
             place: None,
-            seen_by_links: false,
         }
     }
 
@@ -66,13 +112,7 @@ impl Owner {
         Owner {
             what: what.into(),
             place: Some((file.to_string(), None)),
-            seen_by_links: false,
         }
-    }
-
-    fn seen_by_links(mut self) -> Owner {
-        self.seen_by_links = true;
-        self
     }
 
     fn describe(&self) -> String {
@@ -83,23 +123,26 @@ impl Owner {
     }
 }
 
-/// Records `owner` as the source of `path`, or reports the clash with the one recorded first.
-fn claim(
-    owners: &mut HashMap<String, Owner>,
-    path: String,
-    owner: Owner,
-    sources: &HashMap<&str, &SourceFile>,
+/// Records `claim` as the source of `path`, or reports the clash with the one recorded first.
+fn claim<'j>(
+    plan: &mut Plan<'_, 'j>,
+    path: Cow<'j, str>,
+    claim: Claim<'j>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let Some(first) = owners.get(&path) else {
-        owners.insert(path, owner);
+    let Some(first) = plan.owners.get(&path) else {
+        plan.owners.insert(path, claim);
         return;
     };
+    let (first, owner) = (
+        first.owner(&path, plan.site, plan.links),
+        claim.owner(&path, plan.site, plan.links),
+    );
     // point at the source that can be changed: the author's, not guidepost's
     let (here, other) = if owner.place.is_some() {
-        (&owner, first)
+        (&owner, &first)
     } else {
-        (first, &owner)
+        (&first, &owner)
     };
     let d = Diagnostic::error(
         "output-clash",
@@ -111,7 +154,7 @@ fn claim(
     )
     .help("every published file needs its own path: rename or move the file you wrote (or remove the alias); the names guidepost uses itself are listed in docs/check.md");
     let d = match &here.place {
-        Some((file, Some(needle))) => crate::links::locate(d, file, needle, sources),
+        Some((file, Some(needle))) => crate::links::locate(d, file, needle, plan.sources),
         Some((file, None)) => d.in_file(file.clone()),
         None => d,
     };
@@ -145,7 +188,6 @@ fn job_owner(job: &Job, site: &Site, links: &Links<'_>) -> Owner {
             Owner {
                 what: format!("the redirect of the alias `{}`", a.written),
                 place: Some((a.source.clone(), Some(a.written.clone()))),
-                seen_by_links: false,
             }
         }
     }
@@ -155,11 +197,11 @@ fn job_owner(job: &Job, site: &Site, links: &Links<'_>) -> Owner {
 /// `jobs` (pages and generated files), `files` (paths in the output of linked files, screenshots
 /// and the theme's static files) and guidepost's own files (the stamp, the guides' PDFs).
 /// Returns whether the plan is clean.
-pub fn check(
+pub fn check<'j>(
     site: &Site,
-    jobs: &[Job],
+    jobs: &'j [Job],
     links: &Links<'_>,
-    files: impl Iterator<Item = (String, File)>,
+    files: impl Iterator<Item = (Cow<'j, str>, File)>,
     sources: &HashMap<&str, &SourceFile>,
     diags: &mut Vec<Diagnostic>,
 ) -> bool {
@@ -200,50 +242,47 @@ pub fn check(
         _ => job.guide().is_some_and(|g| reserved_guides.contains(&g)),
     };
 
-    let mut owners: HashMap<String, Owner> = HashMap::new();
-    claim(
-        &mut owners,
-        crate::output::STAMP.to_string(),
-        Owner::built_in("the stamp that marks the folder as guidepost's"),
+    let mut plan = Plan {
+        site,
+        links,
         sources,
+        owners: FxHashMap::with_capacity_and_hasher(
+            2 * jobs.len() + site.guides.len() + 1,
+            Default::default(),
+        ),
+    };
+    claim(
+        &mut plan,
+        Cow::Borrowed(crate::output::STAMP),
+        Claim::Stamp,
         diags,
     );
-    for g in &site.guides {
-        let pdf = Owner::built_in(format!("the PDF of the guide `{}`", g.id.0));
+    for (gi, g) in site.guides.iter().enumerate() {
         claim(
-            &mut owners,
-            crate::output::pdf::pdf_path(g),
-            pdf,
-            sources,
+            &mut plan,
+            Cow::Owned(crate::output::pdf::pdf_path(g)),
+            Claim::Pdf(gi),
             diags,
         );
     }
     let is_alias = |j: &Job| matches!(j, Job::Alias { .. });
     for job in jobs.iter().filter(|j| !skip(j) && !is_alias(j)) {
-        let owner = job_owner(job, site, links).seen_by_links();
-        claim(&mut owners, job.path(site), owner, sources, diags);
+        claim(
+            &mut plan,
+            Cow::Owned(job.path(site)),
+            Claim::Job(job),
+            diags,
+        );
     }
     for (f, kind) in files {
-        let owner = match kind {
-            File::Linked => Owner::from("a file linked from the content", &format!("content/{f}"))
-                .seen_by_links(),
-            File::Screenshot => Owner::built_in(format!("the processed screenshot `{f}`")),
-            File::Static => Owner::built_in(format!("the theme's file `{f}`")).seen_by_links(),
-        };
-        claim(&mut owners, f, owner, sources, diags);
+        claim(&mut plan, f, Claim::File(kind), diags);
     }
     // an alias against pages, linked files, static files and other aliases is checked (and
     // explained better) by `Links::check_aliases`; here only against what that does not see
     for job in jobs.iter().filter(|j| is_alias(j)) {
-        let path = job.path(site);
-        if owners.get(&path).is_some_and(|o| !o.seen_by_links) {
-            claim(
-                &mut owners,
-                path,
-                job_owner(job, site, links),
-                sources,
-                diags,
-            );
+        let path = Cow::Owned(job.path(site));
+        if plan.owners.get(&path).is_some_and(|o| !o.seen_by_links()) {
+            claim(&mut plan, path, Claim::Job(job), diags);
         }
     }
     diags.len() == before

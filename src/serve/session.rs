@@ -952,17 +952,17 @@ impl State {
             .published_assets()
             .chain(self.theme.statics.keys().map(|s| format!("static/{s}")));
         let mut links = crate::pipeline::plan_links(site, &sources, &mut jobs, others, &mut diags);
-        let assets: Vec<String> = self.published_assets().collect();
+        let assets = self
+            .home
+            .assets
+            .iter()
+            .chain(self.sides.values().flat_map(|s| &s.assets));
+        let screenshots = self.sides.values().flat_map(|s| &s.images);
         crate::output::owners::check(
             site,
             &jobs,
             &links,
-            crate::output_files(&assets, &[], self.theme.statics.keys()).chain(
-                self.sides
-                    .values()
-                    .flat_map(|s| &s.images)
-                    .map(|f| (f.rel.clone(), crate::output::owners::File::Screenshot)),
-            ),
+            crate::output_files(assets, screenshots, self.theme.statics.keys()),
             &sources,
             &mut diags,
         );
