@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::PRUNE_AFTER;
-use crate::content::model::{Block, Device, Figure, ROOT_MARKER, Site, Slot};
+use crate::content::model::{Block, Device, Figure, ROOT_MARKER, Site, Slot, walk_mut};
 use crate::content::source::SourceFile;
 use crate::diagnostic::Diagnostic;
 use crate::markdown::encode_path;
@@ -239,12 +239,12 @@ pub fn process(
     let scope = pass.scope;
     // which files, shown how
     let mut shown: BTreeMap<String, Vec<Device>> = BTreeMap::new();
-    for_each_figure(site, &mut |f, _| {
+    for f in site.blocks().filter_map(Block::as_figure) {
         let ds = shown.entry(f.path.clone()).or_default();
         if !ds.contains(&f.device) {
             ds.push(f.device);
         }
-    });
+    }
     let linked: Vec<String> = assets.iter().filter(|a| is_image(a)).cloned().collect();
     let mut wanted: BTreeSet<&str> = shown.keys().map(String::as_str).collect();
     wanted.extend(linked.iter().map(String::as_str));
@@ -315,95 +315,71 @@ pub fn process(
     out
 }
 
-/// Calls `f` on every figure of the site, with whether it is the first of its page section.
-fn for_each_figure(site: &Site, f: &mut dyn FnMut(&Figure, bool)) {
-    fn walk(blocks: &[Block], first: &mut bool, f: &mut dyn FnMut(&Figure, bool)) {
-        for b in blocks {
-            match b {
-                Block::Figure(fig) => {
-                    f(fig, *first);
-                    *first = false;
-                }
-                Block::Callout { body, .. } => walk(body, first, f),
-                _ => {}
-            }
-        }
-    }
-    walk(&site.intro, &mut true, f);
-    for g in &site.guides {
-        walk(&g.intro, &mut true, f);
-        for c in &g.channels {
-            let mut first = true;
-            walk(&c.intro, &mut first, f);
-            for s in &c.steps {
-                walk(&s.body, &mut first, f);
-            }
-        }
-    }
-}
-
+/// Publishes every figure of the site, or turns it into a slot when its file is bad. The first
+/// figure of each page section (the home page, a guide's intro, a channel) is loaded at once.
 fn apply(
     site: &mut Site,
     done: &HashMap<&str, Done>,
     sidecars: &HashMap<String, (SourceFile, Sidecar)>,
 ) {
-    fn walk(
-        blocks: &mut [Block],
-        first: &mut bool,
-        done: &HashMap<&str, Done>,
-        sidecars: &HashMap<String, (SourceFile, Sidecar)>,
-    ) {
-        for b in blocks {
-            match b {
-                Block::Figure(fig) => {
-                    let Some(d) = done.get(fig.path.as_str()) else {
-                        *b = Block::Slot(Slot {
-                            alt: std::mem::take(&mut fig.alt),
-                            path: std::mem::take(&mut fig.path),
-                            device: fig.device,
-                            line: fig.line,
-                        });
-                        continue;
-                    };
-                    if let Some(dev) = sidecars.get(&fig.path).and_then(|s| s.1.device) {
-                        fig.device = dev;
-                    }
-                    let target = display_width(fig.device);
-                    let variants: Vec<Variant> = [target, target * 2]
-                        .iter()
-                        .filter_map(|t| d.by_target.get(t).cloned())
-                        .fold(Vec::new(), |mut v, x| {
-                            if v.last() != Some(&x) {
-                                v.push(x);
-                            }
-                            v
-                        });
-                    fig.width = d.full.width;
-                    fig.height = d.full.height;
-                    fig.published = Some(Box::new(Published {
-                        variants,
-                        full: d.full.clone(),
-                        marks: d.marks.clone(),
-                        eager: *first,
-                    }));
-                    *first = false;
-                }
-                Block::Callout { body, .. } => walk(body, first, done, sidecars),
-                _ => {}
-            }
-        }
-    }
-    walk(&mut site.intro, &mut true, done, sidecars);
+    let mut first = true;
+    walk_mut(&mut site.intro, &mut |b| {
+        publish(b, &mut first, done, sidecars)
+    });
     for g in &mut site.guides {
-        walk(&mut g.intro, &mut true, done, sidecars);
+        let mut first = true;
+        walk_mut(&mut g.intro, &mut |b| {
+            publish(b, &mut first, done, sidecars)
+        });
         for c in &mut g.channels {
             let mut first = true;
-            walk(&mut c.intro, &mut first, done, sidecars);
-            for s in &mut c.steps {
-                walk(&mut s.body, &mut first, done, sidecars);
-            }
+            c.walk_mut(&mut |b| publish(b, &mut first, done, sidecars));
         }
     }
+}
+
+/// Fills in `b`'s [`Published`] if it is a figure whose file was processed (loaded at once if
+/// it is the `first` of its section), or turns it into a slot if its file was not.
+fn publish(
+    b: &mut Block,
+    first: &mut bool,
+    done: &HashMap<&str, Done>,
+    sidecars: &HashMap<String, (SourceFile, Sidecar)>,
+) {
+    let Block::Figure(fig) = b else {
+        return;
+    };
+    let Some(d) = done.get(fig.path.as_str()) else {
+        *b = Block::Slot(Slot {
+            alt: std::mem::take(&mut fig.alt),
+            path: std::mem::take(&mut fig.path),
+            device: fig.device,
+            line: fig.line,
+        });
+        return;
+    };
+    if let Some(dev) = sidecars.get(&fig.path).and_then(|s| s.1.device) {
+        fig.device = dev;
+    }
+    let target = display_width(fig.device);
+    let variants: Vec<Variant> = [target, target * 2]
+        .iter()
+        .filter_map(|t| d.by_target.get(t).cloned())
+        .fold(Vec::new(), |mut v, x| {
+            if v.last() != Some(&x) {
+                v.push(x);
+            }
+            v
+        });
+    fig.width = d.full.width;
+    fig.height = d.full.height;
+    fig.published = Some(Box::new(Published {
+        variants,
+        full: d.full.clone(),
+        marks: d.marks.clone(),
+        eager: *first,
+    }));
+    *first = false;
 }
 
 /// Reads the settings of the wanted images, and warns about settings files that belong to no

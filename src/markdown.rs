@@ -23,7 +23,7 @@ use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parse
 use regex::Regex;
 
 use crate::content::model::{
-    ANCHOR_MARKER, Block, CalloutKind, Device, Figure, ROOT_MARKER, Slot, Step,
+    ANCHOR_MARKER, Block, CalloutKind, Device, Figure, ROOT_MARKER, Slot, Step, walk_mut,
 };
 use crate::content::source::SourceFile;
 use crate::content::validate;
@@ -1173,16 +1173,17 @@ fn assemble(
         }
     }
     // the model holds every page's HTML until it is rendered: no room to grow into
-    fn shrink(blocks: &mut Vec<Block>) {
+    let shrink = |blocks: &mut Vec<Block>| {
         blocks.shrink_to_fit();
-        for b in blocks {
-            match b {
-                Block::Html(h) => h.shrink_to_fit(),
-                Block::Callout { body, .. } => shrink(body),
-                _ => {}
+        walk_mut(blocks, &mut |b| {
+            if let Block::Html(h) = b {
+                h.shrink_to_fit();
             }
-        }
-    }
+            if let Some(children) = b.children_mut() {
+                children.shrink_to_fit();
+            }
+        });
+    };
     shrink(&mut out.intro);
     for s in &mut steps {
         shrink(&mut s.body);

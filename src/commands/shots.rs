@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::content::model::{Block, Device};
+use crate::content::model::{self, Block, Device};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images;
 
@@ -92,9 +92,7 @@ pub fn list(root: &Path) -> (Option<ShotList>, Diagnostics) {
         let mut add = |blocks: &[Block],
                        channel: Option<&crate::content::model::Channel>,
                        step: Option<&crate::content::model::Step>| {
-            let mut found = Vec::new();
-            collect(blocks, &mut found);
-            for (alt, path, device, exists) in found {
+            for (alt, path, device, exists) in model::walk(blocks).filter_map(shot) {
                 referenced.insert(path.clone());
                 refs.push((
                     Shot {
@@ -180,15 +178,12 @@ pub fn list(root: &Path) -> (Option<ShotList>, Diagnostics) {
     )
 }
 
-/// (alt, path, device, whether the file exists) of every screenshot in `blocks`.
-fn collect(blocks: &[Block], out: &mut Vec<(String, String, Device, bool)>) {
-    for b in blocks {
-        match b {
-            Block::Figure(f) => out.push((f.alt.clone(), f.path.clone(), f.device, true)),
-            Block::Slot(s) => out.push((s.alt.clone(), s.path.clone(), s.device, false)),
-            Block::Callout { body, .. } => collect(body, out),
-            Block::Html(_) => {}
-        }
+/// (alt, path, device, whether the file exists) of `b` if it is a screenshot.
+fn shot(b: &Block) -> Option<(String, String, Device, bool)> {
+    match b {
+        Block::Figure(f) => Some((f.alt.clone(), f.path.clone(), f.device, true)),
+        Block::Slot(s) => Some((s.alt.clone(), s.path.clone(), s.device, false)),
+        Block::Callout { .. } | Block::Html(_) => None,
     }
 }
 

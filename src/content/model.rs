@@ -147,15 +147,51 @@ pub struct Channel {
     pub draft: bool,
 }
 
-impl Channel {
-    pub fn slots(&self) -> impl Iterator<Item = (Option<&Step>, &Slot)> {
-        let intro = self.intro.iter().flat_map(Block::slots).map(|s| (None, s));
-        intro.chain(self.steps.iter().flat_map(|st| {
-            st.body
+impl Site {
+    /// Every block of the site, nested ones included, in document order: the home page's
+    /// intro, then each guide's (see [`Guide::blocks`]).
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
+        walk(&self.intro).chain(self.guides.iter().flat_map(Guide::blocks))
+    }
+}
+
+impl Guide {
+    /// Every block of the guide, nested ones included, in document order: the intro, then each
+    /// channel's (see [`Channel::blocks`]).
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
+        walk(&self.intro).chain(
+            self.channels
                 .iter()
-                .flat_map(Block::slots)
-                .map(move |s| (Some(st), s))
-        }))
+                .flat_map(|c| c.blocks().map(|(_, b)| b)),
+        )
+    }
+}
+
+impl Channel {
+    /// Every block of the intro and of the steps, nested ones included, in document order, with
+    /// the step it belongs to (`None` in the intro).
+    pub fn blocks(&self) -> impl Iterator<Item = (Option<&Step>, &Block)> {
+        let intro = walk(&self.intro).map(|b| (None, b));
+        intro.chain(
+            self.steps
+                .iter()
+                .flat_map(|st| walk(&st.body).map(move |b| (Some(st), b))),
+        )
+    }
+
+    /// The channel's slots in document order, with the step each is in (`None` in the intro).
+    pub fn slots(&self) -> impl Iterator<Item = (Option<&Step>, &Slot)> {
+        self.blocks()
+            .filter_map(|(st, b)| b.as_slot().map(|s| (st, s)))
+    }
+
+    /// Calls `f` on every block of the intro and of the steps, nested ones included, in
+    /// document order (see [`walk_mut`]).
+    pub fn walk_mut(&mut self, f: &mut impl FnMut(&mut Block)) {
+        walk_mut(&mut self.intro, f);
+        for s in &mut self.steps {
+            walk_mut(&mut s.body, f);
+        }
     }
 }
 
@@ -189,13 +225,96 @@ pub enum Block {
 }
 
 impl Block {
-    pub fn slots(&self) -> Box<dyn Iterator<Item = &Slot> + '_> {
+    /// The blocks nested directly in this one (a callout's body); empty for the others.
+    pub fn children(&self) -> &[Block] {
         match self {
-            Block::Slot(s) => Box::new(std::iter::once(s)),
-            Block::Callout { body, .. } => Box::new(body.iter().flat_map(Block::slots)),
-            _ => Box::new(std::iter::empty()),
+            Block::Callout { body, .. } => body,
+            Block::Html(_) | Block::Figure(_) | Block::Slot(_) => &[],
         }
     }
+
+    /// The blocks nested directly in this one, to change in place; `None` for blocks that
+    /// cannot hold any.
+    pub fn children_mut(&mut self) -> Option<&mut Vec<Block>> {
+        match self {
+            Block::Callout { body, .. } => Some(body),
+            Block::Html(_) | Block::Figure(_) | Block::Slot(_) => None,
+        }
+    }
+
+    pub fn as_figure(&self) -> Option<&Figure> {
+        match self {
+            Block::Figure(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn as_slot(&self) -> Option<&Slot> {
+        match self {
+            Block::Slot(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Every block of `blocks` and of the blocks nested in them, depth-first in document order: a
+/// callout comes before its body, its body before the block after it. This is the one walk over
+/// blocks; [`figures`], [`slots`], [`Channel::blocks`] and [`Guide::blocks`] are built on it.
+pub fn walk(blocks: &[Block]) -> Walk<'_> {
+    Walk {
+        stack: vec![blocks.iter()],
+    }
+}
+
+/// The iterator of [`walk`].
+#[derive(Debug, Clone)]
+pub struct Walk<'a> {
+    /// The blocks still to visit at each level of nesting, the innermost last.
+    stack: Vec<std::slice::Iter<'a, Block>>,
+}
+
+impl<'a> Iterator for Walk<'a> {
+    type Item = &'a Block;
+
+    fn next(&mut self) -> Option<&'a Block> {
+        loop {
+            let level = self.stack.last_mut()?;
+            match level.next() {
+                Some(b) => {
+                    let children = b.children();
+                    if !children.is_empty() {
+                        self.stack.push(children.iter());
+                    }
+                    return Some(b);
+                }
+                None => {
+                    self.stack.pop();
+                }
+            }
+        }
+    }
+}
+
+/// Calls `f` on every block of `blocks` and of the blocks nested in them, in the order of
+/// [`walk`]. `f` sees a block before its children and may replace it: the walk then goes into
+/// the children of what `f` left there.
+pub fn walk_mut(blocks: &mut [Block], f: &mut impl FnMut(&mut Block)) {
+    for b in blocks {
+        f(b);
+        if let Some(children) = b.children_mut() {
+            walk_mut(children, f);
+        }
+    }
+}
+
+/// The figures of `blocks`, nested ones included, in document order.
+pub fn figures(blocks: &[Block]) -> impl Iterator<Item = &Figure> {
+    walk(blocks).filter_map(Block::as_figure)
+}
+
+/// The slots of `blocks`, nested ones included, in document order.
+pub fn slots(blocks: &[Block]) -> impl Iterator<Item = &Slot> {
+    walk(blocks).filter_map(Block::as_slot)
 }
 
 /// Replaced by the path from a page to the site root (`../` …).
@@ -335,6 +454,170 @@ mod tests {
         assert!(!is_slug("学信网"));
         assert!(!is_slug("a_b"));
         assert!(!is_slug("-a"));
+    }
+
+    fn figure(path: &str) -> Block {
+        Block::Figure(Figure {
+            url: format!("/{path}"),
+            path: path.into(),
+            alt: String::new(),
+            width: 1,
+            height: 1,
+            device: Device::Phone,
+            line: 1,
+            published: None,
+        })
+    }
+
+    fn slot(path: &str) -> Block {
+        Block::Slot(Slot {
+            alt: String::new(),
+            path: path.into(),
+            device: Device::Phone,
+            line: 1,
+        })
+    }
+
+    fn callout(body: Vec<Block>) -> Block {
+        Block::Callout {
+            kind: CalloutKind::Note,
+            body,
+        }
+    }
+
+    /// A short name for each block: its HTML, its path, or `>` for a callout.
+    fn name(b: &Block) -> String {
+        match b {
+            Block::Html(h) => h.clone(),
+            Block::Figure(f) => f.path.clone(),
+            Block::Slot(s) => s.path.clone(),
+            Block::Callout { .. } => ">".into(),
+        }
+    }
+
+    /// Callouts in callouts, with blocks before, between and after them.
+    fn nested() -> Vec<Block> {
+        vec![
+            Block::Html("a".into()),
+            callout(vec![
+                figure("f1"),
+                callout(vec![slot("s1"), callout(vec![])]),
+                Block::Html("b".into()),
+            ]),
+            slot("s2"),
+            callout(vec![figure("f2")]),
+            figure("f3"),
+        ]
+    }
+
+    #[test]
+    fn walk_visits_nested_blocks_depth_first_in_document_order() {
+        let blocks = nested();
+        let names: Vec<String> = walk(&blocks).map(name).collect();
+        assert_eq!(
+            names,
+            ["a", ">", "f1", ">", "s1", ">", "b", "s2", ">", "f2", "f3"]
+        );
+        let figures: Vec<&str> = figures(&blocks).map(|f| f.path.as_str()).collect();
+        assert_eq!(figures, ["f1", "f2", "f3"]);
+        let slots: Vec<&str> = slots(&blocks).map(|s| s.path.as_str()).collect();
+        assert_eq!(slots, ["s1", "s2"]);
+        assert_eq!(walk(&[]).count(), 0);
+        assert_eq!(walk(&[callout(vec![])]).count(), 1);
+    }
+
+    #[test]
+    fn walk_mut_visits_what_walk_visits_and_goes_into_replaced_blocks() {
+        let mut blocks = nested();
+        let mut names = Vec::new();
+        walk_mut(&mut blocks, &mut |b| names.push(name(b)));
+        let expected: Vec<String> = walk(&nested()).map(name).collect();
+        assert_eq!(names, expected);
+
+        // a figure replaced by a callout: the walk goes on into the callout's body
+        let mut blocks = vec![figure("f1"), figure("f2")];
+        let mut names = Vec::new();
+        walk_mut(&mut blocks, &mut |b| {
+            names.push(name(b));
+            if name(b) == "f1" {
+                *b = callout(vec![slot("s1")]);
+            }
+        });
+        assert_eq!(names, ["f1", "s1", "f2"]);
+        assert_eq!(blocks[0], callout(vec![slot("s1")]));
+    }
+
+    #[test]
+    fn channel_blocks_and_slots_say_their_step() {
+        let step = |number: usize, body: Vec<Block>| Step {
+            number,
+            anchor: format!("step-{number}"),
+            title_html: String::new(),
+            title_text: String::new(),
+            body,
+            line: number,
+        };
+        let mut channel = Channel {
+            id: ChannelId("web".into()),
+            title: String::new(),
+            name: String::new(),
+            note: None,
+            device: Device::Phone,
+            order: None,
+            source: "g/web.md".into(),
+            intro: vec![callout(vec![slot("s0")])],
+            steps: vec![
+                step(1, vec![figure("f1"), callout(vec![slot("s1")])]),
+                step(2, vec![slot("s2")]),
+            ],
+            aliases: Vec::new(),
+            draft: false,
+        };
+        let slots: Vec<(Option<usize>, &str)> = channel
+            .slots()
+            .map(|(st, s)| (st.map(|st| st.number), s.path.as_str()))
+            .collect();
+        assert_eq!(slots, [(None, "s0"), (Some(1), "s1"), (Some(2), "s2")]);
+        let blocks: Vec<(Option<usize>, String)> = channel
+            .blocks()
+            .map(|(st, b)| (st.map(|st| st.number), name(b)))
+            .collect();
+        assert_eq!(
+            blocks,
+            [
+                (None, ">".into()),
+                (None, "s0".into()),
+                (Some(1), "f1".into()),
+                (Some(1), ">".into()),
+                (Some(1), "s1".into()),
+                (Some(2), "s2".into()),
+            ]
+        );
+        let mut names = Vec::new();
+        channel.walk_mut(&mut |b| names.push(name(b)));
+        let expected: Vec<String> = blocks.into_iter().map(|(_, n)| n).collect();
+        assert_eq!(names, expected);
+
+        let guide = Guide {
+            id: GuideId("g".into()),
+            meta: GuideMeta {
+                title: String::new(),
+                summary: None,
+                attachment: None,
+                updated: None,
+                order: None,
+                channels: None,
+                draft: false,
+                aliases: Vec::new(),
+            },
+            source: "g/_index.md".into(),
+            intro: vec![figure("g0")],
+            channels: vec![channel.clone(), channel],
+        };
+        let names: Vec<String> = guide.blocks().map(name).collect();
+        assert_eq!(names.len(), 1 + 2 * 6);
+        assert_eq!(names[..3], ["g0", ">", "s0"]);
+        assert_eq!(names[7..9], [">", "s0"]);
     }
 
     #[test]

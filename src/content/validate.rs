@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::content::discover::Inputs;
-use crate::content::model::{Block, Device, Slot};
+use crate::content::model::{self, Device, Slot};
 use crate::content::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
@@ -566,20 +566,10 @@ pub fn open_slots(
     }
     let mut slots: Vec<(&str, &Slot)> = Vec::new();
     if let Some(h) = &inputs.home {
-        slots.extend(
-            site.intro
-                .iter()
-                .flat_map(Block::slots)
-                .map(|s| (h.rel.as_str(), s)),
-        );
+        slots.extend(model::slots(&site.intro).map(|s| (h.rel.as_str(), s)));
     }
     for g in &site.guides {
-        slots.extend(
-            g.intro
-                .iter()
-                .flat_map(Block::slots)
-                .map(|s| (g.source.as_str(), s)),
-        );
+        slots.extend(model::slots(&g.intro).map(|s| (g.source.as_str(), s)));
         for c in &g.channels {
             slots.extend(c.slots().map(|(_, s)| (c.source.as_str(), s)));
         }

@@ -498,15 +498,11 @@ fn key(g: &Guide, page: &[u8], asset_version: &str, content_dir: &Path) -> Strin
     env!("CARGO_PKG_VERSION").hash(&mut h);
     page.hash(&mut h);
     asset_version.hash(&mut h);
-    let mut figures = Vec::new();
-    collect_figures(&g.intro, &mut figures);
-    for c in &g.channels {
-        collect_figures(&c.intro, &mut figures);
-        for s in &c.steps {
-            collect_figures(&s.body, &mut figures);
-        }
-    }
-    for path in figures {
+    for path in g
+        .blocks()
+        .filter_map(Block::as_figure)
+        .map(|f| f.path.as_str())
+    {
         path.hash(&mut h);
         if let Ok(m) = std::fs::metadata(content_dir.join(path)) {
             m.len().hash(&mut h);
@@ -517,16 +513,6 @@ fn key(g: &Guide, page: &[u8], asset_version: &str, content_dir: &Path) -> Strin
         }
     }
     format!("{:016x}", h.finish())
-}
-
-fn collect_figures<'a>(blocks: &'a [Block], out: &mut Vec<&'a str>) {
-    for b in blocks {
-        match b {
-            Block::Figure(f) => out.push(&f.path),
-            Block::Callout { body, .. } => collect_figures(body, out),
-            _ => {}
-        }
-    }
 }
 
 /// Prints the planned guides from their print pages in `staging` into the cache (in parallel,

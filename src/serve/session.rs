@@ -23,7 +23,7 @@ use bytes::Bytes;
 use rayon::prelude::*;
 
 use crate::content::discover::Inputs;
-use crate::content::model::{Block, Guide, Site};
+use crate::content::model::{self, Block, Guide, Site};
 use crate::content::source::SourceFile;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images;
@@ -749,16 +749,11 @@ impl State {
                 }
             }
             for g in &self.site.guides {
-                let shows = |blocks: &[Block]| refers(blocks, &touched);
-                if shows(&g.intro)
-                    || g.channels
-                        .iter()
-                        .any(|ch| shows(&ch.intro) || ch.steps.iter().any(|s| shows(&s.body)))
-                {
+                if g.blocks().any(|b| shows(b, &touched)) {
                     reload.insert(g.id.0.clone());
                 }
             }
-            if refers(&self.site.intro, &touched)
+            if model::walk(&self.site.intro).any(|b| shows(b, &touched))
                 || touched.iter().any(|t| self.home.assets.contains(t))
             {
                 self.home_diags.clear();
@@ -1083,14 +1078,13 @@ impl State {
     }
 }
 
-/// Whether `blocks` show one of `paths` (relative to `content/`) as a screenshot or a slot.
-fn refers(blocks: &[Block], paths: &[String]) -> bool {
-    blocks.iter().any(|b| match b {
+/// Whether `b` shows one of `paths` (relative to `content/`) as a screenshot or a slot.
+fn shows(b: &Block, paths: &[String]) -> bool {
+    match b {
         Block::Figure(f) => paths.contains(&f.path),
         Block::Slot(s) => paths.contains(&s.path),
-        Block::Callout { body, .. } => refers(body, paths),
-        Block::Html(_) => false,
-    })
+        Block::Callout { .. } | Block::Html(_) => false,
+    }
 }
 
 #[cfg(test)]
