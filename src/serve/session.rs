@@ -253,6 +253,36 @@ struct State {
     qr: crate::links::qr::Store,
     /// `links.lock` as last read.
     lock: crate::links::lock::Recorded,
+    /// The shape of the output (its paths) when the owners check last found nothing: while it
+    /// stays the same, a rebuild does not check the 30,000 paths of a large site again.
+    owners_clean: Option<u64>,
+}
+
+/// A key for the set of output paths: everything a path of the output is made of (guide and
+/// channel ids, alias files, linked files, screenshots, static files), combined without regard to
+/// order. Equal keys: the same paths (short of a hash collision).
+fn output_shape<'a>(
+    site: &Site,
+    jobs: usize,
+    aliases: impl Iterator<Item = &'a str>,
+    files: impl Iterator<Item = &'a str>,
+) -> u64 {
+    use std::hash::BuildHasher;
+    let h = rustc_hash::FxBuildHasher;
+    let mut key = h.hash_one((jobs, site.config.base_url.is_some()));
+    for g in &site.guides {
+        key = key.wrapping_add(h.hash_one(("g", &g.id.0)));
+        for c in &g.channels {
+            key = key.wrapping_add(h.hash_one(("c", &g.id.0, &c.id.0)));
+        }
+    }
+    for a in aliases {
+        key = key.wrapping_add(h.hash_one(("a", a)));
+    }
+    for f in files {
+        key = key.wrapping_add(h.hash_one(("f", f)));
+    }
+    key
 }
 
 /// Runs the build's screenshot stage over one guide (resized, redacted, highlighted, cached in
@@ -459,6 +489,7 @@ impl Session {
             anchors: load::Anchors::new(),
             qr: crate::links::qr::Store::open(&self.root),
             lock: crate::links::lock::Recorded::read(&self.root),
+            owners_clean: None,
         };
         state.anchors = load::anchors(&state.site);
         state.check_links();
@@ -947,20 +978,33 @@ impl State {
             .published_assets()
             .chain(self.theme.statics.keys().map(|s| format!("static/{s}")));
         let mut links = crate::pipeline::plan_links(site, &sources, &mut jobs, others, &mut diags);
-        let assets = self
-            .home
-            .assets
-            .iter()
-            .chain(self.sides.values().flat_map(|s| &s.assets));
-        let screenshots = self.sides.values().flat_map(|s| &s.images);
-        crate::output::owners::check(
+        let assets = || {
+            self.home
+                .assets
+                .iter()
+                .chain(self.sides.values().flat_map(|s| &s.assets))
+        };
+        let screenshots = || self.sides.values().flat_map(|s| &s.images);
+        let shape = output_shape(
             site,
-            &jobs,
-            &links,
-            crate::output_files(assets, screenshots, self.theme.statics.keys()),
-            &sources,
-            &mut diags,
+            jobs.len(),
+            links.aliases.iter().map(|a| a.file.as_str()),
+            assets()
+                .map(String::as_str)
+                .chain(screenshots().map(|f| f.rel.as_str()))
+                .chain(self.theme.statics.keys().map(String::as_str)),
         );
+        if self.owners_clean != Some(shape) {
+            let clean = crate::output::owners::check(
+                site,
+                &jobs,
+                &links,
+                crate::output_files(assets(), screenshots(), self.theme.statics.keys()),
+                &sources,
+                &mut diags,
+            );
+            self.owners_clean = clean.then_some(shape);
+        }
         // the lock as `build` checks it, read again only when it changed on disk (a build in
         // another terminal updates it); its new text is not made, a preview writes nothing
         if !self.lock.is_current(&self.inputs.root) {

@@ -844,3 +844,50 @@ fn serve_answers_the_bytes_build_writes_after_edits() {
     server.wait_log("rebuilt all");
     assert_serves_the_build(&server, &site);
 }
+
+/// Two sources for one output path, made while serving: reported as the build reports them
+/// (serve skips the check only while the output's paths stay as they were when it found none).
+#[test]
+fn output_clashes_made_while_serving_are_reported() {
+    let t = tempfile::tempdir().unwrap();
+    let site = t.path().join("site");
+    write_site(
+        &site,
+        &[(
+            "web.md",
+            "---\ntitle: 网站\n---\n\n## 打开\n\n点击。\n".as_bytes(),
+        )],
+    );
+    let mut server = Server::start(&site, &[]);
+    server.wait_log("built all");
+    let mut events = server.events();
+    assert_eq!(events.next()["state"], "ok");
+    let codes = |u: &serde_json::Value| -> Vec<String> {
+        u["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    // a linked file over the guide page
+    save(site.join("content/g/index.html"), "<p>mine</p>");
+    save(
+        site.join("content/g/web.md"),
+        "---\ntitle: 网站\n---\n\n## 打开\n\n见[页面](index.html)。\n",
+    );
+    let u = events.until("failed");
+    assert!(codes(&u).contains(&"output-clash".to_string()), "{u}");
+    // fixed, then a channel named print
+    save(
+        site.join("content/g/web.md"),
+        "---\ntitle: 网站\n---\n\n## 打开\n\n点击。\n",
+    );
+    events.until("ok");
+    save(
+        site.join("content/g/print.md"),
+        "---\ntitle: 打印\n---\n\n## 打开\n\n点击。\n",
+    );
+    let u = events.until("failed");
+    assert!(codes(&u).contains(&"reserved-name".to_string()), "{u}");
+}
