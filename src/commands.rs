@@ -1,6 +1,8 @@
-//! The commands that read a site without building it: [`check`] (every problem, nothing written)
-//! and [`shots`] (the shot list). `build`, `pdf` and `serve` live in the crate root, in
+//! The commands that read a site without building it: [`check`] (every problem, nothing written),
+//! [`links`] (the link table) and [`shots`] (the shot list), each a thin driver over the
+//! [`pipeline`](crate::pipeline) stages. `build`, `pdf` and `serve` live in the crate root, in
 //! [`crate::output`] and in [`crate::serve`]; `main.rs` only parses arguments and prints.
 
 pub mod check;
+pub mod links;
 pub mod shots;

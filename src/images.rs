@@ -168,6 +168,32 @@ pub struct Output {
     pub images: usize,
     /// Of those, how many were processed rather than taken from the cache.
     pub processed: usize,
+    /// Every picture the site shows or links (its path under `content/`), and what the stage
+    /// made of it: what `guidepost shots` reports.
+    pub pictures: BTreeMap<String, Picture>,
+}
+
+/// What the image stage made of one picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picture {
+    /// Published; its size upright, in pixels.
+    Published { width: u32, height: u32 },
+    /// Not published (a placeholder shows where it goes): why, as the stage's diagnostic says.
+    Rejected(String),
+}
+
+/// Why the stage did not publish a picture, from the diagnostics it reported for it.
+fn rejected(diags: &[Diagnostic]) -> Picture {
+    let why = diags
+        .iter()
+        .find(|d| d.code == "bad-image")
+        .or_else(|| diags.iter().find(|d| d.is_error()))
+        .map_or("it cannot be used", |d| {
+            d.message
+                .split_once(UNUSABLE)
+                .map_or(&d.message, |(_, why)| why)
+        });
+    Picture::Rejected(why.to_string())
 }
 
 /// One image file to process, however many times the site shows it.
@@ -296,6 +322,14 @@ pub fn process(
     let mut out = Output::default();
     let mut done: HashMap<&str, Done> = HashMap::new();
     for (job, (r, d)) in jobs.iter().zip(results) {
+        let picture = match &r {
+            Ok(r) => Picture::Published {
+                width: r.full.width,
+                height: r.full.height,
+            },
+            Err(()) => rejected(&d),
+        };
+        out.pictures.insert(job.path.clone(), picture);
         diags.extend(d);
         assets.remove(&job.path);
         if let Ok(mut r) = r {
@@ -307,7 +341,10 @@ pub fn process(
     }
     // other pictures guidepost cannot clean are not published as they are either
     for a in assets.iter().filter(|a| is_image(a)) {
-        diags.push(unsupported(a, &ext(a).unwrap_or_default()));
+        let d = unsupported(a, &ext(a).unwrap_or_default());
+        out.pictures
+            .insert(a.clone(), rejected(std::slice::from_ref(&d)));
+        diags.push(d);
     }
     assets.retain(|a| !is_image(a));
 
@@ -462,15 +499,15 @@ fn unsupported(path: &str, ext: &str) -> Diagnostic {
     .help("save it as PNG (screenshots) or JPEG (photos)")
 }
 
+/// Between the file and the reason in the message of [`bad`].
+const UNUSABLE: &str = " cannot be used as a screenshot: ";
+
 fn bad(path: &str, why: impl std::fmt::Display, help: &str) -> Diagnostic {
-    Diagnostic::warning(
-        "bad-image",
-        format!("`content/{path}` cannot be used as a screenshot: {why}"),
-    )
-    .in_file(format!("content/{path}"))
-    .help(format!(
-        "{help}; until then a placeholder shows where it goes"
-    ))
+    Diagnostic::warning("bad-image", format!("`content/{path}`{UNUSABLE}{why}"))
+        .in_file(format!("content/{path}"))
+        .help(format!(
+            "{help}; until then a placeholder shows where it goes"
+        ))
 }
 
 /// Processes one job, from the cache when it can.
@@ -1288,45 +1325,6 @@ impl Progress {
             b.finish_and_clear();
         }
     }
-}
-
-/// Reads only the header of the image file at `path`: its size (upright), or why it cannot be
-/// used. Cheap enough to run on every screenshot of a site (for `guidepost shots`).
-pub fn probe(path: &Path) -> Result<(u32, u32), String> {
-    use std::io::Read;
-    let mut head = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(1 << 20).read_to_end(&mut head))
-        .map_err(|e| format!("it cannot be read ({e})"))?;
-    let format = image::guess_format(&head)
-        .map_err(|_| "it is not a PNG, JPEG or WebP picture".to_string())?;
-    if !matches!(
-        format,
-        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP
-    ) {
-        return Err(format!(
-            "it is a {format:?} picture, which is not supported"
-        ));
-    }
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| e.to_string())?
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    let mut d = reader
-        .into_decoder()
-        .map_err(|e| format!("it is damaged ({e})"))?;
-    let (w, h) = d.dimensions();
-    if w > MAX_WIDTH || h > MAX_HEIGHT || w as u64 * h as u64 > MAX_PIXELS {
-        return Err(format!("it is {w}×{h} pixels, too large"));
-    }
-    let turned = matches!(
-        d.orientation(),
-        Ok(image::metadata::Orientation::Rotate90
-            | image::metadata::Orientation::Rotate270
-            | image::metadata::Orientation::Rotate90FlipH
-            | image::metadata::Orientation::Rotate270FlipH)
-    );
-    Ok(if turned { (h, w) } else { (w, h) })
 }
 
 #[cfg(test)]

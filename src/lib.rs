@@ -58,10 +58,9 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::content::{discover, model};
+use crate::content::discover;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::links::lock;
-use crate::markdown::load;
 use crate::output::{owners, pdf};
 use crate::render::{Job, Renderer, theme};
 
@@ -455,35 +454,6 @@ pub fn output_files<'a>(
         .map(|a| (Cow::Borrowed(a.as_str()), owners::File::Linked))
         .chain(screenshots.map(|f| (Cow::Borrowed(f.rel.as_str()), owners::File::Screenshot)))
         .chain(statics.map(|s| (Cow::Owned(format!("static/{s}")), owners::File::Static)))
-}
-
-/// Loads the published content of the site at `root` without building it (for `guidepost links`).
-/// `Err` holds the diagnostics when the content has errors.
-pub fn load_site(
-    root: &Path,
-    base_url: Option<&str>,
-) -> Result<(model::Site, Diagnostics), Diagnostics> {
-    let mut diags = Vec::new();
-    let Some(inputs) = discover::discover(root, &mut diags) else {
-        return Err(Diagnostics(diags));
-    };
-    let loaded = load::load(&inputs, &load::LoadOptions { drafts: false }, &mut diags);
-    let mut d = Diagnostics(diags);
-    d.sort();
-    match loaded {
-        Some(mut l) if !d.has_errors() => {
-            if let Some(b) = base_url {
-                let b = if b.ends_with('/') {
-                    b.to_string()
-                } else {
-                    format!("{b}/")
-                };
-                l.site.config.base_url = Some(b);
-            }
-            Ok((l.site, d))
-        }
-        _ => Err(d),
-    }
 }
 
 /// What the first stage of every command reads, each part with its own diagnostics.

@@ -81,7 +81,14 @@ struct ShotsArgs {
     root: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
-    format: guidepost::commands::shots::Format,
+    format: ShotsFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ShotsFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Args)]
@@ -357,55 +364,59 @@ fn links(args: LinksArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
-    let (site, diags) = match guidepost::load_site(&root, args.base_url.as_deref()) {
-        Ok(x) => x,
-        Err(diags) => {
-            eprint!("{}", diags.render(color));
-            eprintln!(
-                "cannot list links: {} error{} in the site",
-                diags.errors(),
-                plural(diags.errors())
-            );
-            return ExitCode::from(1);
-        }
-    };
-    let mut ignored = Vec::new();
-    let links = guidepost::links::Links::new(&site, &Default::default(), &mut ignored);
-    if site.config.base_url.is_none() {
-        eprintln!(
-            "note: site.toml has no base_url, so these are paths from the site root; set base_url (or pass --base-url https://…/) for full URLs"
-        );
-    }
     let format = match args.format {
         LinksFormat::Text => Format::Text,
         LinksFormat::Csv => Format::Csv,
         LinksFormat::Json => Format::Json,
     };
-    let _ = diags; // warnings belong to `build`; listing links stays quiet
-    match guidepost::links::share::listing(&site, &links, format, args.steps) {
-        Ok(s) => {
-            print!("{s}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => usage_error(&e),
+    let listing =
+        match guidepost::commands::links::links(&guidepost::commands::links::LinksOptions {
+            root,
+            base_url: args.base_url,
+            format,
+            steps: args.steps,
+        }) {
+            Ok(l) => l,
+            Err(e) => return usage_error(&e),
+        };
+    let diags = &listing.diagnostics;
+    eprint!("{}", diags.render(color));
+    let Some(text) = listing.text else {
+        eprintln!(
+            "cannot list links: {} error{} in the site",
+            diags.errors(),
+            plural(diags.errors())
+        );
+        return ExitCode::from(1);
+    };
+    if !listing.base_url {
+        eprintln!(
+            "note: site.toml has no base_url, so these are paths from the site root; set base_url (or pass --base-url https://…/) for full URLs"
+        );
     }
+    print!("{text}");
+    ExitCode::SUCCESS
 }
 
 fn shots(args: ShotsArgs) -> ExitCode {
+    use guidepost::commands::shots::Format;
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let root = match resolve_root(args.root) {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
     let (list, diags) = guidepost::commands::shots::list(&root);
-    // problems that hide shots (errors) are shown; warnings belong to `build`
-    let errors =
-        guidepost::diagnostic::Diagnostics(diags.0.into_iter().filter(|d| d.is_error()).collect());
-    eprint!("{}", errors.render(color));
+    // what `check` says of the same stages: a file the build cannot use shows as `bad-image`
+    eprint!("{}", diags.render(color));
     if let Some(list) = list {
-        print!("{}", list.render(args.format));
+        let format = match args.format {
+            ShotsFormat::Table => Format::Table,
+            ShotsFormat::Csv => Format::Csv,
+            ShotsFormat::Json => Format::Json,
+        };
+        print!("{}", list.render(format));
     }
-    if errors.has_errors() {
+    if diags.has_errors() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

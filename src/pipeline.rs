@@ -6,7 +6,8 @@
 //! 2. [`link`]: plan the output, the link table with its aliases and QR codes, and `links.lock`.
 //!
 //! What comes after (rendering into the output, into memory, or nowhere) is the driver's:
-//! `build` writes, `check` renders in memory and throws the pages away.
+//! `build` writes, `check` renders in memory and throws the pages away, `links` prints the link
+//! table and `shots` the shot list.
 //! [`Options`] say what a driver may change on disk (the caches, the lock) and how much work the
 //! image stage does; never which checks run: `check` finds every problem `build` finds.
 
@@ -64,6 +65,26 @@ pub struct Linked<'a> {
     pub lock: Option<lock::Checked>,
     /// The QR code cache the links were made from.
     pub qr: qr::Store,
+}
+
+impl<'a> Options<'a> {
+    /// The stages as a driver that publishes nothing runs them (`check`, `links`, `shots`):
+    /// nothing written (the caches are read as they are, the lock is not looked at),
+    /// screenshots decoded and checked but not encoded, every stage run even after errors so
+    /// that every problem shows at once, drafts left out. A driver changes what it needs.
+    pub fn read_only(root: &'a Path) -> Self {
+        Options {
+            root,
+            drafts: false,
+            base_url: None,
+            write_caches: false,
+            encode_images: false,
+            lock: LockMode::Off,
+            accept_removed: false,
+            open_slots: false,
+            keep_going: true,
+        }
+    }
 }
 
 fn stop(opts: &Options<'_>, diags: &[Diagnostic]) -> bool {

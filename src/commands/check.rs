@@ -77,15 +77,10 @@ pub fn check(opts: &CheckOptions) -> Report {
         ..Report::default()
     };
     let stages = pipeline::Options {
-        root: &opts.root,
         drafts: opts.drafts,
-        base_url: None,
-        write_caches: false,
-        encode_images: false,
         lock: crate::LockMode::Check,
-        accept_removed: false,
         open_slots: true,
-        keep_going: true,
+        ..pipeline::Options::read_only(&opts.root)
     };
     if let Some(content) = pipeline::content(&stages, &mut diags) {
         let site = &content.loaded.site;

@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use crate::content::model::{self, Block, Device};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::images;
+use crate::images::{self, Picture};
+use crate::pipeline;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -65,7 +66,7 @@ pub struct ShotList {
     pub unreferenced: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Csv,
@@ -73,46 +74,68 @@ pub enum Format {
 }
 
 /// Lists the shots of the site at `root`, drafts included (they are what is being captured).
+///
+/// It runs the [`pipeline`](crate::pipeline) content stages as `check` runs them (nothing
+/// written, screenshots decoded but not encoded): a shot's status is what the image stage made
+/// of its file, and the diagnostics are those `check` reports for these stages (a file the
+/// build cannot use is `unreadable` here and `bad-image` there). `None` when there is no site to
+/// list.
 pub fn list(root: &Path) -> (Option<ShotList>, Diagnostics) {
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let Some(inputs) = crate::content::discover::discover(root, &mut diags) else {
-        return (None, Diagnostics(diags));
+    let stages = pipeline::Options {
+        drafts: true,
+        ..pipeline::Options::read_only(root)
     };
-    let Some(loaded) = crate::markdown::load::load(
-        &inputs,
-        &crate::markdown::load::LoadOptions { drafts: true },
-        &mut diags,
-    ) else {
-        return (None, Diagnostics(diags));
-    };
-    let mut wanted: BTreeSet<&str> = BTreeSet::new();
-    let mut refs: Vec<(Shot, bool)> = Vec::new(); // (shot, file exists)
-    let mut referenced: BTreeSet<String> = loaded.assets.iter().cloned().collect();
-    for g in &loaded.site.guides {
+    let list = pipeline::content(&stages, &mut diags).map(|c| shot_list(&c));
+    let mut d = Diagnostics(diags);
+    d.sort();
+    (list, d)
+}
+
+/// The shot list of the content after the image stage.
+fn shot_list(c: &pipeline::Content) -> ShotList {
+    let pictures = &c.images.pictures;
+    let mut referenced: BTreeSet<&str> = c.loaded.assets.iter().map(String::as_str).collect();
+    referenced.extend(pictures.keys().map(String::as_str));
+    let mut shots = Vec::new();
+    for g in &c.loaded.site.guides {
         let mut add = |blocks: &[Block],
                        channel: Option<&crate::content::model::Channel>,
                        step: Option<&crate::content::model::Step>| {
-            for (alt, path, device, exists) in model::walk(blocks).filter_map(shot) {
-                referenced.insert(path.clone());
-                refs.push((
-                    Shot {
-                        guide: g.id.0.clone(),
-                        guide_title: g.meta.title.clone(),
-                        channel: channel.map(|c| c.id.0.clone()).unwrap_or_default(),
-                        channel_name: channel.map(|c| c.name.clone()).unwrap_or_default(),
-                        step: step.map(|s| s.number),
-                        step_title: step.map(|s| s.title_text.clone()),
-                        description: alt,
-                        path,
-                        device,
-                        status: Status::Missing,
-                        width: None,
-                        height: None,
-                        min_width: 0,
-                        problem: None,
-                    },
-                    exists,
-                ));
+            for (alt, path, device, _) in model::walk(blocks).filter_map(shot) {
+                let mut s = Shot {
+                    guide: g.id.0.clone(),
+                    guide_title: g.meta.title.clone(),
+                    channel: channel.map(|c| c.id.0.clone()).unwrap_or_default(),
+                    channel_name: channel.map(|c| c.name.clone()).unwrap_or_default(),
+                    step: step.map(|s| s.number),
+                    step_title: step.map(|s| s.title_text.clone()),
+                    description: alt,
+                    path: format!("content/{path}"),
+                    device,
+                    status: Status::Missing,
+                    width: None,
+                    height: None,
+                    min_width: 2 * images::display_width(device),
+                    problem: None,
+                };
+                match pictures.get(&path) {
+                    Some(&Picture::Published { width, height }) => {
+                        s.width = Some(width);
+                        s.height = Some(height);
+                        s.status = if width < s.min_width {
+                            Status::TooSmall
+                        } else {
+                            Status::Present
+                        };
+                    }
+                    Some(Picture::Rejected(why)) => {
+                        s.status = Status::Unreadable;
+                        s.problem = Some(why.clone());
+                    }
+                    None => {}
+                }
+                shots.push(s);
             }
         };
         add(&g.intro, None, None);
@@ -123,59 +146,21 @@ pub fn list(root: &Path) -> (Option<ShotList>, Diagnostics) {
             }
         }
     }
-    for (s, _) in &refs {
-        wanted.insert(&s.path);
+    for s in &shots {
+        referenced.insert(&s.path["content/".len()..]);
     }
-    let sidecars = images::load_sidecars(
-        root,
-        &inputs.content_dir,
-        &inputs.files,
-        images::Scope::Site,
-        &wanted,
-        &mut diags,
-    );
-    let mut shots = Vec::new();
-    for (mut s, exists) in refs.clone() {
-        if let Some(d) = sidecars.get(&s.path).and_then(|x| x.1.device) {
-            s.device = d;
-        }
-        s.min_width = 2 * images::display_width(s.device);
-        if exists {
-            match images::probe(&inputs.content_dir.join(&s.path)) {
-                Ok((w, h)) => {
-                    s.width = Some(w);
-                    s.height = Some(h);
-                    s.status = if w < s.min_width {
-                        Status::TooSmall
-                    } else {
-                        Status::Present
-                    };
-                }
-                Err(e) => {
-                    s.status = Status::Unreadable;
-                    s.problem = Some(e);
-                }
-            }
-        }
-        s.path = format!("content/{}", s.path);
-        shots.push(s);
-    }
-    let mut unreferenced: Vec<String> = inputs
+    let mut unreferenced: Vec<String> = c
+        .inputs
         .files
         .iter()
-        .filter(|f| images::is_image(f) && !referenced.contains(*f))
+        .filter(|f| images::is_image(f) && !referenced.contains(f.as_str()))
         .map(|f| format!("content/{f}"))
         .collect();
     unreferenced.sort();
-    let mut d = Diagnostics(diags);
-    d.sort();
-    (
-        Some(ShotList {
-            shots,
-            unreferenced,
-        }),
-        d,
-    )
+    ShotList {
+        shots,
+        unreferenced,
+    }
 }
 
 /// (alt, path, device, whether the file exists) of `b` if it is a screenshot.

@@ -40,6 +40,11 @@ fn table_lists_every_shot_and_unreferenced_images() {
     let t = shots_site();
     let (out, err, code) = shots(&t, "table");
     assert_eq!(code, Some(0), "{err}");
+    // the reason is the build's: the same stage found it, and says it as `check` does
+    assert!(
+        err.starts_with("warning[bad-image]: `content/card/images/broken.png` cannot be used as a screenshot: it is not a PNG, JPEG or WebP picture"),
+        "{err}"
+    );
     assert_eq!(
         out,
         "\
@@ -89,7 +94,7 @@ fn csv_and_json() {
     assert_eq!(v["shots"][1]["min_width"], 600);
     assert_eq!(
         v["shots"][3]["problem"],
-        "it is not a PNG, JPEG or WebP picture"
+        "it is not a PNG, JPEG or WebP picture (perhaps a renamed document or a download that failed)"
     );
     assert_eq!(v["unreferenced"][0], "content/card/images/extra.png");
 }
@@ -116,5 +121,33 @@ fn the_sample_site_lists_all_its_slots() {
     assert_eq!(
         channels,
         ["web", "web", "web", "web", "wechat", "wechat", "app", "app"]
+    );
+}
+
+#[test]
+fn a_truncated_screenshot_is_unreadable_as_the_build_sees_it() {
+    // its header is whole, so only decoding it (the build's image stage) finds the damage
+    let t = shots_site();
+    let login = t.path().join("site/content/card/images/login.png");
+    let bytes = std::fs::read(&login).unwrap();
+    std::fs::write(&login, &bytes[..bytes.len() / 2]).unwrap();
+    let (out, err, code) = shots(&t, "json");
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["shots"][1]["status"], "unreadable");
+    assert!(
+        err.contains(
+            "warning[bad-image]: `content/card/images/login.png` cannot be used as a screenshot"
+        ),
+        "{err}"
+    );
+    let site = t.path().join("site");
+    let check = guidepost(&["check", "--root", site.to_str().unwrap()]);
+    assert!(
+        stderr(&check).contains(
+            "warning[bad-image]: `content/card/images/login.png` cannot be used as a screenshot"
+        ),
+        "{}",
+        stderr(&check)
     );
 }
