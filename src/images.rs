@@ -19,8 +19,7 @@ pub mod sidecar;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat};
 use rayon::prelude::*;
@@ -31,6 +30,7 @@ use crate::content::model::{Block, Device, Figure, ROOT_MARKER, Site, Slot, walk
 use crate::content::source::SourceFile;
 use crate::diagnostic::Diagnostic;
 use crate::markdown::encode_path;
+use crate::progress::{Progress, Running, Task};
 use sidecar::{RedactStyle, Sidecar};
 
 /// Bump when the processing changes, so old cache entries are not reused.
@@ -227,7 +227,7 @@ pub enum Scope<'a> {
 }
 
 /// How an image pass treats the cache and the pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Pass<'a> {
     pub scope: Scope<'a>,
     /// May the pass write the cache (new entries, last-used times, pruning)? `false`: the cache
@@ -237,15 +237,18 @@ pub struct Pass<'a> {
     /// decoded and checked (limits, redactions, highlights) but not encoded; its output files
     /// are empty placeholders, for a caller that publishes nothing (`guidepost check`).
     pub encode: bool,
+    /// Told of every picture done ([`Task::Screenshots`]).
+    pub progress: &'a dyn Progress,
 }
 
 impl<'a> Pass<'a> {
     /// What `build` and `serve` do: encode, and cache the work.
-    pub fn publish(scope: Scope<'a>) -> Self {
+    pub fn publish(scope: Scope<'a>, progress: &'a dyn Progress) -> Self {
         Pass {
             scope,
             write_cache: true,
             encode: true,
+            progress,
         }
     }
 }
@@ -304,17 +307,17 @@ pub fn process(
     } else {
         Cache::read_only(root)
     };
-    let progress = Progress::new(jobs.len());
+    let progress = Running::start(pass.progress, Task::Screenshots, jobs.len());
     let results: Vec<(Result<Done, ()>, Vec<Diagnostic>)> = jobs
         .par_iter()
         .map(|job| {
             let mut d = Vec::new();
             let r = run(job, content_dir, &cache, pass.encode, &mut d);
-            progress.tick();
+            progress.done();
             (r.ok_or(()), d)
         })
         .collect();
-    progress.finish();
+    drop(progress);
     if scope == Scope::Site {
         cache.prune();
     }
@@ -1272,58 +1275,6 @@ impl Cache {
                 .collect(),
         };
         (m, blobs)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Progress
-
-/// A progress bar on a terminal, shown only once the work has taken more than a second.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    start: Instant,
-    shown: AtomicBool,
-    done: AtomicUsize,
-}
-
-impl Progress {
-    fn new(len: usize) -> Progress {
-        use std::io::IsTerminal;
-        let bar = (len > 0 && std::io::stderr().is_terminal()).then(|| {
-            let b = indicatif::ProgressBar::with_draw_target(
-                Some(len as u64),
-                indicatif::ProgressDrawTarget::hidden(),
-            );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{spinner} screenshots {pos}/{len} {wide_bar} {eta}",
-            ) {
-                b.set_style(style);
-            }
-            b
-        });
-        Progress {
-            bar,
-            start: Instant::now(),
-            shown: AtomicBool::new(false),
-            done: AtomicUsize::new(0),
-        }
-    }
-
-    fn tick(&self) {
-        self.done.fetch_add(1, Ordering::Relaxed);
-        let Some(b) = &self.bar else { return };
-        b.inc(1);
-        if self.start.elapsed() > Duration::from_secs(1)
-            && !self.shown.swap(true, Ordering::Relaxed)
-        {
-            b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
     }
 }
 

@@ -19,7 +19,8 @@
 //! [`output::owners`] checks that every output path has one source; then [`render`] renders the
 //! output jobs through the [`render::theme`], and [`output`] writes them into a staging folder
 //! that replaces the output only when everything succeeded ([`output::pdf`] prints PDFs into
-//! it). [`commands::check`] runs the same stages writing nothing.
+//! it). [`commands::check`], [`commands::links`] and [`commands::shots`] run the same stages
+//! writing nothing.
 //!
 //! `guidepost serve` runs the same stages in a [`serve::session::Session`], which keeps their
 //! results in memory and re-runs only what a changed file affects; [`serve`] serves its pages.
@@ -34,9 +35,10 @@
 //! | [`render`] | the output jobs, the theme (Tera templates, static files), the print layout |
 //! | [`output`] | atomic writing (staging, stamp, swap), one owner per output path, PDFs |
 //! | [`serve`] | the live preview: session (incremental rebuilds) and HTTP |
-//! | [`commands`] | `check` and `shots`: reading a site without building it |
+//! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing |
 //! | [`diagnostic`] | diagnostics as data; `diagnostic::codes` is every code with its one severity |
 //! | [`cache`] | `.guidepost-cache/`, shared by images, QR codes and PDFs |
+//! | [`progress`] | progress events of the long stages; the library draws nothing on a terminal (main.rs does) |
 //!
 //! No top-level module imports one above it in this list's dependency order: a test
 //! (tests/it/layout.rs) fails on any import cycle between them.
@@ -50,6 +52,7 @@ pub mod links;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod render;
 pub mod serve;
 
@@ -119,32 +122,38 @@ pub enum Outcome {
 /// Builds the site at `opts.root` into `opts.output`. `Err` is an I/O failure or a refused
 /// output folder (nothing changed either way).
 pub fn build(opts: &BuildOptions) -> Result<Outcome, String> {
-    build_with_pdf(opts, None)
+    build_with_pdf(opts, None, &progress::Quiet)
 }
 
 /// [`build`], and print guides to PDF as `pdf` asks (see [`pdf`]); without it, up-to-date PDFs
 /// of earlier prints are still part of the output. `Err` also when no browser or no CJK font
-/// is found for printing (checked before anything is written).
+/// is found for printing (checked before anything is written). `progress` is told how the
+/// screenshots and the PDFs get on.
 pub fn build_with_pdf(
     opts: &BuildOptions,
     pdf: Option<&pdf::PdfOptions>,
+    progress: &dyn progress::Progress,
 ) -> Result<Outcome, String> {
     let start = Instant::now();
     // the output as the kernel resolves it: checked, and then the only path written
     let output = output::guard(&opts.root, &opts.output)?;
     let mut diags = Vec::new();
-    let stages = opts.stages();
+    let stages = opts.stages(progress);
     let Some(content) = pipeline::content(&stages, &mut diags) else {
         return Ok(failed(diags));
     };
     let linked = pipeline::link(&content, &stages, &mut diags);
-    finish(opts, &output, pdf, &content, linked, diags, start)
+    let mut outcome = finish(opts, &output, pdf, &content, linked, diags, progress);
+    if let Ok(Outcome::Built(s, _)) = &mut outcome {
+        s.elapsed = start.elapsed();
+    }
+    outcome
 }
 
 impl BuildOptions {
     /// The stages as `build` runs them: caches written, screenshots encoded, stopping at the
     /// first stage with errors.
-    fn stages(&self) -> pipeline::Options<'_> {
+    fn stages<'a>(&'a self, progress: &'a dyn progress::Progress) -> pipeline::Options<'a> {
         pipeline::Options {
             root: &self.root,
             drafts: self.drafts,
@@ -155,6 +164,7 @@ impl BuildOptions {
             accept_removed: self.accept_removed,
             open_slots: false,
             keep_going: false,
+            progress,
         }
     }
 }
@@ -173,7 +183,7 @@ fn finish(
     content: &pipeline::Content,
     linked: pipeline::Linked<'_>,
     mut diags: Vec<Diagnostic>,
-    start: Instant,
+    progress: &dyn progress::Progress,
 ) -> Result<Outcome, String> {
     let pipeline::Content {
         inputs,
@@ -388,7 +398,6 @@ fn finish(
         staging.abandon();
         return Ok(failed(diags));
     }
-    let progress = pdf_opts.is_some_and(|o| o.progress);
     let pdfs_printed = match pdf::produce(&pdf_plan, printer.as_ref(), site, &staging, progress) {
         Ok(n) => n,
         Err(errors) => {
@@ -435,7 +444,8 @@ fn finish(
         pdfs_printed,
         images: images.images,
         images_processed: images.processed,
-        elapsed: start.elapsed(),
+        // set by the caller, who started the clock
+        elapsed: Duration::ZERO,
     };
     let mut d = Diagnostics(diags);
     d.sort();

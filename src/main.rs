@@ -11,9 +11,11 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 
+use guidepost::progress::{Event, Progress, Task};
 use guidepost::{BuildOptions, Outcome};
 
 #[derive(Parser)]
@@ -253,12 +255,11 @@ fn pdf_options(
         guides,
         force,
         timeout: std::time::Duration::from_secs(args.timeout.max(1)),
-        progress: !args.quiet && std::io::stderr().is_terminal(),
     }
 }
 
 fn build(args: BuildArgs, pdf: Option<guidepost::output::pdf::PdfOptions>) -> ExitCode {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = use_color();
     let root = match resolve_root(args.root) {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
@@ -278,7 +279,7 @@ fn build(args: BuildArgs, pdf: Option<guidepost::output::pdf::PdfOptions>) -> Ex
         },
         accept_removed: args.accept_removed,
     };
-    match guidepost::build_with_pdf(&opts, pdf.as_ref()) {
+    match guidepost::build_with_pdf(&opts, pdf.as_ref(), &Bars::new(args.quiet)) {
         Err(e) => usage_error(&e),
         Ok(Outcome::Failed(diags)) => {
             eprint!("{}", diags.render(color));
@@ -337,15 +338,18 @@ fn check(args: CheckArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
-    let report = guidepost::commands::check::check(&guidepost::commands::check::CheckOptions {
-        root,
-        drafts: args.drafts,
-        strict: args.strict,
-    });
+    let report = guidepost::commands::check::check(
+        &guidepost::commands::check::CheckOptions {
+            root,
+            drafts: args.drafts,
+            strict: args.strict,
+        },
+        &Bars::new(false),
+    );
     match args.format {
         CheckFormat::Json => println!("{}", report.diagnostics.to_json()),
         CheckFormat::Text => {
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let color = use_color();
             eprint!("{}", report.diagnostics.render(color));
         }
     }
@@ -359,7 +363,7 @@ fn check(args: CheckArgs) -> ExitCode {
 
 fn links(args: LinksArgs) -> ExitCode {
     use guidepost::links::share::Format;
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = use_color();
     let root = match resolve_root(args.root) {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
@@ -369,16 +373,18 @@ fn links(args: LinksArgs) -> ExitCode {
         LinksFormat::Csv => Format::Csv,
         LinksFormat::Json => Format::Json,
     };
-    let listing =
-        match guidepost::commands::links::links(&guidepost::commands::links::LinksOptions {
+    let listing = match guidepost::commands::links::links(
+        &guidepost::commands::links::LinksOptions {
             root,
             base_url: args.base_url,
             format,
             steps: args.steps,
-        }) {
-            Ok(l) => l,
-            Err(e) => return usage_error(&e),
-        };
+        },
+        &Bars::new(false),
+    ) {
+        Ok(l) => l,
+        Err(e) => return usage_error(&e),
+    };
     let diags = &listing.diagnostics;
     eprint!("{}", diags.render(color));
     let Some(text) = listing.text else {
@@ -400,12 +406,12 @@ fn links(args: LinksArgs) -> ExitCode {
 
 fn shots(args: ShotsArgs) -> ExitCode {
     use guidepost::commands::shots::Format;
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = use_color();
     let root = match resolve_root(args.root) {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
-    let (list, diags) = guidepost::commands::shots::list(&root);
+    let (list, diags) = guidepost::commands::shots::list(&root, &Bars::new(false));
     // what `check` says of the same stages: a file the build cannot use shows as `bad-image`
     eprint!("{}", diags.render(color));
     if let Some(list) = list {
@@ -435,10 +441,85 @@ fn serve(args: ServeArgs) -> ExitCode {
         open: args.open,
         poll: args.poll,
         drafts: args.drafts,
+        color: use_color(),
+        progress: std::sync::Arc::new(Bars::new(false)),
     };
     match guidepost::serve::serve(opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => usage_error(&e),
+    }
+}
+
+/// Colour diagnostics: on a terminal, unless NO_COLOR is set.
+fn use_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// The progress bars on stderr, when it is a terminal: the screenshots' once their processing
+/// has taken more than a second, the PDFs' (unless `--quiet`) from the start.
+struct Bars {
+    terminal: bool,
+    quiet: bool,
+    running: std::sync::Mutex<std::collections::HashMap<Task, (indicatif::ProgressBar, Instant)>>,
+}
+
+impl Bars {
+    /// `quiet`: no PDF bar (`--quiet`).
+    fn new(quiet: bool) -> Bars {
+        Bars {
+            terminal: std::io::stderr().is_terminal(),
+            quiet,
+            running: Default::default(),
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn report(&self, event: Event<'_>) {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        match event {
+            Event::Start { task, len } => {
+                let (shown, template, target) = match task {
+                    Task::Screenshots => (
+                        self.terminal,
+                        "{spinner} screenshots {pos}/{len} {wide_bar} {eta}",
+                        ProgressDrawTarget::hidden(),
+                    ),
+                    Task::Pdfs => (
+                        self.terminal && !self.quiet,
+                        "printing PDFs {bar:30} {pos}/{len} {elapsed} {wide_msg}",
+                        ProgressDrawTarget::stderr(),
+                    ),
+                };
+                if shown {
+                    let bar = ProgressBar::with_draw_target(Some(len as u64), target);
+                    bar.set_style(
+                        ProgressStyle::with_template(template)
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    running.insert(task, (bar, Instant::now()));
+                }
+            }
+            Event::Working { task, item } => {
+                if let Some((bar, _)) = running.get(&task) {
+                    bar.set_message(item.to_string());
+                }
+            }
+            Event::Done { task } => {
+                if let Some((bar, start)) = running.get(&task) {
+                    bar.inc(1);
+                    if bar.is_hidden() && start.elapsed() > Duration::from_secs(1) {
+                        bar.set_draw_target(ProgressDrawTarget::stderr());
+                    }
+                }
+            }
+            Event::Finish { task } => {
+                if let Some((bar, _)) = running.remove(&task) {
+                    bar.finish_and_clear();
+                }
+            }
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use std::path::Path;
 use crate::content::model::Site;
 use crate::content::source::SourceFile;
 use crate::diagnostic::Diagnostic;
+use crate::progress::Progress;
 use crate::{
     LockMode, content::discover, content::frontmatter, content::validate, images, links,
     links::lock, links::qr, markdown::load, render, render::theme,
@@ -44,6 +45,8 @@ pub struct Options<'a> {
     /// Run the later stages even when an earlier one found errors (`check`: every problem at
     /// once). `false`: stop at the first stage with errors (`build`: nothing is written anyway).
     pub keep_going: bool,
+    /// Told how the long stages get on (the command line draws it).
+    pub progress: &'a dyn Progress,
 }
 
 /// The site's content after the first stages.
@@ -72,7 +75,7 @@ impl<'a> Options<'a> {
     /// nothing written (the caches are read as they are, the lock is not looked at),
     /// screenshots decoded and checked but not encoded, every stage run even after errors so
     /// that every problem shows at once, drafts left out. A driver changes what it needs.
-    pub fn read_only(root: &'a Path) -> Self {
+    pub fn read_only(root: &'a Path, progress: &'a dyn Progress) -> Self {
         Options {
             root,
             drafts: false,
@@ -83,6 +86,7 @@ impl<'a> Options<'a> {
             accept_removed: false,
             open_slots: false,
             keep_going: true,
+            progress,
         }
     }
 }
@@ -144,6 +148,7 @@ pub fn content(opts: &Options<'_>, diags: &mut Vec<Diagnostic>) -> Option<Conten
             scope: images::Scope::Site,
             write_cache: opts.write_caches,
             encode: opts.encode_images,
+            progress: opts.progress,
         },
         &mut loaded.site,
         &mut loaded.assets,

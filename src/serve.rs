@@ -10,11 +10,15 @@
 //!   injects the live script into HTML pages (never into `build` output), renders the error
 //!   overlay into pages while the site is broken, and streams updates to open pages as
 //!   server-sent events (`/__guidepost/events`), on which they reload, keeping their scroll.
+//!
+//! Unlike the other commands, which return values for `main.rs` to print, the preview writes
+//! its log to stderr itself (the address it serves, one line per rebuild, watcher warnings):
+//! it runs until Ctrl-C, and its log is what it is for. The caller still decides the colours
+//! ([`ServeOptions::color`]) and the progress bars ([`ServeOptions::progress`]).
 
 pub mod session;
 
 use std::convert::Infallible;
-use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, mpsc};
@@ -31,6 +35,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::progress::Progress;
 use crate::serve::session::{Body, Files, Outcome, Report, Session};
 
 /// The prefix of the URLs the preview adds; no page of a site can have it (ids are slugs).
@@ -48,6 +53,10 @@ pub struct ServeOptions {
     pub open: bool,
     pub poll: bool,
     pub drafts: bool,
+    /// Colour the diagnostics in the log.
+    pub color: bool,
+    /// Told how the image stage gets on.
+    pub progress: Arc<dyn Progress + Send>,
 }
 
 /// What open pages are told after a rebuild.
@@ -201,7 +210,7 @@ fn escape(s: &str) -> String {
 
 /// Runs the preview until Ctrl-C. `Err` is a message for the user (exit code 2).
 pub fn serve(opts: ServeOptions) -> Result<(), String> {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = opts.color;
     let root = opts
         .root
         .canonicalize()
@@ -216,7 +225,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
     let (change_tx, change_rx) = mpsc::channel::<Vec<PathBuf>>();
     let watcher = Watcher::start(&root, opts.poll, change_tx)?;
 
-    let mut session = Session::new(&root, opts.drafts);
+    let mut session = Session::new(&root, opts.drafts).with_progress(opts.progress.clone());
     let first = session.rebuild_all("start");
     let generation = u64::from(!matches!(first.outcome, Outcome::Failed(_)));
     log(&first, color, generation);
@@ -462,7 +471,8 @@ fn rebuild_loop(
                 eprintln!(
                     "error: guidepost failed while rebuilding (a bug: please report it with the file you changed); reading the whole site again"
                 );
-                let mut fresh = Session::new(session.root(), session.drafts());
+                let mut fresh = Session::new(session.root(), session.drafts())
+                    .with_progress(session.progress());
                 let r = fresh.rebuild_all("start");
                 // keep serving through the same files
                 session.adopt(fresh);

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::progress::Progress;
 use crate::render::Renderer;
 use crate::{pipeline, render, render::theme};
 
@@ -69,8 +70,8 @@ impl Report {
 /// Checks the site at `opts.root` without writing anything: the [`pipeline`](crate::pipeline)
 /// stages as `build` runs them (the image stage included), with the caches read-only, the
 /// screenshots decoded but not encoded, and every stage run even after errors; then every page
-/// rendered in memory.
-pub fn check(opts: &CheckOptions) -> Report {
+/// rendered in memory. `progress` is told how the image stage gets on.
+pub fn check(opts: &CheckOptions, progress: &dyn Progress) -> Report {
     let mut diags = Vec::new();
     let mut report = Report {
         strict: opts.strict,
@@ -80,7 +81,7 @@ pub fn check(opts: &CheckOptions) -> Report {
         drafts: opts.drafts,
         lock: crate::LockMode::Check,
         open_slots: true,
-        ..pipeline::Options::read_only(&opts.root)
+        ..pipeline::Options::read_only(&opts.root, progress)
     };
     if let Some(content) = pipeline::content(&stages, &mut diags) {
         let site = &content.loaded.site;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use crate::diagnostic::Diagnostics;
 use crate::links::share::{self, Format};
 use crate::pipeline;
+use crate::progress::Progress;
 
 #[derive(Debug, Clone)]
 pub struct LinksOptions {
@@ -33,12 +34,13 @@ pub struct Listing {
     pub base_url: bool,
 }
 
-/// Lists the links of the site at `opts.root`. `Err` when the listing cannot be written out.
-pub fn links(opts: &LinksOptions) -> Result<Listing, String> {
+/// Lists the links of the site at `opts.root` (`progress` is told how the image stage gets on).
+/// `Err` when the listing cannot be written out.
+pub fn links(opts: &LinksOptions, progress: &dyn Progress) -> Result<Listing, String> {
     let mut diags = Vec::new();
     let stages = pipeline::Options {
         base_url: opts.base_url.as_deref(),
-        ..pipeline::Options::read_only(&opts.root)
+        ..pipeline::Options::read_only(&opts.root, progress)
     };
     let mut listing = Listing {
         text: None,

@@ -16,6 +16,7 @@ use crate::content::model::{self, Block, Device};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images::{self, Picture};
 use crate::pipeline;
+use crate::progress::Progress;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -79,12 +80,12 @@ pub enum Format {
 /// written, screenshots decoded but not encoded): a shot's status is what the image stage made
 /// of its file, and the diagnostics are those `check` reports for these stages (a file the
 /// build cannot use is `unreadable` here and `bad-image` there). `None` when there is no site to
-/// list.
-pub fn list(root: &Path) -> (Option<ShotList>, Diagnostics) {
+/// list. `progress` is told how the image stage gets on.
+pub fn list(root: &Path, progress: &dyn Progress) -> (Option<ShotList>, Diagnostics) {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let stages = pipeline::Options {
         drafts: true,
-        ..pipeline::Options::read_only(root)
+        ..pipeline::Options::read_only(root, progress)
     };
     let list = pipeline::content(&stages, &mut diags).map(|c| shot_list(&c));
     let mut d = Diagnostics(diags);

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::content::model::{Block, Guide, Site};
 use crate::diagnostic::Diagnostic;
+use crate::progress::{Progress, Running, Task};
 
 /// Folder of the PDF cache, relative to the site root.
 pub const CACHE_DIR: &str = ".guidepost-cache/pdf";
@@ -57,8 +58,6 @@ pub struct PdfOptions {
     pub force: bool,
     /// How long one guide may take before the browser is killed.
     pub timeout: Duration,
-    /// Draw a progress bar on stderr.
-    pub progress: bool,
 }
 
 impl Default for PdfOptions {
@@ -68,7 +67,6 @@ impl Default for PdfOptions {
             guides: Vec::new(),
             force: false,
             timeout: Duration::from_secs(60),
-            progress: false,
         }
     }
 }
@@ -516,14 +514,14 @@ fn key(g: &Guide, page: &[u8], asset_version: &str, content_dir: &Path) -> Strin
 }
 
 /// Prints the planned guides from their print pages in `staging` into the cache (in parallel,
-/// with a progress bar if asked), then copies every PDF of the plan into `staging`.
+/// telling `progress` of each guide: [`Task::Pdfs`]), then copies every PDF of the plan into `staging`.
 /// Returns the number printed, or one diagnostic per guide that failed.
 pub fn produce(
     plan: &PdfPlan,
     printer: Option<&Printer>,
     site: &Site,
     staging: &crate::output::Staging,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Result<usize, Vec<Diagnostic>> {
     let todo: Vec<usize> = (0..site.guides.len())
         .filter(|gi| plan.states[*gi] == PdfState::Print)
@@ -541,18 +539,7 @@ pub fn produce(
                 format!("cannot create {}: {e}", plan.cache.display()),
             )]
         })?;
-        let bar = if progress {
-            let b = indicatif::ProgressBar::new(todo.len() as u64);
-            b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "printing PDFs {bar:30} {pos}/{len} {elapsed} {wide_msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            b
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
+        let bar = Running::start(progress, Task::Pdfs, todo.len());
         // each print is a whole browser: a few at a time, not one per core thread
         let parallel = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
@@ -571,7 +558,7 @@ pub fn produce(
             todo.par_iter()
                 .filter_map(|&gi| {
                     let g = &site.guides[gi];
-                    bar.set_message(g.id.0.clone());
+                    bar.working(&g.id.0);
                     let page = staging.dir.join(&g.id.0).join("print/index.html");
                     let html = staging.dir.join(&g.id.0).join("print/pdf.html");
                     let pdf = plan.cache.join(pdf_name(g));
@@ -586,7 +573,7 @@ pub fn produce(
                             plan.keys[gi].as_bytes(),
                         )
                     });
-                    bar.inc(1);
+                    bar.done();
                     r.err().map(|e| {
                         Diagnostic::error("pdf", format!("cannot print `{}` to PDF: {e}", g.id.0))
                             .in_file(g.source.clone())
@@ -594,7 +581,7 @@ pub fn produce(
                 })
                 .collect()
         });
-        bar.finish_and_clear();
+        drop(bar);
         if !errors.is_empty() {
             return Err(errors);
         }

@@ -29,6 +29,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images;
 use crate::markdown::PageLink;
 use crate::markdown::load::{self, LoadOptions};
+use crate::progress::Progress;
 use crate::render::theme::{StaticSource, Theme};
 use crate::render::{self, GuideHtml, Job, Prepared, Renderer};
 
@@ -295,6 +296,7 @@ fn guide_images(
     guide: &mut Option<Guide>,
     assets: &mut Vec<String>,
     diags: &mut Vec<Diagnostic>,
+    progress: &dyn Progress,
 ) -> Vec<images::OutFile> {
     let Some(g) = guide.take() else {
         return Vec::new();
@@ -310,7 +312,7 @@ fn guide_images(
         root,
         &inputs.content_dir,
         &inputs.files,
-        images::Pass::publish(images::Scope::Guide(&id)),
+        images::Pass::publish(images::Scope::Guide(&id), progress),
         &mut site,
         &mut set,
         diags,
@@ -334,6 +336,8 @@ pub struct Session {
     failing: bool,
     /// The paths (relative to the root) of the last update.
     changed: Vec<String>,
+    /// Told how the image stage gets on.
+    progress: Arc<dyn Progress + Send>,
 }
 
 impl Session {
@@ -349,7 +353,19 @@ impl Session {
             published: false,
             failing: false,
             changed: Vec::new(),
+            progress: Arc::new(crate::progress::Quiet),
         }
+    }
+
+    /// The session, telling `progress` how its image stage gets on.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress + Send>) -> Session {
+        self.progress = progress;
+        self
+    }
+
+    /// What the session tells of its progress (for a fresh session that replaces it).
+    pub fn progress(&self) -> Arc<dyn Progress + Send> {
+        self.progress.clone()
     }
 
     /// The published files, shared with whoever serves them.
@@ -448,6 +464,7 @@ impl Session {
                 &mut r.guide,
                 &mut r.assets,
                 &mut r.diagnostics,
+                &*self.progress,
             );
             if let Some(g) = r.guide {
                 guides.push(g);
@@ -530,7 +547,7 @@ impl Session {
             return self.rebuild_all(cause);
         };
         let before = self.dirty.is_empty() && self.published && !self.failing;
-        state.apply(&self.root, change, drafts, &mut self.dirty);
+        state.apply(&self.root, change, drafts, &mut self.dirty, &*self.progress);
         if before && self.dirty.is_empty() && !state.has_errors() {
             return self.unchanged(cause, start);
         }
@@ -664,7 +681,14 @@ impl State {
         Some(change)
     }
 
-    fn apply(&mut self, site_root: &Path, change: Change, drafts: bool, dirty: &mut Dirty) {
+    fn apply(
+        &mut self,
+        site_root: &Path,
+        change: Change,
+        drafts: bool,
+        dirty: &mut Dirty,
+        progress: &dyn Progress,
+    ) {
         let root = self.inputs.root.clone();
         let mut reload: BTreeSet<String> = BTreeSet::new();
         if change.home {
@@ -821,6 +845,7 @@ impl State {
                 &mut r.guide,
                 &mut r.assets,
                 &mut r.diagnostics,
+                progress,
             );
             if let Some(g) = &r.guide {
                 self.anchors.extend(load::guide_anchors(g));

@@ -152,7 +152,7 @@ proptest! {
             }
             Err(e) => return Err(TestCaseError::fail(format!("I/O error on a fresh folder: {e}"))),
         };
-        let report = check(&CheckOptions { root, drafts: false, strict: false });
+        let report = check(&CheckOptions { root, drafts: false, strict: false }, &guidepost::progress::Quiet);
         prop_assert_eq!(report.failed(), !built, "check and build disagree: {:?}", report.diagnostics.0);
         // every diagnostic renders, with its position inside its line
         for d in &report.diagnostics.0 {
