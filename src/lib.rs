@@ -34,6 +34,7 @@
 //! | [`links`] | the address table, aliases, `links.lock`, QR codes, the staff share page |
 //! | [`render`] | the output jobs, the theme (Tera templates, static files), the print layout |
 //! | [`output`] | atomic writing (staging, stamp, swap), one owner per output path, PDFs |
+//! | [`search`] | the search tokenizer (the same rules as `static/search.js`) and the index under `search/`, built from the model |
 //! | [`serve`] | the live preview: session (incremental rebuilds) and HTTP |
 //! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing |
 //! | [`diagnostic`] | diagnostics as data; `diagnostic::codes` is every code with its one severity |
@@ -54,6 +55,7 @@ pub mod output;
 pub mod pipeline;
 pub mod progress;
 pub mod render;
+pub mod search;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
@@ -230,6 +232,8 @@ fn finish(
         }
         None => None,
     };
+    // the index first: every page links to it by its version
+    let index = site.config.search.then(|| search::index::build(site));
     let renderer = Renderer {
         site,
         theme,
@@ -237,12 +241,16 @@ fn finish(
         intro: &intro,
         guides: &[],
         first: 0,
+        search: index.as_ref().map(|i| i.version.as_str()),
     };
 
     let staging = output::Staging::new(output)
         .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
     // folders first, so parallel writers never race to create them
     let mut dirs: Vec<String> = vec!["static".into(), "share".into()];
+    if index.is_some() {
+        dirs.push(search::index::DIR.into());
+    }
     for a in &links.aliases {
         if let Some((d, _)) = a.file.rsplit_once('/') {
             dirs.push(d.to_string());
@@ -386,11 +394,18 @@ fn finish(
             r.err().map(|e| io_err(&rel, e))
         })
         .collect();
+    let index_files = index.as_ref().map_or(&[][..], |i| &i.files[..]);
+    let index_errors: Vec<Diagnostic> = index_files
+        .par_iter()
+        .filter_map(|(rel, bytes)| staging.write(rel, bytes).err().map(|e| io_err(rel, e)))
+        .collect();
     let had_errors = !(page_errors.is_empty()
+        && index_errors.is_empty()
         && asset_errors.is_empty()
         && image_errors.is_empty()
         && static_errors.is_empty());
     diags.extend(page_errors);
+    diags.extend(index_errors);
     diags.extend(image_errors);
     diags.extend(asset_errors);
     diags.extend(static_errors);
@@ -438,6 +453,7 @@ fn finish(
             + loaded.assets.len()
             + images.files.len()
             + theme.statics.len()
+            + index_files.len()
             + pdf_plan.cached()
             + pdf_plan.to_print(),
         pdfs: pdf_plan.cached() + pdf_plan.to_print(),

@@ -235,6 +235,9 @@ pub struct PageView<'a> {
     /// The page's QR code (`qr.svg`, relative to the page) on guide and channel pages of a site
     /// with a base URL; null elsewhere.
     pub qr: Option<String>,
+    /// The version of the search index (`search/index.js?v=…`) when the site has one: the
+    /// header shows a search field. Null without an index (`search = false`, the preview).
+    pub search: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -321,6 +324,8 @@ pub enum Job {
     },
     /// The staff share page `share/index.html`.
     Share,
+    /// The search page `search/index.html` (the index itself is [`crate::search::index`]'s).
+    Search,
 }
 
 impl Job {
@@ -346,6 +351,7 @@ impl Job {
                 if *png { "png" } else { "svg" }
             ),
             Job::Share => "share/index.html".into(),
+            Job::Search => format!("{}/index.html", crate::search::index::DIR),
         }
     }
 
@@ -355,7 +361,12 @@ impl Job {
             Job::Guide(g) | Job::Channel(g, _) | Job::Print(g) | Job::Qr { guide: g, .. } => {
                 Some(*g)
             }
-            Job::Home | Job::NotFound | Job::Sitemap | Job::Alias { .. } | Job::Share => None,
+            Job::Home
+            | Job::NotFound
+            | Job::Sitemap
+            | Job::Alias { .. }
+            | Job::Share
+            | Job::Search => None,
         }
     }
 
@@ -363,7 +374,7 @@ impl Job {
     pub fn is_page(&self) -> bool {
         matches!(
             self,
-            Job::Home | Job::Guide(_) | Job::Channel(..) | Job::NotFound
+            Job::Home | Job::Guide(_) | Job::Channel(..) | Job::NotFound | Job::Search
         )
     }
 }
@@ -404,6 +415,9 @@ pub fn plan(site: &Site) -> Vec<Job> {
         }
     }
     jobs.push(Job::Share);
+    if site.config.search {
+        jobs.push(Job::Search);
+    }
     jobs
 }
 
@@ -418,6 +432,8 @@ pub struct Renderer<'a> {
     /// guide whose pages a build renders now.
     pub guides: &'a [GuideHtml],
     pub first: usize,
+    /// The version of the search index written with the pages (see [`PageView::search`]).
+    pub search: Option<&'a str>,
 }
 
 impl<'a> Renderer<'a> {
@@ -435,6 +451,7 @@ impl<'a> Renderer<'a> {
             intro: &prepared.intro,
             guides: &prepared.guides,
             first: 0,
+            search: None,
         }
     }
 
@@ -450,6 +467,7 @@ impl<'a> Renderer<'a> {
             intro: self.intro,
             guides: std::slice::from_ref(html),
             first: gi,
+            search: self.search,
         }
     }
 
@@ -522,6 +540,7 @@ impl<'a> Renderer<'a> {
             canonical: self.canonical(path),
             asset_version: &self.theme.asset_version,
             qr: None,
+            search: self.search,
         }
     }
 
@@ -743,6 +762,10 @@ impl<'a> Renderer<'a> {
                     .unwrap_or_default();
                 let mut page = self.page("404", "页面未找到".into(), None, &root, "404.html");
                 page.canonical = None;
+                if root.is_empty() {
+                    // served at any depth without an absolute root: no index to load from here
+                    page.search = None;
+                }
                 ctx.insert("page", &page);
                 "404.html"
             }
@@ -783,6 +806,11 @@ impl<'a> Renderer<'a> {
                 ctx.insert("page", &page);
                 ctx.insert("guides", &crate::links::share::guides(site, self.links));
                 "share.html"
+            }
+            Job::Search => {
+                let page = self.page("search", "搜索".into(), None, "../", "search/");
+                ctx.insert("page", &page);
+                "search.html"
             }
         };
         // straight into bytes: `render` would check the whole page is UTF-8 once more

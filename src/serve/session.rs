@@ -160,6 +160,8 @@ impl Dirty {
             Job::Alias { .. } => true,
             // lists every guide and channel by title
             Job::Share => self.home,
+            // the preview has no search index: the page only says so
+            Job::Search => false,
         }
     }
 

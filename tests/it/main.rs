@@ -14,6 +14,7 @@ mod lost;
 mod pdf;
 mod raw_html;
 mod safety;
+mod search;
 mod sample;
 mod serve;
 mod settings;
