@@ -107,10 +107,14 @@ fn main() {
         .headless(true)
         .sandbox(false)
         .args(
-            ["--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking"]
-                .iter()
-                .map(OsStr::new)
-                .collect(),
+            [
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+            ]
+            .iter()
+            .map(OsStr::new)
+            .collect(),
         )
         .build()
         .unwrap();

@@ -374,7 +374,7 @@ impl Job {
     pub fn is_page(&self) -> bool {
         matches!(
             self,
-            Job::Home | Job::Guide(_) | Job::Channel(..) | Job::NotFound | Job::Search
+            Job::Home | Job::Guide(_) | Job::Channel(..) | Job::NotFound
         )
     }
 }

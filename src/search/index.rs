@@ -94,17 +94,46 @@ pub fn html_text(html: &str, out: &mut String) {
     let mut skip = false;
     for t in Tokenizer::new(html).flatten() {
         match t {
-            Token::String(s) if !skip => push_text(out, &String::from_utf8_lossy(&s.value)),
+            // text chunks join as they are ("“<strong>登录</strong>”" is one run of text)
+            Token::String(s) if !skip => {
+                for c in String::from_utf8_lossy(&s.value).chars() {
+                    if c.is_whitespace() {
+                        space(out);
+                    } else {
+                        out.push(c);
+                    }
+                }
+            }
             Token::StartTag(t) => {
                 skip = matches!(&t.name[..], b"script" | b"style") && !t.self_closing;
                 // block-level boundaries separate words ("第一步</p><p>第二步")
-                if !out.is_empty() && !matches!(&t.name[..], b"a" | b"strong" | b"em" | b"code" | b"span" | b"b" | b"i" | b"mark" | b"del" | b"sup" | b"sub" | b"kbd") {
-                    out.push(' ');
+                if !INLINE.contains(&&t.name[..]) {
+                    space(out);
                 }
+            }
+            Token::EndTag(t) if !INLINE.contains(&&t.name[..]) => {
+                skip = false;
+                space(out);
             }
             Token::EndTag(_) => skip = false,
             _ => {}
         }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+}
+
+/// Tags inside a run of text: no word boundary at them.
+const INLINE: &[&[u8]] = &[
+    b"a", b"abbr", b"b", b"code", b"del", b"em", b"i", b"ins", b"kbd", b"mark", b"s", b"small",
+    b"span", b"strong", b"sub", b"sup", b"u",
+];
+
+/// One space, unless `out` is empty or ends with one.
+fn space(out: &mut String) {
+    if !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
     }
 }
 
@@ -124,7 +153,14 @@ fn json(s: &str) -> String {
 }
 
 impl Part {
-    fn add(&mut self, map: &mut FxHashMap<String, Vec<(u32, u8)>>, channel: i64, step: usize, url: &str, f: &Fields) {
+    fn add(
+        &mut self,
+        map: &mut FxHashMap<String, Vec<(u32, u8)>>,
+        channel: i64,
+        step: usize,
+        url: &str,
+        f: &Fields,
+    ) {
         let doc = self.docs.len() as u32;
         for (text, field) in [(&f.title, TITLE), (&f.body, BODY), (&f.caption, CAPTION)] {
             tokenizer::tokens(text, |t, _| {
@@ -145,12 +181,10 @@ impl Part {
             }
             text.push_str(&f.caption);
         }
-        self.docs.push((channel, format!(
-            "{step},{},{},{}]",
-            json(url),
-            json(&f.title),
-            json(&text)
-        )));
+        self.docs.push((
+            channel,
+            format!("{step},{},{},{}]", json(url), json(&f.title), json(&text)),
+        ));
     }
 }
 
@@ -171,7 +205,11 @@ impl EntryRef for FxHashMap<String, Vec<(u32, u8)>> {
 fn guide_part(g: &Guide) -> Part {
     let mut part = Part {
         docs: Vec::new(),
-        guide: format!("[{},{}]", json(&g.meta.title), json(&format!("{}/index.html", g.id.0))),
+        guide: format!(
+            "[{},{}]",
+            json(&g.meta.title),
+            json(&format!("{}/index.html", g.id.0))
+        ),
         channels: Vec::new(),
         postings: Vec::new(),
         count: 0,
@@ -185,7 +223,8 @@ fn guide_part(g: &Guide) -> Part {
     for c in g.channels.iter().filter(|c| !c.draft && c.search) {
         let ci = part.channels.len() as i64;
         let url = format!("{}/{}/index.html", g.id.0, c.id.0);
-        part.channels.push(format!("[{},{}]", json(&c.name), json(&url)));
+        part.channels
+            .push(format!("[{},{}]", json(&c.name), json(&url)));
         let mut f = Fields::default();
         push_text(&mut f.title, &c.name);
         if c.title != c.name {
@@ -253,7 +292,10 @@ pub fn build(site: &Site) -> Index {
     let shards = if inline {
         1
     } else {
-        postings.div_ceil(SHARD_POSTINGS).next_power_of_two().clamp(1, 4096)
+        postings
+            .div_ceil(SHARD_POSTINGS)
+            .next_power_of_two()
+            .clamp(1, 4096)
     };
     let mask = shards as u32 - 1;
     parts.par_iter_mut().for_each(|p| {
@@ -314,7 +356,12 @@ pub fn build(site: &Site) -> Index {
         }
         out.push((
             first,
-            format!("{{\"g\":[{}],\"c\":[{}],\"d\":[{}]}}", g.join(","), ch.join(","), d.join(",")),
+            format!(
+                "{{\"g\":[{}],\"c\":[{}],\"d\":[{}]}}",
+                g.join(","),
+                ch.join(","),
+                d.join(",")
+            ),
         ));
     };
     for (p, &off) in parts.iter().zip(&offsets) {
@@ -331,15 +378,23 @@ pub fn build(site: &Site) -> Index {
     }
 
     let mut files = Vec::new();
-    let mut manifest = format!("window.__gpSearch.index({{\"docs\":{documents},\"shards\":{shards}");
+    let mut manifest =
+        format!("window.__gpSearch.index({{\"docs\":{documents},\"shards\":{shards}");
     if inline {
         let _ = write!(
             manifest,
             ",\"ts\":[{}],\"ds\":[{}]",
             token_shards.join(","),
-            doc_shards.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>().join(",")
+            doc_shards
+                .iter()
+                .map(|(_, s)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
         );
-        let firsts: Vec<String> = doc_shards.iter().map(|(f, _)| format!("[{f},\"\"]")).collect();
+        let firsts: Vec<String> = doc_shards
+            .iter()
+            .map(|(f, _)| format!("[{f},\"\"]"))
+            .collect();
         let _ = write!(manifest, ",\"t\":[],\"d\":[{}]", firsts.join(","));
     } else {
         let mut t = Vec::with_capacity(shards);
@@ -375,8 +430,11 @@ mod tests {
     #[test]
     fn html_text_drops_tags_and_decodes_references() {
         let mut s = String::new();
-        html_text("<p>点击“<strong>登录</strong>”&amp;进入</p><p>下一段</p><script>x()</script>", &mut s);
-        assert_eq!(s, "点击“登录”&进入 下一段");
+        html_text(
+            "<p>点击“<strong>登录</strong>”&amp;进入</p>\n<p>下一段\n  两行</p><script>x()</script>",
+            &mut s,
+        );
+        assert_eq!(s, "点击“登录”&进入 下一段 两行");
     }
 
     #[test]

@@ -104,7 +104,11 @@ fn the_javascript_tokenizer_agrees_with_the_rust_one() {
     .collect();
     texts.extend(generated(500));
     let mut child = Command::new(node)
-        .args(["-e", JS_TOKENS, repo().join("static/search.js").to_str().unwrap()])
+        .args([
+            "-e",
+            JS_TOKENS,
+            repo().join("static/search.js").to_str().unwrap(),
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -148,11 +152,7 @@ fn site_with_hidden_pages(root: &Path, site_search: bool) {
         ],
     );
     if !site_search {
-        std::fs::write(
-            root.join("site.toml"),
-            "title = \"测试\"\nsearch = false\n",
-        )
-        .unwrap();
+        std::fs::write(root.join("site.toml"), "title = \"测试\"\nsearch = false\n").unwrap();
     }
 }
 
@@ -182,8 +182,14 @@ fn drafts_and_pages_with_search_false_are_not_indexed() {
     let index = std::fs::read_to_string(out.path().join("public/search/index.js")).unwrap();
     assert!(index.starts_with("window.__gpSearch.index("), "{index}");
     assert!(index.contains("\"zebraword\""), "{index}");
-    assert!(!index.contains("draftword"), "a draft is in the index: {index}");
-    assert!(!index.contains("hiddenword"), "search = false is in the index: {index}");
+    assert!(
+        !index.contains("draftword"),
+        "a draft is in the index: {index}"
+    );
+    assert!(
+        !index.contains("hiddenword"),
+        "search = false is in the index: {index}"
+    );
     // the draft and the quiet channel are still published (with --drafts)
     assert!(out.path().join("public/g/draft/index.html").is_file());
     assert!(out.path().join("public/g/quiet/index.html").is_file());
@@ -193,7 +199,10 @@ fn drafts_and_pages_with_search_false_are_not_indexed() {
     assert_eq!(form.len(), 1);
     assert!(form[0].value().attr("hidden").is_some());
     let index_url = form[0].value().attr("data-index").unwrap();
-    assert!(index_url.starts_with("../../search/index.js?v="), "{index_url}");
+    assert!(
+        index_url.starts_with("../../search/index.js?v="),
+        "{index_url}"
+    );
     assert_eq!(
         select(&doc, "label[for=site-search-q]").len(),
         1,
@@ -233,7 +242,11 @@ fn a_large_site_gets_sharded_index_files_each_versioned_by_its_bytes() {
     for g in 0..60 {
         let dir = root.join(format!("content/g{g}"));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("_index.md"), format!("+++\ntitle = \"指南{g}\"\n+++\n")).unwrap();
+        std::fs::write(
+            dir.join("_index.md"),
+            format!("+++\ntitle = \"指南{g}\"\n+++\n"),
+        )
+        .unwrap();
         for c in ["web", "wechat", "app"] {
             let mut md = format!("+++\ntitle = \"{c}\"\n+++\n");
             for s in 0..5 {
@@ -308,12 +321,20 @@ fn the_built_javascript_stays_within_es2017() {
             .unwrap()
     };
     let o = run(&js);
-    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        stderr(&o)
+    );
     // and it catches what it looks for
     let t = tempfile::tempdir().unwrap();
     let newer = t.path().join("es2020.js");
     std::fs::write(&newer, "var a = window.b?.c ?? 1;\n").unwrap();
-    assert!(!run(&[newer]).status.success(), "es-check let ES2020 through");
+    assert!(
+        !run(&[newer]).status.success(),
+        "es-check let ES2020 through"
+    );
 }
 
 // ---- in the browser ----
@@ -325,7 +346,10 @@ fn eval_json(tab: &Tab, js: &str) -> serde_json::Value {
 fn wait_for(tab: &Tab, js: &str, what: &str) {
     let start = std::time::Instant::now();
     while tab.evaluate(js, false).ok().and_then(|r| r.value) != Some(serde_json::json!(true)) {
-        assert!(start.elapsed().as_secs() < 20, "timed out waiting for {what}");
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
@@ -402,7 +426,9 @@ fn queries_find_what_students_type(tab: &Tab, home: &str) {
     let s = type_query(tab, field, "公众号");
     assert!(s.paths[0].contains("微信公众号"), "{:?}", s.paths);
     assert!(
-        s.paths.iter().all(|p| p.contains("微信公众号") || p == guide),
+        s.paths
+            .iter()
+            .all(|p| p.contains("微信公众号") || p == guide),
         "公众号 found outside the WeChat channel: {:?}",
         s.paths
     );
@@ -418,7 +444,10 @@ fn queries_find_what_students_type(tab: &Tab, home: &str) {
         ascii.paths
     );
     let wide = type_query(tab, field, "ＡＰＰ");
-    assert_eq!(wide.paths, ascii.paths, "a full-width query finds other things");
+    assert_eq!(
+        wide.paths, ascii.paths,
+        "a full-width query finds other things"
+    );
 
     let mixed = type_query(tab, field, "学信网 APP，采集码");
     assert!(!mixed.paths.is_empty(), "a mixed query finds nothing");
@@ -463,7 +492,10 @@ fn queries_find_what_students_type(tab: &Tab, home: &str) {
     );
 
     // the search page reads ?q= (a link in a notice), and its results link from search/
-    let search_page = home.replace("index.html", "search/index.html?q=%E9%87%87%E9%9B%86%E7%A0%81");
+    let search_page = home.replace(
+        "index.html",
+        "search/index.html?q=%E9%87%87%E9%9B%86%E7%A0%81",
+    );
     open(tab, &search_page);
     wait_for(
         tab,
@@ -475,7 +507,13 @@ fn queries_find_what_students_type(tab: &Tab, home: &str) {
         "{ q: document.querySelector('#search-page-q').value, href: document.querySelector('.search-page-form .search-result a').getAttribute('href'), nojs: document.querySelector('.search-nojs').hidden }",
     );
     assert_eq!(v["q"], "采集码");
-    assert!(v["href"].as_str().unwrap().starts_with("../xuexin-image-code/"), "{v}");
+    assert!(
+        v["href"]
+            .as_str()
+            .unwrap()
+            .starts_with("../xuexin-image-code/"),
+        "{v}"
+    );
     assert_eq!(v["nojs"], true, "the no-JavaScript note still shows");
 }
 
