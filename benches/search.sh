@@ -23,8 +23,8 @@ QUERIES=${QUERIES:-采集码 公众号 码 app 学信网账号登录 ＶＰＮ �
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "search.sh: GNU time is needed (apt-get install time)" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "search.sh: no $BIN (cargo build --release, or BIN=…)" >&2; exit 2; }
-(cd "$REPO" && cargo build --quiet --example search_bench)
-EXAMPLE=${CARGO_TARGET_DIR:-$REPO/target}/debug/examples/search_bench
+EXAMPLE=${EXAMPLE:-${CARGO_TARGET_DIR:-$REPO/target}/debug/examples/search_bench}
+[ -n "${NO_EXAMPLE_BUILD:-}" ] || (cd "$REPO" && cargo build --quiet --example search_bench)
 mkdir -p "$BENCH_DIR"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -232,23 +232,12 @@ fn finish(
         }
         None => None,
     };
-    // the index first: every page links to it by its version
-    let index = site.config.search.then(|| search::index::build(site));
-    let renderer = Renderer {
-        site,
-        theme,
-        links: &links,
-        intro: &intro,
-        guides: &[],
-        first: 0,
-        search: index.as_ref().map(|i| i.version.as_str()),
-    };
 
     let staging = output::Staging::new(output)
         .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
     // folders first, so parallel writers never race to create them
     let mut dirs: Vec<String> = vec!["static".into(), "share".into()];
-    if index.is_some() {
+    if site.config.search {
         dirs.push(search::index::DIR.into());
     }
     for a in &links.aliases {
@@ -284,6 +273,59 @@ fn finish(
         staging.abandon();
         return Err(format!("cannot write into {}: {e}", opts.output.display()));
     }
+    let io_err = |path: &str, e: std::io::Error| {
+        Diagnostic::error("io", format!("cannot write {path}: {e}"))
+    };
+    // the index (every page links to it by its version) while the files that need no rendering
+    // are copied: the one is work for the processor, the other file-system calls
+    let (index, (asset_errors, image_errors, static_errors)) = rayon::join(
+        || site.config.search.then(|| search::index::build(site)),
+        || {
+            let assets: Vec<Diagnostic> = loaded
+                .assets
+                .par_iter()
+                .filter_map(|a| {
+                    staging
+                        .copy(&inputs.content_dir.join(a), a)
+                        .err()
+                        .map(|e| io_err(a, e))
+                })
+                .collect();
+            let screenshots: Vec<Diagnostic> = images
+                .files
+                .par_iter()
+                .filter_map(|f| {
+                    let r = match &f.blob {
+                        images::Blob::Cached(p) => staging.link(p, &f.rel),
+                        images::Blob::Memory(b) => staging.write(&f.rel, b),
+                    };
+                    r.err().map(|e| io_err(&f.rel, e))
+                })
+                .collect();
+            let statics: Vec<Diagnostic> = theme
+                .statics
+                .iter()
+                .filter_map(|(name, src)| {
+                    let rel = format!("static/{name}");
+                    let r = match src {
+                        theme::StaticSource::Embedded(b) => staging.write(&rel, b),
+                        theme::StaticSource::File(p) => staging.copy(p, &rel),
+                    };
+                    r.err().map(|e| io_err(&rel, e))
+                })
+                .collect();
+            (assets, screenshots, statics)
+        },
+    );
+    let renderer = Renderer {
+        site,
+        theme,
+        links: &links,
+        intro: &intro,
+        guides: &[],
+        first: 0,
+        search: index.as_ref().map(|i| i.version.as_str()),
+    };
 
     // each guide's pages, a guide at a time (its prepared HTML lives only that long)
     let mut by_guide: Vec<Vec<&Job>> = vec![Vec::new(); site.guides.len()];
@@ -300,9 +342,6 @@ fn finish(
         &theme.asset_version,
         pdf_opts,
     );
-    let io_err = |path: &str, e: std::io::Error| {
-        Diagnostic::error("io", format!("cannot write {path}: {e}"))
-    };
     let write = |job: &Job, r: &Renderer<'_>| -> Option<Diagnostic> {
         let path = job.path(site);
         // a cached QR code is linked, not read and written
@@ -361,39 +400,6 @@ fn finish(
             .filter_map(|job| write(job, &renderer))
             .collect::<Vec<_>>(),
     );
-    let asset_errors: Vec<Diagnostic> = loaded
-        .assets
-        .par_iter()
-        .filter_map(|a| {
-            staging
-                .copy(&inputs.content_dir.join(a), a)
-                .err()
-                .map(|e| io_err(a, e))
-        })
-        .collect();
-    let image_errors: Vec<Diagnostic> = images
-        .files
-        .par_iter()
-        .filter_map(|f| {
-            let r = match &f.blob {
-                images::Blob::Cached(p) => staging.link(p, &f.rel),
-                images::Blob::Memory(b) => staging.write(&f.rel, b),
-            };
-            r.err().map(|e| io_err(&f.rel, e))
-        })
-        .collect();
-    let static_errors: Vec<Diagnostic> = theme
-        .statics
-        .iter()
-        .filter_map(|(name, src)| {
-            let rel = format!("static/{name}");
-            let r = match src {
-                theme::StaticSource::Embedded(b) => staging.write(&rel, b),
-                theme::StaticSource::File(p) => staging.copy(p, &rel),
-            };
-            r.err().map(|e| io_err(&rel, e))
-        })
-        .collect();
     let index_files = index.as_ref().map_or(&[][..], |i| &i.files[..]);
     let index_errors: Vec<Diagnostic> = index_files
         .par_iter()

@@ -64,8 +64,8 @@ struct Part {
     /// The guide's `[title, url]` and its channels' `[name, url]`, as JSON.
     guide: String,
     channels: Vec<String>,
-    /// Token → postings (document number within the part, fields), sorted by shard then token
-    /// once the shard count is known.
+    /// Token → postings (document number within the part, fields), sorted by shard once the
+    /// shard count is known.
     postings: Vec<(u32, String, Vec<(u32, u8)>)>,
     count: usize,
 }
@@ -275,6 +275,29 @@ fn short_hash(b: &[u8]) -> String {
     blake3::hash(b).to_hex()[..10].to_string()
 }
 
+/// The JSON of a document shard: its guides (`g`: title, URL), their channels (`c`: name, URL)
+/// and documents (`d`: guide, channel or -1, step or 0, URL, title, text), each by its place in
+/// the shard.
+fn doc_shard(parts: &[Part]) -> String {
+    let (mut g, mut ch, mut d) = (Vec::new(), Vec::new(), Vec::new());
+    for p in parts {
+        let gi = g.len();
+        let c0 = ch.len() as i64;
+        g.push(p.guide.as_str());
+        ch.extend(p.channels.iter().map(String::as_str));
+        for (c, rest) in &p.docs {
+            let c = if *c < 0 { -1 } else { c + c0 };
+            d.push(format!("[{gi},{c},{rest}"));
+        }
+    }
+    format!(
+        "{{\"g\":[{}],\"c\":[{}],\"d\":[{}]}}",
+        g.join(","),
+        ch.join(","),
+        d.join(",")
+    )
+}
+
 /// Builds the index of `site` (see the module doc). Pure: the caller writes the files.
 pub fn build(site: &Site) -> Index {
     let mut parts: Vec<Part> = site
@@ -298,10 +321,22 @@ pub fn build(site: &Site) -> Index {
             .clamp(1, 4096)
     };
     let mask = shards as u32 - 1;
-    parts.par_iter_mut().for_each(|p| {
-        p.postings
-            .sort_unstable_by(|a, b| (a.0 & mask, &a.1).cmp(&(b.0 & mask, &b.1)))
-    });
+    // each part sorted by shard, with where each shard starts in it (a binary search per part
+    // and shard cost more than all the rest of the index at 1,000 guides)
+    let starts: Vec<Vec<u32>> = parts
+        .par_iter_mut()
+        .map(|p| {
+            p.postings.sort_unstable_by_key(|e| e.0 & mask);
+            let mut starts = vec![0u32; shards + 1];
+            for e in &p.postings {
+                starts[(e.0 & mask) as usize + 1] += 1;
+            }
+            for i in 1..starts.len() {
+                starts[i] += starts[i - 1];
+            }
+            starts
+        })
+        .collect();
     let mut offsets = Vec::with_capacity(parts.len());
     let mut documents = 0u32;
     for p in &parts {
@@ -314,10 +349,9 @@ pub fn build(site: &Site) -> Index {
         .into_par_iter()
         .map(|shard| {
             let mut merged: FxHashMap<&str, Vec<(u32, u8)>> = FxHashMap::default();
-            for (p, &off) in parts.iter().zip(&offsets) {
-                let from = p.postings.partition_point(|e| e.0 & mask < shard);
-                let to = p.postings.partition_point(|e| e.0 & mask <= shard);
-                for (_, t, list) in &p.postings[from..to] {
+            for ((p, &off), starts) in parts.iter().zip(&offsets).zip(&starts) {
+                let (from, to) = (starts[shard as usize], starts[shard as usize + 1]);
+                for (_, t, list) in &p.postings[from as usize..to as usize] {
                     merged
                         .entry(t.as_str())
                         .or_default()
@@ -338,44 +372,23 @@ pub fn build(site: &Site) -> Index {
         })
         .collect();
 
-    // document shards: whole guides, about DOC_SHARD_BYTES each
-    let mut doc_shards: Vec<(u32, String)> = Vec::new();
-    let mut current: Option<(u32, Vec<&Part>, usize)> = None;
-    let flush = |c: (u32, Vec<&Part>, usize), out: &mut Vec<(u32, String)>| {
-        let (first, ps, _) = c;
-        let (mut g, mut ch, mut d) = (Vec::new(), Vec::new(), Vec::new());
-        for p in ps {
-            let gi = g.len();
-            let c0 = ch.len() as i64;
-            g.push(p.guide.clone());
-            ch.extend(p.channels.iter().cloned());
-            for (c, rest) in &p.docs {
-                let c = if *c < 0 { -1 } else { c + c0 };
-                d.push(format!("[{gi},{c},{rest}"));
+    // document shards: whole guides, about DOC_SHARD_BYTES each, serialised in parallel
+    let mut groups: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+    let mut bytes = 0;
+    for (i, (p, &off)) in parts.iter().zip(&offsets).enumerate() {
+        match groups.last_mut() {
+            Some((_, r)) if bytes < DOC_SHARD_BYTES || inline => r.end = i + 1,
+            _ => {
+                groups.push((off, i..i + 1));
+                bytes = 0;
             }
         }
-        out.push((
-            first,
-            format!(
-                "{{\"g\":[{}],\"c\":[{}],\"d\":[{}]}}",
-                g.join(","),
-                ch.join(","),
-                d.join(",")
-            ),
-        ));
-    };
-    for (p, &off) in parts.iter().zip(&offsets) {
-        let bytes: usize = p.docs.iter().map(|d| d.1.len()).sum();
-        let c = current.get_or_insert_with(|| (off, Vec::new(), 0));
-        c.1.push(p);
-        c.2 += bytes;
-        if c.2 >= DOC_SHARD_BYTES && !inline {
-            flush(current.take().expect("set above"), &mut doc_shards);
-        }
+        bytes += p.docs.iter().map(|d| d.1.len()).sum::<usize>();
     }
-    if let Some(c) = current.take() {
-        flush(c, &mut doc_shards);
-    }
+    let doc_shards: Vec<(u32, String)> = groups
+        .par_iter()
+        .map(|(first, range)| (*first, doc_shard(&parts[range.clone()])))
+        .collect();
 
     let mut files = Vec::new();
     let mut manifest =
