@@ -77,7 +77,7 @@ const MEASURE: &str = r#"(async (Q) => {
     const t = performance.now();
     const done = new Promise(res => {
       const mo = new MutationObserver(() => { mo.disconnect(); res(); });
-      mo.observe(list, { childList: true, subtree: true, characterData: true });
+      mo.observe(form, { childList: true, subtree: true, characterData: true });
     });
     input.dispatchEvent(new Event("input"));
     await done;
