@@ -4,6 +4,7 @@
 mod browser;
 mod build;
 mod check;
+mod compat;
 mod errors;
 mod fuzz;
 mod hostile;
