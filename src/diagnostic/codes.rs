@@ -80,6 +80,8 @@ pub const CODES: &[Code] = &[
     c("remote-resource", W, "an image, script, stylesheet, font, frame or media file from another host"),
     c("reserved-name", E, "a guide or channel name that guidepost uses for its own files"),
     c("screenshot-settings", E, "a screenshot settings file with a syntax error or a wrong value"),
+    c("share-card", W, "the share card of a link is not square, too small, or misses characters of the title"),
+    c("share-image", E, "`share_image` of site.toml is not a PNG or JPEG inside the site folder"),
     c("stale-pdf", W, "a guide's PDF is out of date: left out of the output"),
     c("step-number", W, "a typed step number that disagrees with the position"),
     c("stray-file", W, "a Markdown file outside a guide folder or nested too deep"),

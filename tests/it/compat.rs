@@ -73,7 +73,8 @@ fn run_check(check: &Path, files: &[PathBuf]) -> (bool, String) {
 
 #[test]
 fn the_theme_s_css_and_scripts_work_in_chromium_86_and_ios_13_or_have_a_listed_fallback() {
-    let test = "the_theme_s_css_and_scripts_work_in_chromium_86_and_ios_13_or_have_a_listed_fallback";
+    let test =
+        "the_theme_s_css_and_scripts_work_in_chromium_86_and_ios_13_or_have_a_listed_fallback";
     let Some(check) = checker_or_skip(test) else {
         return;
     };
@@ -82,7 +83,11 @@ fn the_theme_s_css_and_scripts_work_in_chromium_86_and_ios_13_or_have_a_listed_f
     let mut outs = Vec::new();
     // the sample (with the share page and the alias redirect page's script) and a site with
     // screenshots and highlights
-    for root in [Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf(), fixture("print"), fixture("links")] {
+    for root in [
+        Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf(),
+        fixture("print"),
+        fixture("links"),
+    ] {
         let (out, o) = build(&root);
         assert!(o.status.success(), "{}: {}", root.display(), stderr(&o));
         files.extend(assets(&out.path().join("public"), scripts.path()));
@@ -91,7 +96,11 @@ fn the_theme_s_css_and_scripts_work_in_chromium_86_and_ios_13_or_have_a_listed_f
     assert!(files.iter().any(|f| f.ends_with("static/guidepost.css")));
     assert!(files.iter().any(|f| f.ends_with("static/guidepost.js")));
     assert!(
-        files.iter().filter(|f| f.starts_with(scripts.path())).count() >= 2,
+        files
+            .iter()
+            .filter(|f| f.starts_with(scripts.path()))
+            .count()
+            >= 2,
         "no inline scripts found: {files:?}"
     );
     let (ok, text) = run_check(&check, &files);
@@ -106,12 +115,20 @@ fn the_compatibility_check_fails_on_what_old_engines_lack() {
     };
     let dir = tempfile::tempdir().unwrap();
     let css = dir.path().join("new.css");
-    std::fs::write(&css, ".a { inset: 0; }\n.b { container-type: inline-size; }\n").unwrap();
+    std::fs::write(
+        &css,
+        ".a { inset: 0; }\n.b { container-type: inline-size; }\n",
+    )
+    .unwrap();
     let js = dir.path().join("new.js");
     std::fs::write(&js, "var a = {}; var b = a?.x ?? 1;\n").unwrap();
     let (ok, text) = run_check(&check, &[css, js]);
     assert!(!ok, "{text}");
-    for want in ["properties.inset", "properties.container-type", "OptionalChaining"] {
+    for want in [
+        "properties.inset",
+        "properties.container-type",
+        "OptionalChaining",
+    ] {
         assert!(text.contains(want), "{want} not reported:\n{text}");
     }
     // and every exception that matches nothing is reported as stale
