@@ -211,9 +211,9 @@ fn escape(s: &str) -> String {
 /// Runs the preview until Ctrl-C. `Err` is a message for the user (exit code 2).
 pub fn serve(opts: ServeOptions) -> Result<(), String> {
     let color = opts.color;
-    let root = opts
-        .root
-        .canonicalize()
+    // dunce: on Windows a plain `C:\…` path where one will do, not `\\?\C:\…`, which every
+    // message would show (std still adds `\\?\` itself to reach paths past 260 characters)
+    let root = dunce::canonicalize(&opts.root)
         .map_err(|e| format!("cannot open {}: {e}", opts.root.display()))?;
 
     let listener = bind(opts.bind, opts.port)?;
