@@ -146,7 +146,7 @@ grep -qF '= note: in content\gbk-files\web.md' "$lin/win-build-编码.err" ||
 [ "$(find "$work/out/编码" -name '*.webp' -o -name '*.png' | wc -l)" -ge 4 ] || fail "no screenshots in the output"
 
 # a relative root with backslashes, from the site's parent folder (Wine starts in the same folder)
-(cd "$work" && "$wine" "$exe" build --no-lock --quiet --root '.\编码 站点' --output '.\out\relative' </dev/null) ||
+(cd "$work" && "$wine" "$exe" build --no-lock --quiet --root '.\编码 站点' --output '.\out\relative' </dev/null 2>/dev/null) ||
   fail "build with a relative Windows path failed"
 same_tree "$lin/out/编码" "$work/out/relative"
 
@@ -224,6 +224,28 @@ wait "$serve_pid" 2>/dev/null || true
 grep -q '学信网图像采集码获取流程' "$lin/served.html" 2>/dev/null ||
   fail "serve did not serve the guide: $(cat "$lin/serve.err")"
 say "serve: answered on port $port"
+
+# a double-click in a site folder: the preview, the browser opened (Wine hands the URL to the
+# Unix command its registry names: here one that writes it down), how to stop in Chinese
+printf '#!/bin/sh\necho "$@" >>"%s/opened"\n' "$lin" >"$lin/browser.sh"
+chmod +x "$lin/browser.sh"
+"$wine" reg add 'HKCU\Software\Wine\WineBrowser' /v Browsers /d "$lin/browser.sh" /f >/dev/null 2>&1 ||
+  fail "cannot write the Wine registry"
+(cd "$work/示例 站点" && GUIDEPOST_DOUBLE_CLICK=1 exec "$wine" "$exe" >/dev/null 2>"$lin/dbl-site.err" </dev/null) &
+serve_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$lin/opened" ] && break
+  sleep 0.2
+done
+url=$(sed -n 's/^serving .* at \(http:[^ ]*\) .*/\1/p' "$lin/dbl-site.err")
+served=$(curl -fsS "${url}xuexin-image-code/" 2>/dev/null || true)
+kill "$serve_pid" 2>/dev/null || true
+wait "$serve_pid" 2>/dev/null || true
+"$wine" reg delete 'HKCU\Software\Wine\WineBrowser' /v Browsers /f >/dev/null 2>&1 || true
+grep -q '要停止预览，请关闭这个窗口，或按 Ctrl+C' "$lin/dbl-site.err" ||
+  fail "a double-click in a site did not say how to stop: $(cat "$lin/dbl-site.err")"
+[[ "$served" == *学信网图像采集码获取流程* ]] || fail "a double-click in a site served nothing at ${url:-?}: $(cat "$lin/dbl-site.err")"
+grep -qF "$url" "$lin/opened" 2>/dev/null || fail "a double-click in a site did not open $url in the browser"
 
 mkdir -p "$work/空文件夹"
 cp "$exe" "$work/空文件夹/guidepost.exe"
