@@ -2,7 +2,7 @@
 # guidepost.exe under Wine, against the Linux build of the same source (issue 15). CI runs it
 # (.ci/run); by hand: `bash scripts/wine-check.sh`.
 #
-# It cross-builds guidepost.exe (profile `wine`: a lean build, same output bytes), checks that
+# It cross-builds guidepost.exe (profile `dist`: the exe the zip ships), checks that
 # it imports only Windows' own DLLs, and runs it under Wine on copies of the sample site and of
 # a fixture with a GBK file, BOM + CRLF files and real screenshots (resized, redacted,
 # highlighted), from folders whose names hold Chinese characters and spaces, given as Windows
@@ -33,9 +33,9 @@ fail() {
 exe="${GUIDEPOST_EXE:-}"
 if [ -z "$exe" ]; then
   start=$(date +%s)
-  cargo build --locked --quiet --target x86_64-pc-windows-gnu --profile wine
-  exe="$CARGO_TARGET_DIR/x86_64-pc-windows-gnu/wine/guidepost.exe"
-  say "cross build (profile wine): $(($(date +%s) - start)) s"
+  cargo build --locked --quiet --target x86_64-pc-windows-gnu --profile dist
+  exe="$CARGO_TARGET_DIR/x86_64-pc-windows-gnu/dist/guidepost.exe"
+  say "cross build (profile dist): $(($(date +%s) - start)) s"
 fi
 linux="${GUIDEPOST_LINUX:-}"
 if [ -z "$linux" ]; then

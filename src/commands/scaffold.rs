@@ -106,7 +106,11 @@ pub fn new_guide(root: &Path, new: &NewGuide) -> Result<Created, String> {
             .collect();
         defined.sort();
         let ids: Vec<String> = defined.into_iter().map(|(_, id)| id.clone()).collect();
-        if ids.is_empty() { vec!["web".into()] } else { ids }
+        if ids.is_empty() {
+            vec!["web".into()]
+        } else {
+            ids
+        }
     } else {
         new.channels.clone()
     };
@@ -198,8 +202,7 @@ fn write_all(dir: &Path, files: &[(&str, &str)]) -> Result<(), String> {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("无法创建文件夹 {}：{e}", parent.display()))?;
         }
-        std::fs::write(&path, text)
-            .map_err(|e| format!("无法写入 {}：{e}", path.display()))?;
+        std::fs::write(&path, text).map_err(|e| format!("无法写入 {}：{e}", path.display()))?;
     }
     Ok(())
 }
@@ -278,8 +281,14 @@ mod tests {
             ]
         );
         let index = std::fs::read_to_string(t.path().join("content/g/_index.md")).unwrap();
-        assert!(index.contains(r#"channels = ["web", "wechat", "app"]"#), "{index}");
+        assert!(
+            index.contains(r#"channels = ["web", "wechat", "app"]"#),
+            "{index}"
+        );
         let wechat = std::fs::read_to_string(t.path().join("content/g/wechat.md")).unwrap();
-        assert!(wechat.starts_with("+++\ntitle = \"微信公众号\"\n"), "{wechat}");
+        assert!(
+            wechat.starts_with("+++\ntitle = \"微信公众号\"\n"),
+            "{wechat}"
+        );
     }
 }
