@@ -219,11 +219,24 @@ for _ in $(seq 1 100); do
   curl -fsS -o "$lin/served.html" "http://127.0.0.1:$port/xuexin-image-code/" 2>/dev/null && break
   sleep 0.2
 done
-kill "$serve_pid" 2>/dev/null || true
-wait "$serve_pid" 2>/dev/null || true
 grep -q '学信网图像采集码获取流程' "$lin/served.html" 2>/dev/null ||
   fail "serve did not serve the guide: $(cat "$lin/serve.err")"
-say "serve: answered on port $port"
+# a save as Word, WPS and Typora make it: a temporary file, renamed over the old one
+channel="$work/示例 站点/content/xuexin-image-code/web.md"
+sed 's/## 登录学信网学信档案/## 登录学信网（Wine 改过）/' "$channel" >"$channel.~tmp"
+mv -f "$channel.~tmp" "$channel"
+seen=""
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/xuexin-image-code/web/" 2>/dev/null | grep -q 'Wine 改过'; then
+    seen=yes
+    break
+  fi
+  sleep 0.2
+done
+kill "$serve_pid" 2>/dev/null || true
+wait "$serve_pid" 2>/dev/null || true
+[ -n "$seen" ] || fail "serve did not rebuild after a save by rename: $(cat "$lin/serve.err")"
+say "serve: answered on port $port, rebuilt after a save by rename"
 
 # a double-click in a site folder: the preview, the browser opened (Wine hands the URL to the
 # Unix command its registry names: here one that writes it down), how to stop in Chinese
