@@ -236,6 +236,8 @@ done
 kill "$serve_pid" 2>/dev/null || true
 wait "$serve_pid" 2>/dev/null || true
 [ -n "$seen" ] || fail "serve did not rebuild after a save by rename: $(cat "$lin/serve.err")"
+grep -qF '(content\xuexin-image-code\web.md ' "$lin/serve.err" ||
+  fail "serve does not log the changed file as a Windows path: $(cat "$lin/serve.err")"
 say "serve: answered on port $port, rebuilt after a save by rename"
 
 # a double-click in a site folder: the preview, the browser opened (Wine hands the URL to the
