@@ -59,4 +59,9 @@ with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
             path = os.path.join(base, name)
             z.write(path, os.path.relpath(path, stage))
 PY
+# what staff unzip: the exe, the instructions and a site it previews at once
+listing=$(python3 -m zipfile -l "$zip")
+for f in guidepost/guidepost.exe guidepost/使用说明.txt guidepost/site.toml guidepost/content/_index.md; do
+  grep -qF "$f " <<<"$listing" || { echo "error: $zip lacks $f" >&2; exit 1; }
+done
 echo "wrote $zip: $(stat -c %s "$zip") bytes"
