@@ -35,7 +35,6 @@ pub const BROWSER_NAMES: &[&str] = &[
     "google-chrome-stable",
     "chrome",
     "microsoft-edge",
-    "msedge",
 ];
 
 /// Where browsers live outside `PATH` on macOS (its applications).
