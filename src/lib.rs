@@ -35,7 +35,7 @@
 //! | [`render`] | the output jobs, the theme (Tera templates, static files), the print layout |
 //! | [`output`] | atomic writing (staging, stamp, swap), one owner per output path, PDFs |
 //! | [`serve`] | the live preview: session (incremental rebuilds) and HTTP |
-//! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing |
+//! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing; `scaffold`: `init` and `new` |
 //! | [`diagnostic`] | diagnostics as data; `diagnostic::codes` is every code with its one severity |
 //! | [`cache`] | `.guidepost-cache/`, shared by images, QR codes and PDFs |
 //! | [`progress`] | progress events of the long stages; the library draws nothing on a terminal (main.rs does) |

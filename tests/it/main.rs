@@ -16,6 +16,7 @@ mod pdf;
 mod raw_html;
 mod safety;
 mod sample;
+mod scaffold;
 mod serve;
 mod settings;
 mod shotgen;
