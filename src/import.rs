@@ -45,7 +45,11 @@ fn slug(opts: &Options) -> Result<String, Diagnostic> {
     let name = match &opts.guide {
         Some(g) => g.clone(),
         None => {
-            let stem = opts.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = opts
+                .file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             stem.to_lowercase().replace([' ', '_', '.'], "-")
         }
     };
@@ -90,8 +94,13 @@ pub fn run(opts: &Options) -> Result<Report, Diagnostic> {
         ));
     }
     let content = opts.root.join("content");
-    let replaced = write::write(&content, &slug, &guide, opts.force)
-        .map_err(|e| problem(&opts.file, e, "nothing was written; fix the cause and run import again"))?;
+    let replaced = write::write(&content, &slug, &guide, opts.force).map_err(|e| {
+        problem(
+            &opts.file,
+            e,
+            "nothing was written; fix the cause and run import again",
+        )
+    })?;
     let replaced = replaced.map(|p| {
         p.strip_prefix(&opts.root)
             .map(|r| r.to_string_lossy().replace('\\', "/"))

@@ -273,7 +273,10 @@ fn import(args: ImportArgs) -> ExitCode {
         }
         (Err(d), format) => {
             if matches!(format, CheckFormat::Json) {
-                println!("{}", serde_json::to_string_pretty(&[&d]).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&[&d]).unwrap_or_default()
+                );
             }
             eprint!("{}", d.render(use_color()));
             ExitCode::from(1)

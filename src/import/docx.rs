@@ -137,7 +137,12 @@ pub fn plain(inlines: &[Inline]) -> String {
 /// Reads the Word file at `path`.
 pub fn read(path: &Path) -> Result<Document, ReadError> {
     let size = std::fs::metadata(path)
-        .map_err(|e| err(format!("cannot read {}: {e}", path.display()), "check the file's name and that you may read it"))?
+        .map_err(|e| {
+            err(
+                format!("cannot read {}: {e}", path.display()),
+                "check the file's name and that you may read it",
+            )
+        })?
         .len();
     if size > MAX_FILE {
         return Err(err(
@@ -149,8 +154,12 @@ pub fn read(path: &Path) -> Result<Document, ReadError> {
             "a guide's Word file is a few MB; if its screenshots are huge, shrink them in Word (图片格式 › 压缩图片) and save again",
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| err(format!("cannot read {}: {e}", path.display()), "check that you may read the file"))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        err(
+            format!("cannot read {}: {e}", path.display()),
+            "check that you may read the file",
+        )
+    })?;
     read_bytes(&bytes)
 }
 
@@ -187,13 +196,19 @@ pub fn read_bytes(bytes: &[u8]) -> Result<Document, ReadError> {
     let mut total = 0u64;
     let mut names = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
-        let f = zip.by_index_raw(i).map_err(|e| err(format!("this .docx file is damaged: {e}"), SAVE_AS))?;
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| err(format!("this .docx file is damaged: {e}"), SAVE_AS))?;
         let name = f.name().to_string();
-        if name.starts_with('/') || name.starts_with('\\') || name.contains(':')
+        if name.starts_with('/')
+            || name.starts_with('\\')
+            || name.contains(':')
             || name.split(['/', '\\']).any(|c| c == "..")
         {
             return Err(err(
-                format!("the package holds an entry named `{name}`, which no Word document has: it is not imported"),
+                format!(
+                    "the package holds an entry named `{name}`, which no Word document has: it is not imported"
+                ),
                 format!("if Word or WPS opens it, {SAVE_AS}"),
             ));
         }
@@ -218,7 +233,9 @@ fn bomb(total: u64) -> ReadError {
             MAX_UNCOMPRESSED / 1024 / 1024,
             total / 1024 / 1024
         ),
-        format!("a guide's Word file unpacks to a few MB; if Word or WPS opens this one, {SAVE_AS}"),
+        format!(
+            "a guide's Word file unpacks to a few MB; if Word or WPS opens this one, {SAVE_AS}"
+        ),
     )
 }
 
@@ -232,7 +249,12 @@ struct Package<'a> {
 impl Package<'_> {
     /// The entry `name`, or `None` if the package has none.
     fn entry(&mut self, name: &str) -> Result<Option<Vec<u8>>, ReadError> {
-        let Some(real) = self.names.iter().find(|n| n.eq_ignore_ascii_case(name)).cloned() else {
+        let Some(real) = self
+            .names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(name))
+            .cloned()
+        else {
             return Ok(None);
         };
         let f = self
@@ -256,9 +278,12 @@ impl Package<'_> {
             return Ok(None);
         };
         let b = b.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&b);
-        String::from_utf8(b.to_vec())
-            .map(Some)
-            .map_err(|_| err(format!("this .docx file is damaged ({name} is not UTF-8)"), SAVE_AS))
+        String::from_utf8(b.to_vec()).map(Some).map_err(|_| {
+            err(
+                format!("this .docx file is damaged ({name} is not UTF-8)"),
+                SAVE_AS,
+            )
+        })
     }
 
     fn document(&mut self) -> Result<Document, ReadError> {
@@ -268,7 +293,9 @@ impl Package<'_> {
                 format!("if Word or WPS opens it, {SAVE_AS}"),
             ));
         };
-        let rels = self.xml("word/_rels/document.xml.rels")?.unwrap_or_default();
+        let rels = self
+            .xml("word/_rels/document.xml.rels")?
+            .unwrap_or_default();
         let styles = self.xml("word/styles.xml")?.unwrap_or_default();
         let numbering = self.xml("word/numbering.xml")?.unwrap_or_default();
         let rels = parse_rels(&rels)?;
@@ -279,7 +306,12 @@ impl Package<'_> {
             .root_element()
             .children()
             .find(|n| is(n, "body"))
-            .ok_or_else(|| err("this .docx file is damaged: its document has no body", SAVE_AS))?;
+            .ok_or_else(|| {
+                err(
+                    "this .docx file is damaged: its document has no body",
+                    SAVE_AS,
+                )
+            })?;
         let mut reader = Reader {
             pkg: self,
             rels: &rels,
@@ -315,7 +347,9 @@ fn child<'a, 'i>(n: Node<'a, 'i>, local: &str) -> Option<Node<'a, 'i>> {
 
 /// The attribute of local name `local` (`w:val`, `r:embed` …).
 fn attr<'a>(n: Node<'a, '_>, local: &str) -> Option<&'a str> {
-    n.attributes().find(|a| a.name() == local).map(|a| a.value())
+    n.attributes()
+        .find(|a| a.name() == local)
+        .map(|a| a.value())
 }
 
 fn val<'a>(n: Node<'a, '_>, local: &str) -> Option<&'a str> {
@@ -340,7 +374,11 @@ fn parse_rels(text: &str) -> Result<HashMap<String, Rel>, ReadError> {
         return Ok(out);
     }
     let tree = parse_xml("word/_rels/document.xml.rels", text)?;
-    for r in tree.root_element().children().filter(|n| is(n, "Relationship")) {
+    for r in tree
+        .root_element()
+        .children()
+        .filter(|n| is(n, "Relationship"))
+    {
         if let (Some(id), Some(target)) = (attr(r, "Id"), attr(r, "Target")) {
             out.insert(
                 id.to_string(),
@@ -360,7 +398,11 @@ fn entry_name(target: &str) -> Option<String> {
     if target.contains(':') || target.starts_with('\\') {
         return None;
     }
-    let mut parts: Vec<&str> = if target.starts_with('/') { vec![] } else { vec!["word"] };
+    let mut parts: Vec<&str> = if target.starts_with('/') {
+        vec![]
+    } else {
+        vec!["word"]
+    };
     for c in target.split('/') {
         match c {
             "" | "." => {}
@@ -395,10 +437,13 @@ impl Styles {
         }
         let tree = parse_xml("word/styles.xml", text)?;
         for s in tree.root_element().children().filter(|n| is(n, "style")) {
-            let Some(id) = attr(s, "styleId") else { continue };
+            let Some(id) = attr(s, "styleId") else {
+                continue;
+            };
             let ppr = child(s, "pPr");
             let num = ppr.and_then(|p| child(p, "numPr")).and_then(|np| {
-                val(np, "numId").map(|id| (id.to_string(), val(np, "ilvl").and_then(|l| l.parse().ok())))
+                val(np, "numId")
+                    .map(|id| (id.to_string(), val(np, "ilvl").and_then(|l| l.parse().ok())))
             });
             by_id.insert(
                 id.to_string(),
@@ -406,7 +451,9 @@ impl Styles {
                     name: val(s, "name").map(str::to_string),
                     based_on: val(s, "basedOn").map(str::to_string),
                     num,
-                    outline: ppr.and_then(|p| val(p, "outlineLvl")).and_then(|v| v.parse().ok()),
+                    outline: ppr
+                        .and_then(|p| val(p, "outlineLvl"))
+                        .and_then(|v| v.parse().ok()),
                     bold: toggle(child(s, "rPr"), "b"),
                 },
             );
@@ -438,7 +485,10 @@ impl Styles {
                     return Some(0);
                 }
                 for prefix in ["heading ", "标题 ", "标题"] {
-                    if let Some(n) = lower.strip_prefix(prefix).and_then(|n| n.trim().parse::<u8>().ok()) {
+                    if let Some(n) = lower
+                        .strip_prefix(prefix)
+                        .and_then(|n| n.trim().parse::<u8>().ok())
+                    {
                         return Some(n);
                     }
                 }
@@ -476,7 +526,9 @@ impl Numbering {
         let tree = parse_xml("word/numbering.xml", text)?;
         let root = tree.root_element();
         for a in root.children().filter(|c| is(c, "abstractNum")) {
-            let Some(id) = attr(a, "abstractNumId") else { continue };
+            let Some(id) = attr(a, "abstractNumId") else {
+                continue;
+            };
             let levels = a
                 .children()
                 .filter(|c| is(c, "lvl"))
@@ -505,7 +557,11 @@ impl Numbering {
                     let ilvl = attr(o, "ilvl")?.parse().ok()?;
                     let start = val(o, "startOverride")
                         .and_then(|s| s.parse().ok())
-                        .or_else(|| child(o, "lvl").and_then(|l| val(l, "start")).and_then(|s| s.parse().ok()))?;
+                        .or_else(|| {
+                            child(o, "lvl")
+                                .and_then(|l| val(l, "start"))
+                                .and_then(|s| s.parse().ok())
+                        })?;
                     Some((ilvl, start))
                 })
                 .collect();
@@ -577,15 +633,25 @@ pub fn format_number(n: u32, fmt: &str) -> String {
     const TIANGAN: &str = "甲乙丙丁戊己庚辛壬癸";
     const DIZHI: &str = "子丑寅卯辰巳午未申酉戌亥";
     match fmt {
-        "chineseCounting" | "chineseCountingThousand" | "japaneseCounting"
-        | "taiwaneseCounting" | "taiwaneseCountingThousand" | "ideographDigital" => {
-            chinese(n)
-        }
+        "chineseCounting"
+        | "chineseCountingThousand"
+        | "japaneseCounting"
+        | "taiwaneseCounting"
+        | "taiwaneseCountingThousand"
+        | "ideographDigital" => chinese(n),
         "chineseLegalSimplified" => chinese(n)
             .chars()
             .map(|c| match c {
-                '一' => '壹', '二' => '贰', '三' => '叁', '四' => '肆', '五' => '伍',
-                '六' => '陆', '七' => '柒', '八' => '捌', '九' => '玖', '十' => '拾',
+                '一' => '壹',
+                '二' => '贰',
+                '三' => '叁',
+                '四' => '肆',
+                '五' => '伍',
+                '六' => '陆',
+                '七' => '柒',
+                '八' => '捌',
+                '九' => '玖',
+                '十' => '拾',
                 c => c,
             })
             .collect(),
@@ -622,7 +688,15 @@ pub fn chinese(n: u32) -> String {
     match n {
         0..=9 => D[n as usize].into(),
         10..=19 => format!("十{}", if n == 10 { "" } else { D[(n - 10) as usize] }),
-        20..=99 => format!("{}十{}", D[(n / 10) as usize], if n % 10 == 0 { "" } else { D[(n % 10) as usize] }),
+        20..=99 => format!(
+            "{}十{}",
+            D[(n / 10) as usize],
+            if n % 10 == 0 {
+                ""
+            } else {
+                D[(n % 10) as usize]
+            }
+        ),
         100..=999 => {
             let rest = n % 100;
             let tail = match rest {
@@ -645,8 +719,19 @@ fn letter(n: u32, base: u8) -> String {
 
 fn roman(mut n: u32) -> String {
     const R: [(u32, &str); 13] = [
-        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
     ];
     let mut s = String::new();
     for (v, r) in R {
@@ -741,21 +826,14 @@ impl Reader<'_, '_> {
         });
         let from_style = style_id.and_then(|id| self.styles.chain(id).find_map(|s| s.num.clone()));
         let (num_id, ilvl) = match (direct, from_style) {
-            (Some((Some(id), l)), s) => (
-                Some(id),
-                l.or(s.and_then(|(_, l)| l)),
-            ),
+            (Some((Some(id), l)), s) => (Some(id), l.or(s.and_then(|(_, l)| l))),
             (Some((None, l)), Some((id, sl))) => (Some(id), l.or(sl)),
             (_, Some((id, l))) => (Some(id), l),
             _ => (None, None),
         };
-        let number = match num_id {
-            Some(id) if id != "0" && count => {
-                self.counters.next(self.numbering, &id, ilvl.unwrap_or(0))
-            }
-            Some(id) if id != "0" => self.counters.next(self.numbering, &id, ilvl.unwrap_or(0)),
-            _ => None,
-        };
+        let number = num_id
+            .filter(|id| id != "0")
+            .and_then(|id| self.counters.next(self.numbering, &id, ilvl.unwrap_or(0)));
         let mut inlines = Vec::new();
         self.inlines(p, style_bold, &mut inlines)?;
         Ok(Paragraph {
@@ -767,7 +845,12 @@ impl Reader<'_, '_> {
         })
     }
 
-    fn inlines(&mut self, parent: Node<'_, '_>, bold: bool, out: &mut Vec<Inline>) -> Result<(), ReadError> {
+    fn inlines(
+        &mut self,
+        parent: Node<'_, '_>,
+        bold: bool,
+        out: &mut Vec<Inline>,
+    ) -> Result<(), ReadError> {
         for n in parent.children().filter(|n| n.is_element()) {
             match n.tag_name().name() {
                 "r" => self.run(n, bold, out)?,
@@ -780,9 +863,15 @@ impl Reader<'_, '_> {
                         .map(|r| r.target.clone());
                     match url {
                         Some(url) => {
-                            let pictures: Vec<Inline> =
-                                inner.iter().filter(|i| matches!(i, Inline::Picture(_))).cloned().collect();
-                            out.push(Inline::Link { text: plain(&inner), url });
+                            let pictures: Vec<Inline> = inner
+                                .iter()
+                                .filter(|i| matches!(i, Inline::Picture(_)))
+                                .cloned()
+                                .collect();
+                            out.push(Inline::Link {
+                                text: plain(&inner),
+                                url,
+                            });
                             out.extend(pictures);
                         }
                         None => out.extend(inner),
@@ -800,7 +889,12 @@ impl Reader<'_, '_> {
         Ok(())
     }
 
-    fn run(&mut self, r: Node<'_, '_>, style_bold: bool, out: &mut Vec<Inline>) -> Result<(), ReadError> {
+    fn run(
+        &mut self,
+        r: Node<'_, '_>,
+        style_bold: bool,
+        out: &mut Vec<Inline>,
+    ) -> Result<(), ReadError> {
         let rpr = child(r, "rPr");
         let bold = toggle(rpr, "b").unwrap_or(style_bold);
         let italic = toggle(rpr, "i").unwrap_or(false);
@@ -818,12 +912,19 @@ impl Reader<'_, '_> {
                     }
                 }
                 "drawing" | "pict" | "object" => {
-                    for blip in c.descendants().filter(|d| is(d, "blip") || is(d, "imagedata")) {
+                    for blip in c
+                        .descendants()
+                        .filter(|d| is(d, "blip") || is(d, "imagedata"))
+                    {
                         let id = attr(blip, "embed").or_else(|| attr(blip, "id"));
                         let descr = c
                             .descendants()
                             .find(|d| is(d, "docPr") || is(d, "cNvPr"))
-                            .and_then(|d| attr(d, "descr").filter(|s| !s.trim().is_empty()).or_else(|| attr(d, "title")))
+                            .and_then(|d| {
+                                attr(d, "descr")
+                                    .filter(|s| !s.trim().is_empty())
+                                    .or_else(|| attr(d, "title"))
+                            })
                             .or_else(|| attr(blip, "title"))
                             .filter(|s| !s.trim().is_empty())
                             .map(str::to_string);
@@ -839,15 +940,26 @@ impl Reader<'_, '_> {
     }
 
     /// The picture of relationship `id`, if it is one inside the package.
-    fn picture(&mut self, id: &str, description: Option<String>) -> Option<Result<Picture, ReadError>> {
+    fn picture(
+        &mut self,
+        id: &str,
+        description: Option<String>,
+    ) -> Option<Result<Picture, ReadError>> {
         let rel = self.rels.get(id)?;
         if rel.external {
             return None;
         }
         let name = entry_name(&rel.target)?;
-        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
         match self.pkg.entry(&name) {
-            Ok(Some(bytes)) => Some(Ok(Picture { ext, bytes, description })),
+            Ok(Some(bytes)) => Some(Ok(Picture {
+                ext,
+                bytes,
+                description,
+            })),
             Ok(None) => None,
             Err(e) => Some(Err(e)),
         }
@@ -882,8 +994,14 @@ mod tests {
 
     #[test]
     fn entry_names_never_leave_the_package() {
-        assert_eq!(entry_name("media/image1.png").as_deref(), Some("word/media/image1.png"));
-        assert_eq!(entry_name("/word/media/a.png").as_deref(), Some("word/media/a.png"));
+        assert_eq!(
+            entry_name("media/image1.png").as_deref(),
+            Some("word/media/image1.png")
+        );
+        assert_eq!(
+            entry_name("/word/media/a.png").as_deref(),
+            Some("word/media/a.png")
+        );
         assert_eq!(entry_name("../media/a.png").as_deref(), Some("media/a.png"));
         assert_eq!(entry_name("../../etc/passwd"), None);
         assert_eq!(entry_name("C:/x.png"), None);

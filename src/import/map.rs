@@ -105,7 +105,12 @@ static TYPED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The value of a Chinese numeral up to 九百九十九.
 fn chinese_value(s: &str) -> Option<u32> {
-    let digit = |c: char| "零一二三四五六七八九".chars().position(|d| d == c).map(|p| p as u32);
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p as u32)
+    };
     let mut total = 0;
     let mut cur = 0;
     for c in s.chars() {
@@ -129,7 +134,13 @@ fn typed(text: &str) -> Option<(Kind, u32, usize)> {
     let m = TYPED.captures(text)?;
     let whole = m.get(0)?;
     let (kind, value) = if let Some(s) = m.name("step") {
-        (Kind::StepWord, s.as_str().parse().ok().or_else(|| chinese_value(s.as_str()))?)
+        (
+            Kind::StepWord,
+            s.as_str()
+                .parse()
+                .ok()
+                .or_else(|| chinese_value(s.as_str()))?,
+        )
     } else if let Some(s) = m.name("cn") {
         (Kind::Chinese, chinese_value(s.as_str())?)
     } else if let Some(s) = m.name("cnp") {
@@ -165,7 +176,9 @@ fn drop_prefix(inlines: &[Inline], mut n: usize) -> Vec<Inline> {
                 if text.len() <= n {
                     n -= text.len();
                 } else {
-                    let cut = (n..=text.len()).find(|k| text.is_char_boundary(*k)).unwrap_or(text.len());
+                    let cut = (n..=text.len())
+                        .find(|k| text.is_char_boundary(*k))
+                        .unwrap_or(text.len());
                     out.push(Inline::Text {
                         text: text[cut..].to_string(),
                         bold: *bold,
@@ -240,10 +253,13 @@ static ATTACHMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*附\s*件\s*([0-9０-９]+|[一二三四五六七八九十]+)\s*[:：]?\s*").unwrap()
 });
 static NOTICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(特别提示|重要提示|注意事项|特别注意|注意|温馨提示|提示|说明)\s*[:：]?\s*").unwrap()
+    Regex::new(r"^\s*(特别提示|重要提示|注意事项|特别注意|注意|温馨提示|提示|说明)\s*[:：]?\s*")
+        .unwrap()
 });
-static CAPTION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:图|Figure|Fig\.?)\s*[0-9０-９一二三四五六七八九十\-－.]+\s*[:：、.．]?\s*").unwrap());
+static CAPTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:图|Figure|Fig\.?)\s*[0-9０-９一二三四五六七八九十\-－.]+\s*[:：、.．]?\s*")
+        .unwrap()
+});
 static TRAILING_NOTE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?P<title>.*?)\s*[（(](?P<note>[^（）()]+)[）)]\s*$").unwrap());
 
@@ -269,7 +285,10 @@ fn known_id(title: &str) -> Option<&'static str> {
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '`' | '|' | '#') {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '`' | '|' | '#'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -323,7 +342,11 @@ fn markdown(inlines: &[Inline]) -> String {
                 } else {
                     url.clone()
                 };
-                let text = if text.trim().is_empty() { url.clone() } else { escape(text.trim()) };
+                let text = if text.trim().is_empty() {
+                    url.clone()
+                } else {
+                    escape(text.trim())
+                };
                 out.push_str(&format!("[{text}]({url})"));
             }
             Inline::Break => out.push_str("\\\n"),
@@ -393,7 +416,9 @@ pub fn map(doc: &Document) -> Guide {
         .map(|(i, _)| *i);
     let mut first_body = 0;
     if let Some(t) = title_at {
-        let Block::Paragraph(p) = &blocks[t] else { unreachable!() };
+        let Block::Paragraph(p) = &blocks[t] else {
+            unreachable!()
+        };
         let text = p.text();
         let text = text.trim();
         first_body = t + 1;
@@ -403,7 +428,10 @@ pub fn map(doc: &Document) -> Guide {
                 let rest = text[m.get(0).unwrap().end()..].trim();
                 if rest.is_empty() {
                     // "附件 2" on its own line, the title on the next
-                    if let Some((i, p)) = paras.iter().find(|(i, p)| *i > t && !p.text().trim().is_empty()) {
+                    if let Some((i, p)) = paras
+                        .iter()
+                        .find(|(i, p)| *i > t && !p.text().trim().is_empty())
+                    {
                         guide.title = p.text().trim().to_string();
                         first_body = i + 1;
                     }
@@ -418,9 +446,15 @@ pub fn map(doc: &Document) -> Guide {
     // the channels: "一、" sections with numbered paragraphs below, else headings
     let is_chinese = |i: usize| labels[i].as_ref().is_some_and(|l| l.kind == Kind::Chinese);
     let numbered_below = |i: usize| {
-        (i + 1..blocks.len()).any(|k| labels[k].as_ref().is_some_and(|l| !l.bullet && l.kind != Kind::Chinese))
+        (i + 1..blocks.len()).any(|k| {
+            labels[k]
+                .as_ref()
+                .is_some_and(|l| !l.bullet && l.kind != Kind::Chinese)
+        })
     };
-    let mut heads: Vec<usize> = (first_body..blocks.len()).filter(|&i| is_chinese(i)).collect();
+    let mut heads: Vec<usize> = (first_body..blocks.len())
+        .filter(|&i| is_chinese(i))
+        .collect();
     if heads.first().is_some_and(|&h| !numbered_below(h)) {
         heads.clear(); // "一、二、三" are the steps of one procedure
     }
@@ -442,7 +476,8 @@ pub fn map(doc: &Document) -> Guide {
     let intro_end = heads.first().copied().unwrap_or(blocks.len());
     if heads.is_empty() {
         // one procedure: the intro is what comes before its first step
-        let first_step = (first_body..blocks.len()).find(|&i| labels[i].as_ref().is_some_and(|l| !l.bullet));
+        let first_step =
+            (first_body..blocks.len()).find(|&i| labels[i].as_ref().is_some_and(|l| !l.bullet));
         let end = first_step.unwrap_or(blocks.len());
         sink.guide.intro = sink.intro(&blocks[first_body..end], &labels[first_body..end]);
         let title = sink.guide.title.clone();
@@ -461,19 +496,25 @@ pub fn map(doc: &Document) -> Guide {
         );
         sink.guide.channels.push(ch);
     } else {
-        sink.guide.intro = sink.intro(&blocks[first_body..intro_end], &labels[first_body..intro_end]);
+        sink.guide.intro = sink.intro(
+            &blocks[first_body..intro_end],
+            &labels[first_body..intro_end],
+        );
         for (k, &h) in heads.iter().enumerate() {
             let end = heads.get(k + 1).copied().unwrap_or(blocks.len());
-            let Block::Paragraph(p) = &blocks[h] else { continue };
+            let Block::Paragraph(p) = &blocks[h] else {
+                continue;
+            };
             let text = match &labels[h] {
                 Some(l) if l.kind == Kind::Chinese => plain(&l.rest),
                 _ => p.text(),
             };
             let text = text.trim().to_string();
             let (title, note) = match TRAILING_NOTE.captures(&text) {
-                Some(m) if !m["title"].trim().is_empty() => {
-                    (m["title"].trim().to_string(), Some(m["note"].trim().to_string()))
-                }
+                Some(m) if !m["title"].trim().is_empty() => (
+                    m["title"].trim().to_string(),
+                    Some(m["note"].trim().to_string()),
+                ),
                 _ => (text.clone(), None),
             };
             let mut id = known_id(&title)
@@ -481,7 +522,9 @@ pub fn map(doc: &Document) -> Guide {
                 .map(str::to_string);
             let taken = |id: &str, g: &Guide| g.channels.iter().any(|c| c.id == id);
             if let Some(base) = id.clone().filter(|i| taken(i, sink.guide)) {
-                let n = (2..).find(|n| !taken(&format!("{base}-{n}"), sink.guide)).unwrap();
+                let n = (2..)
+                    .find(|n| !taken(&format!("{base}-{n}"), sink.guide))
+                    .unwrap();
                 let new = format!("{base}-{n}");
                 sink.note("channel-id", Some(p), format!("two channels read as `{base}`: this one is `{new}`; rename its file to what it is"));
                 id = Some(new);
@@ -528,9 +571,20 @@ impl Sink<'_> {
             };
             for pic in p.pictures() {
                 pics += 1;
-                let stem = if pics == 1 { "intro".to_string() } else { format!("intro-{pics}") };
+                let stem = if pics == 1 {
+                    "intro".to_string()
+                } else {
+                    format!("intro-{pics}")
+                };
                 let md = self.picture_named(pic, &stem, &self.guide.title.clone(), p);
-                self.note("picture-outside-step", Some(p), format!("a picture before the first channel: kept in the guide's intro as `{}`", md.1));
+                self.note(
+                    "picture-outside-step",
+                    Some(p),
+                    format!(
+                        "a picture before the first channel: kept in the guide's intro as `{}`",
+                        md.1
+                    ),
+                );
                 out.extend(callout.take().map(|c| c.join("\n")));
                 out.push(md.0);
             }
@@ -603,8 +657,18 @@ impl Sink<'_> {
 
     /// A picture saved as `images/STEM.EXT`, and its Markdown with an alt text marked for
     /// review; a format pages cannot show is kept, and a slot asks for `images/STEM.png`.
-    fn picture_named(&mut self, pic: &Picture, stem: &str, near: &str, p: &Paragraph) -> (String, String) {
-        let ext = if pic.ext == "jpeg" { "jpg".to_string() } else { pic.ext.clone() };
+    fn picture_named(
+        &mut self,
+        pic: &Picture,
+        stem: &str,
+        near: &str,
+        p: &Paragraph,
+    ) -> (String, String) {
+        let ext = if pic.ext == "jpeg" {
+            "jpg".to_string()
+        } else {
+            pic.ext.clone()
+        };
         let file = format!("images/{stem}.{ext}");
         self.guide.images.push((file.clone(), pic.bytes.clone()));
         let described = pic
@@ -614,7 +678,11 @@ impl Sink<'_> {
             .filter(|d| alt_text(d, &file).is_none());
         let alt = described.map(str::to_string).unwrap_or_else(|| {
             let near = near.trim();
-            if near.is_empty() { "截图".to_string() } else { near.to_string() }
+            if near.is_empty() {
+                "截图".to_string()
+            } else {
+                near.to_string()
+            }
         });
         let alt = alt.replace(['[', ']'], "").replace('\n', " ");
         if EXTENSIONS.contains(&ext.as_str()) {
@@ -623,14 +691,30 @@ impl Sink<'_> {
         } else {
             let slot = format!("images/{stem}.png");
             self.note("unsupported-picture", Some(p), format!("`{file}` is a {} picture, which web pages cannot show: it is kept, and the step shows a slot for `{slot}`; save the picture as PNG (in Word: right-click › 另存为图片) or take the screenshot again", ext.to_uppercase()));
-            (format!("![{REVIEW_MARK}{alt}（原图为 {} 格式，网页无法显示，请另存为 PNG 或重新截图）]({slot})", ext.to_uppercase()), file)
+            (
+                format!(
+                    "![{REVIEW_MARK}{alt}（原图为 {} 格式，网页无法显示，请另存为 PNG 或重新截图）]({slot})",
+                    ext.to_uppercase()
+                ),
+                file,
+            )
         }
     }
 
     /// One channel: the section's blocks after its heading.
-    fn section(&mut self, id: String, title: String, note: Option<String>, blocks: &[Block], labels: &[Option<Label>]) -> Channel {
+    fn section(
+        &mut self,
+        id: String,
+        title: String,
+        note: Option<String>,
+        blocks: &[Block],
+        labels: &[Option<Label>],
+    ) -> Channel {
         // the steps' kind: that of the first numbered paragraph (for Word's numbers, its level)
-        let first = labels.iter().flatten().find(|l| !l.bullet && l.kind != Kind::Other);
+        let first = labels
+            .iter()
+            .flatten()
+            .find(|l| !l.bullet && l.kind != Kind::Other);
         let step_kind = first.map(|l| (l.kind, l.list.as_ref().map(|(_, lv)| *lv)));
         let is_step = |l: &Option<Label>| match (l, step_kind) {
             (Some(l), Some((k, lv))) if !l.bullet && l.kind == k => {
@@ -644,7 +728,9 @@ impl Sink<'_> {
                 blocks
                     .iter()
                     .filter_map(|b| match b {
-                        Block::Paragraph(p) if !p.text().trim().is_empty() => p.heading.filter(|h| *h >= 1),
+                        Block::Paragraph(p) if !p.text().trim().is_empty() => {
+                            p.heading.filter(|h| *h >= 1)
+                        }
                         _ => None,
                     })
                     .min()
@@ -664,12 +750,19 @@ impl Sink<'_> {
         let mut current: Option<(Step, &Paragraph, usize)> = None;
         let mut intro_pics = 0;
         let mut last_text = String::new();
-        let flush = |cur: &mut Option<(Step, &Paragraph, usize)>, body: &mut Vec<String>, ch: &mut Channel, sink: &mut Self| {
+        let flush = |cur: &mut Option<(Step, &Paragraph, usize)>,
+                     body: &mut Vec<String>,
+                     ch: &mut Channel,
+                     sink: &mut Self| {
             if let Some((mut s, p, _)) = cur.take() {
                 body.retain(|b| !b.is_empty());
                 s.body = body.join("\n\n");
                 if s.body.trim().is_empty() && s.pictures == 0 {
-                    sink.note("empty-step", Some(p), format!("step {} has no text and no picture", ch.steps.len() + 1));
+                    sink.note(
+                        "empty-step",
+                        Some(p),
+                        format!("step {} has no text and no picture", ch.steps.len() + 1),
+                    );
                 }
                 ch.steps.push(s);
             } else {
@@ -682,7 +775,9 @@ impl Sink<'_> {
         while i < blocks.len() {
             let b = &blocks[i];
             if step_at(i) {
-                let Block::Paragraph(p) = b else { unreachable!() };
+                let Block::Paragraph(p) = b else {
+                    unreachable!()
+                };
                 flush(&mut current, &mut body, &mut ch, self);
                 let n = ch.steps.len() + 1;
                 let (rest, value) = match &labels[i] {
@@ -699,7 +794,11 @@ impl Sink<'_> {
                     Some(k) => (rest[..k].to_vec(), rest[k + 1..].to_vec()),
                     None => (rest.clone(), Vec::new()),
                 };
-                let title_text: Vec<Inline> = title.iter().filter(|x| !matches!(x, Inline::Picture(_))).cloned().collect();
+                let title_text: Vec<Inline> = title
+                    .iter()
+                    .filter(|x| !matches!(x, Inline::Picture(_)))
+                    .cloned()
+                    .collect();
                 let step = Step {
                     title: markdown(&title_text).replace("\\\n", " "),
                     ..Default::default()
@@ -712,7 +811,15 @@ impl Sink<'_> {
                 }
                 for pic in p.pictures() {
                     let alt = last_text.clone();
-                    let md = self.step_picture(&mut current, &id, ch.steps.len() + 1, pic, &alt, p, &mut intro_pics);
+                    let md = self.step_picture(
+                        &mut current,
+                        &id,
+                        ch.steps.len() + 1,
+                        pic,
+                        &alt,
+                        p,
+                        &mut intro_pics,
+                    );
                     body.push(md);
                 }
                 i += 1;
@@ -744,15 +851,24 @@ impl Sink<'_> {
                         let mut alt = last_text.clone();
                         if let Some(Block::Paragraph(next)) = blocks.get(i + 1) {
                             let nt = next.text();
-                            let caption_style = next.style.as_deref().is_some_and(|s| {
-                                s.eq_ignore_ascii_case("caption") || s == "题注"
-                            });
+                            let caption_style = next
+                                .style
+                                .as_deref()
+                                .is_some_and(|s| s.eq_ignore_ascii_case("caption") || s == "题注");
                             if (caption_style || CAPTION.is_match(&nt)) && !step_at(i + 1) {
                                 alt = CAPTION.replace(nt.trim(), "").trim().to_string();
                                 i += 1;
                             }
                         }
-                        let md = self.step_picture(&mut current, &id, ch.steps.len() + 1, pic, &alt, p, &mut intro_pics);
+                        let md = self.step_picture(
+                            &mut current,
+                            &id,
+                            ch.steps.len() + 1,
+                            pic,
+                            &alt,
+                            p,
+                            &mut intro_pics,
+                        );
                         body.push(md);
                     }
                 }
@@ -761,27 +877,55 @@ impl Sink<'_> {
         }
         flush(&mut current, &mut body, &mut ch, self);
         if ch.steps.is_empty() {
-            self.note("no-steps", None, format!("the channel “{}” has no numbered paragraphs: it has no steps", ch.title));
+            self.note(
+                "no-steps",
+                None,
+                format!(
+                    "the channel “{}” has no numbered paragraphs: it has no steps",
+                    ch.title
+                ),
+            );
         }
         ch
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn step_picture(&mut self, current: &mut Option<(Step, &Paragraph, usize)>, id: &str, n: usize, pic: &Picture, alt: &str, p: &Paragraph, intro_pics: &mut usize) -> String {
+    fn step_picture(
+        &mut self,
+        current: &mut Option<(Step, &Paragraph, usize)>,
+        id: &str,
+        n: usize,
+        pic: &Picture,
+        alt: &str,
+        p: &Paragraph,
+        intro_pics: &mut usize,
+    ) -> String {
         match current {
             Some((s, _, k)) => {
                 *k += 1;
                 s.pictures += 1;
-                let stem = if *k == 1 { format!("{id}-{n}") } else { format!("{id}-{n}-{k}") };
+                let stem = if *k == 1 {
+                    format!("{id}-{n}")
+                } else {
+                    format!("{id}-{n}-{k}")
+                };
                 let (md, file) = self.picture_named(pic, &stem, alt, p);
-                if !file.rsplit('.').next().is_some_and(|e| EXTENSIONS.contains(&e)) {
+                if !file
+                    .rsplit('.')
+                    .next()
+                    .is_some_and(|e| EXTENSIONS.contains(&e))
+                {
                     s.slots += 1;
                 }
                 md
             }
             None => {
                 *intro_pics += 1;
-                let stem = if *intro_pics == 1 { format!("{id}-0") } else { format!("{id}-0-{intro_pics}") };
+                let stem = if *intro_pics == 1 {
+                    format!("{id}-0")
+                } else {
+                    format!("{id}-0-{intro_pics}")
+                };
                 let (md, file) = self.picture_named(pic, &stem, alt, p);
                 self.note("picture-outside-step", Some(p), format!("a picture before the first step of the channel: kept as `{file}` in the channel's introduction"));
                 md

@@ -54,7 +54,12 @@ impl Report {
             attachment: guide.attachment.clone(),
             steps: channels.iter().map(|c| c.steps).sum(),
             pictures: guide.images.len(),
-            slots: guide.channels.iter().flat_map(|c| &c.steps).map(|s| s.slots).sum(),
+            slots: guide
+                .channels
+                .iter()
+                .flat_map(|c| &c.steps)
+                .map(|s| s.slots)
+                .sum(),
             channels,
             notes: guide.notes.clone(),
         }
@@ -66,8 +71,15 @@ impl Report {
 
     pub fn text(&self) -> String {
         let mut s = String::new();
-        let label = self.attachment.as_deref().map(|a| format!("{a}：")).unwrap_or_default();
-        s.push_str(&format!("imported “{label}{}” into {}/\n", self.title, self.folder));
+        let label = self
+            .attachment
+            .as_deref()
+            .map(|a| format!("{a}："))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "imported “{label}{}” into {}/\n",
+            self.title, self.folder
+        ));
         if let Some(r) = &self.replaced {
             s.push_str(&format!("  the folder that was there is kept as {r}/\n"));
         }
@@ -90,7 +102,11 @@ impl Report {
             if self.steps == 1 { "" } else { "s" },
             self.pictures,
             if self.pictures == 1 { "" } else { "s" },
-            if self.slots > 0 { format!(" ({} shown as slots)", self.slots) } else { String::new() }
+            if self.slots > 0 {
+                format!(" ({} shown as slots)", self.slots)
+            } else {
+                String::new()
+            }
         ));
         if !self.notes.is_empty() {
             s.push_str(&format!("\nto review ({}):\n", self.notes.len()));
@@ -103,9 +119,7 @@ impl Report {
                 s.push_str(&format!("  [{}] {place}: {}\n", n.kind, n.message));
             }
         }
-        s.push_str(&format!(
-            "\nnext: `guidepost serve` to look at it, `guidepost check` lists what is left to review, `guidepost build` publishes it\n"
-        ));
+        s.push_str("\nnext: `guidepost serve` to look at it, `guidepost check` lists what is left to review, `guidepost build` publishes it\n");
         s
     }
 }

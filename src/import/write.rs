@@ -43,7 +43,10 @@ pub fn files(guide: &Guide) -> Vec<(String, Vec<u8>)> {
         attachment: guide.attachment.as_deref(),
         channels: guide.channels.iter().map(|c| c.id.as_str()).collect(),
     };
-    out.push(("_index.md".to_string(), page(&front, &guide.intro).into_bytes()));
+    out.push((
+        "_index.md".to_string(),
+        page(&front, &guide.intro).into_bytes(),
+    ));
     for c in &guide.channels {
         let mut body = String::new();
         if !c.intro.trim().is_empty() {
@@ -68,7 +71,12 @@ pub fn files(guide: &Guide) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Writes `guide` as `content_dir/slug/`; returns where an existing folder was moved aside.
-pub fn write(content_dir: &Path, slug: &str, guide: &Guide, force: bool) -> Result<Option<PathBuf>, String> {
+pub fn write(
+    content_dir: &Path,
+    slug: &str,
+    guide: &Guide,
+    force: bool,
+) -> Result<Option<PathBuf>, String> {
     let target = content_dir.join(slug);
     let exists = std::fs::symlink_metadata(&target).is_ok();
     if exists && !force {
@@ -76,7 +84,8 @@ pub fn write(content_dir: &Path, slug: &str, guide: &Guide, force: bool) -> Resu
             "content/{slug} already exists: nothing was written. Import under another name with --guide NAME, or pass --force to replace it (the existing folder is kept, renamed to content/.{slug}.replaced-DATE)"
         ));
     }
-    std::fs::create_dir_all(content_dir).map_err(|e| format!("cannot create {}: {e}", content_dir.display()))?;
+    std::fs::create_dir_all(content_dir)
+        .map_err(|e| format!("cannot create {}: {e}", content_dir.display()))?;
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{slug}.import-"))
         .tempdir_in(content_dir)
@@ -96,8 +105,9 @@ pub fn write(content_dir: &Path, slug: &str, guide: &Guide, force: bool) -> Resu
             aside = content_dir.join(format!(".{slug}.replaced-{stamp}-{n}"));
             n += 1;
         }
-        std::fs::rename(&target, &aside)
-            .map_err(|e| format!("cannot move the existing content/{slug} aside: {e}; nothing was changed"))?;
+        std::fs::rename(&target, &aside).map_err(|e| {
+            format!("cannot move the existing content/{slug} aside: {e}; nothing was changed")
+        })?;
         Some(aside)
     } else {
         None
@@ -108,7 +118,9 @@ pub fn write(content_dir: &Path, slug: &str, guide: &Guide, force: bool) -> Resu
             let _ = std::fs::rename(a, &target);
         }
         let _ = std::fs::remove_dir_all(&staged);
-        return Err(format!("cannot put the imported guide in place: {e}; nothing was changed"));
+        return Err(format!(
+            "cannot put the imported guide in place: {e}; nothing was changed"
+        ));
     }
     Ok(aside)
 }
