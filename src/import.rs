@@ -80,7 +80,7 @@ pub fn run(opts: &Options) -> Result<Report, Diagnostic> {
         return Err(problem(
             &opts.file,
             format!("import reads Word .docx files, not .{ext}"),
-            "open it in Word (文件 › 另存为 › 保存类型 “Word 文档 (*.docx)”) or WPS (文件 › 另存为 › 文件类型 “Microsoft Word 文件 (*.docx)”), save it as .docx and import that file",
+            docx::SAVE_AS,
         ));
     }
     let slug = slug(opts)?;

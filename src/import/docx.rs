@@ -34,7 +34,8 @@ fn err(message: impl Into<String>, help: impl Into<String>) -> ReadError {
     }
 }
 
-const SAVE_AS: &str = "open it in Word (文件 › 另存为 › 保存类型 “Word 文档 (*.docx)”) or WPS (文件 › 另存为 › 文件类型 “Microsoft Word 文件 (*.docx)”), save it as .docx and import that file";
+/// How to turn a file Word or WPS opens into one import reads.
+pub const SAVE_AS: &str = "open it in Word (文件 › 另存为 › 保存类型 “Word 文档 (*.docx)”) or WPS (文件 › 另存为 › 文件类型 “Microsoft Word 文件 (*.docx)”), save it as .docx and import that file";
 
 /// The document: its body, in order.
 #[derive(Debug, Clone, Default)]
@@ -89,6 +90,8 @@ pub enum Inline {
     },
     Picture(Picture),
     Break,
+    /// Text import does not map (a text box's): reported, not written.
+    Dropped(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +131,7 @@ pub fn plain(inlines: &[Inline]) -> String {
         match i {
             Inline::Text { text, .. } | Inline::Link { text, .. } => s.push_str(text),
             Inline::Break => s.push('\n'),
-            Inline::Picture(_) => {}
+            Inline::Picture(_) | Inline::Dropped(_) => {}
         }
     }
     s
@@ -912,6 +915,15 @@ impl Reader<'_, '_> {
                     }
                 }
                 "drawing" | "pict" | "object" => {
+                    let boxed: String = c
+                        .descendants()
+                        .filter(|d| is(d, "txbxContent"))
+                        .flat_map(|t| t.descendants().filter(|d| is(d, "t")))
+                        .filter_map(|t| t.text())
+                        .collect();
+                    if !boxed.trim().is_empty() {
+                        out.push(Inline::Dropped(boxed));
+                    }
                     for blip in c
                         .descendants()
                         .filter(|d| is(d, "blip") || is(d, "imagedata"))

@@ -350,7 +350,7 @@ fn markdown(inlines: &[Inline]) -> String {
                 out.push_str(&format!("[{text}]({url})"));
             }
             Inline::Break => out.push_str("\\\n"),
-            Inline::Picture(_) => {}
+            Inline::Picture(_) | Inline::Dropped(_) => {}
         }
         i += 1;
     }
@@ -473,6 +473,13 @@ pub fn map(doc: &Document) -> Guide {
     }
 
     let mut sink = Sink { guide: &mut guide };
+    for (_, p) in &paras {
+        for i in &p.inlines {
+            if let Inline::Dropped(text) = i {
+                sink.note("dropped-text", Some(p), format!("the text box “{}” is not imported: copy its text into the guide if it matters", first_words(text)));
+            }
+        }
+    }
     let intro_end = heads.first().copied().unwrap_or(blocks.len());
     if heads.is_empty() {
         // one procedure: the intro is what comes before its first step
