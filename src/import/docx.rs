@@ -909,11 +909,7 @@ impl Reader<'_, '_> {
                     italic,
                 }),
                 "tab" => out.push(text(" ", false)),
-                "br" | "cr" => {
-                    if attr(c, "type") != Some("page") {
-                        out.push(Inline::Break)
-                    }
-                }
+                "br" | "cr" if attr(c, "type") != Some("page") => out.push(Inline::Break),
                 "drawing" | "pict" | "object" => {
                     let boxed: String = c
                         .descendants()

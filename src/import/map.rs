@@ -491,7 +491,7 @@ pub fn map(doc: &Document) -> Guide {
         let id = known_id(&title);
         let p = paras.first().map(|(_, p)| *p);
         if id.is_none() {
-            sink.note("channel-id", p, format!("the channel's address `channel-1` was made up: rename the file `channel-1.md` to what it is (for example `web.md`, `wechat.md`, `app.md`)"));
+            sink.note("channel-id", p, "the channel's address `channel-1` was made up: rename the file `channel-1.md` to what it is (for example `web.md`, `wechat.md`, `app.md`)".to_string());
         }
         sink.note("one-channel", p, "the document has no channel headings (一、二、… or a heading style): it became a guide with one channel".to_string());
         let ch = sink.section(
