@@ -50,6 +50,8 @@ enum Command {
     Init(InitArgs),
     /// Add the skeleton of a guide to the site: content/GUIDE/ with one file per channel
     New(NewArgs),
+    /// Turn a Word (.docx) guide into a guide folder: channels, steps and screenshots (see docs/import.md)
+    Import(ImportArgs),
 }
 
 #[derive(Args)]
@@ -73,6 +75,25 @@ struct NewArgs {
     /// The site folder (default: the nearest folder at or above the current one with site.toml)
     #[arg(long)]
     root: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The Word file (.docx; an old .doc or .wps must be saved as .docx first)
+    #[arg(value_name = "FILE.docx")]
+    file: PathBuf,
+    /// The guide's folder name, its web address (default: the file name, when it is ASCII)
+    #[arg(long, value_name = "SLUG")]
+    guide: Option<String>,
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Replace an existing guide folder of that name (it is kept, renamed to content/.SLUG.replaced-DATE)
+    #[arg(long)]
+    force: bool,
+    /// `text` for people (on stderr), `json` for scripts (the report on stdout)
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
 }
 
 #[derive(Args)]
@@ -262,6 +283,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Init(args) => init(args),
         Command::New(args) => new(args),
+        Command::Import(args) => import(args),
     }
 }
 
@@ -391,6 +413,39 @@ fn print_created(what: &str, created: &guidepost::commands::scaffold::Created) {
     eprintln!("{what}（{}）：", created.root.display());
     for f in &created.files {
         eprintln!("  {}", guidepost::diagnostic::native_path(f));
+    }
+}
+
+fn import(args: ImportArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let opts = guidepost::import::Options {
+        file: args.file,
+        guide: args.guide,
+        root,
+        force: args.force,
+    };
+    match (guidepost::import::run(&opts), args.format) {
+        (Ok(report), CheckFormat::Json) => {
+            println!("{}", report.json());
+            ExitCode::SUCCESS
+        }
+        (Ok(report), CheckFormat::Text) => {
+            eprint!("{}", report.text());
+            ExitCode::SUCCESS
+        }
+        (Err(d), format) => {
+            if matches!(format, CheckFormat::Json) {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&[&d]).unwrap_or_default()
+                );
+            }
+            eprint!("{}", d.render(use_color()));
+            ExitCode::from(1)
+        }
     }
 }
 

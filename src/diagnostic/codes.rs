@@ -26,6 +26,7 @@ const fn c(code: &'static str, severity: Severity, meaning: &'static str) -> Cod
 #[rustfmt::skip]
 pub const CODES: &[Code] = &[
     c("alias-collision", E, "an alias is the path of another page or file of the output"),
+    c("alt-to-review", W, "a screenshot description guessed by `guidepost import`, still marked 待核对"),
     c("area-outside", E, "a redaction area reaches outside its picture (nothing is published)"),
     c("backslash-path", E, "a relative path written with Windows `\\`"),
     c("bad-image", W, "a screenshot file is not a usable picture: a placeholder is published"),
@@ -43,6 +44,7 @@ pub const CODES: &[Code] = &[
     c("fullwidth-punctuation", E, "full-width punctuation or curly quotes in front matter syntax"),
     c("heading-level", W, "a `#` heading in a channel file"),
     c("highlight-outside", W, "a highlight area reaches outside its picture (it is clipped)"),
+    c("import", E, "a Word file `guidepost import` cannot read or write (nothing is written)"),
     c("internal", E, "guidepost lost track of its own work (a bug: please report it)"),
     c("invalid-alias", E, "an alias that is not a path of the site"),
     c("invalid-area", E, "a redaction or highlight without `rect` or `from`/`to`"),

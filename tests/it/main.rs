@@ -9,6 +9,7 @@ mod errors;
 mod fuzz;
 mod hostile;
 mod images;
+mod import;
 mod layout;
 mod links;
 mod lost;
