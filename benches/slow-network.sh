@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${1:-${GUIDEPOST_BIN:-target/release/guidepost}}"
-work="$(mktemp -d)"; trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+server=""; work="$(mktemp -d)"; trap '[ -n "$server" ] && kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 "$bin" build --quiet --no-lock --output "$work/sample" >/dev/null
 "$bin" build --quiet --no-lock --root tests/fixtures/print --output "$work/shots" >/dev/null
 # a guide of the benchmark corpus: 3 channels of 4-6 steps, a screenshot each
