@@ -175,7 +175,8 @@ printf '\n## 坏的一步\n\n![](images/x.png){\n+++\nbroken = \n' >>"$work/编�
 printf '+++\ntitle = 1\n' >"$work/编码 站点/content/renew-card/_index.md"
 run build-broken build --no-lock --root "$win\\编码 站点" --output "$win\\out\\编码"
 [ "$(cat "$lin/win-build-broken.rc")" = 1 ] || fail "a broken site built (exit $(cat "$lin/win-build-broken.rc"))"
-grep -q 'was left unchanged' "$lin/win-build-broken.err" || fail "the failed build did not say so"
+grep -q 'was left unchanged' "$lin/win-build-broken.err" ||
+  fail "the failed build did not say so: $(cat "$lin/win-build-broken.err" "$lin/win-build-broken.out")"
 same_tree "$lin/out/编码" "$work/out/编码"
 ls -a "$work/out" | grep -q staging && fail "a failed build left its staging folder"
 say "a failed build left the previous output untouched"
