@@ -11,7 +11,7 @@
 //! a title with a character outside it gets a warning that suggests `share_image`.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 
@@ -68,14 +68,32 @@ pub fn make(site: &Site, root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Car
             .help("set `share_image = \"share.png\"` in site.toml to a square picture of at least 300×300 (the office's logo, say)"),
         );
     }
-    let qr = c.base_url.as_deref().and_then(|u| Qr::encode(u).ok());
-    let bytes = generate(&c.title, c.organization.as_deref(), qr.as_ref());
     Some(Card {
         file: format!("{FILE}.png"),
         width: SIDE,
         height: SIDE,
-        bytes: Arc::new(bytes),
+        bytes: generated(&c.title, c.organization.as_deref(), c.base_url.as_deref()),
     })
+}
+
+/// The generated card of these settings, made once per process: `serve` plans the links on
+/// every save, and drawing and compressing the card is the slow part of planning them.
+fn generated(title: &str, organization: Option<&str>, base_url: Option<&str>) -> Arc<Vec<u8>> {
+    type Key = (String, Option<String>, Option<String>);
+    static LAST: Mutex<Option<(Key, Arc<Vec<u8>>)>> = Mutex::new(None);
+    let key: Key = (
+        title.to_string(),
+        organization.map(str::to_string),
+        base_url.map(str::to_string),
+    );
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, bytes)) = last.as_ref().filter(|(k, _)| *k == key) {
+        return Arc::clone(bytes);
+    }
+    let qr = base_url.and_then(|u| Qr::encode(u).ok());
+    let bytes = Arc::new(generate(title, organization, qr.as_ref()));
+    *last = Some((key, Arc::clone(&bytes)));
+    bytes
 }
 
 fn configured(root: &Path, rel: &str, diags: &mut Vec<Diagnostic>) -> Option<Card> {
@@ -134,8 +152,12 @@ fn configured(root: &Path, rel: &str, diags: &mut Vec<Diagnostic>) -> Option<Car
     })
 }
 
-fn font() -> FontRef<'static> {
-    FontRef::try_from_slice(FONT).expect("the embedded card font parses")
+/// The embedded font, parsed once.
+static PARSED: LazyLock<FontRef<'static>> =
+    LazyLock::new(|| FontRef::try_from_slice(FONT).expect("the embedded card font parses"));
+
+fn font() -> &'static FontRef<'static> {
+    &PARSED
 }
 
 fn has_glyph(ch: char) -> bool {

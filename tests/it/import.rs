@@ -29,22 +29,9 @@ fn import(root: &Path, file: &Path, args: &[&str]) -> Output {
     guidepost(&all)
 }
 
-/// Every file under `dir`, relative, sorted (empty when it does not exist).
+/// Every file and folder under `dir`, relative, sorted (empty when it does not exist).
 fn tree(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.path() != dir)
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect();
-    out.sort();
-    out
+    crate::paths_under(dir, true)
 }
 
 /// A channel file's step titles (its `##` lines).

@@ -56,6 +56,25 @@ pub fn build(root: &Path) -> (tempfile::TempDir, Output) {
     (out, o)
 }
 
+/// The paths under `dir` (files, and folders too with `folders`), relative, `/`-separated,
+/// sorted; empty when `dir` does not exist.
+pub fn paths_under(dir: &Path, folders: bool) -> Vec<String> {
+    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path() != dir && (folders || e.file_type().is_file()))
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

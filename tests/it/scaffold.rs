@@ -30,20 +30,7 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> std::
 
 /// Every file under `dir`, relative, `/`-separated, sorted.
 fn files(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect();
-    out.sort();
-    out
+    crate::paths_under(dir, false)
 }
 
 #[test]
