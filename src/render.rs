@@ -222,6 +222,16 @@ pub struct SiteView<'a> {
     pub contact: Option<&'a str>,
     pub language: &'a str,
     pub base_url: Option<&'a str>,
+    /// The share card: `file` at the site's root, `url` absolute when there is a base URL.
+    pub share_image: Option<ShareImageView<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct ShareImageView<'a> {
+    pub file: &'a str,
+    pub url: Option<String>,
+    pub width: u32,
+    pub height: u32,
 }
 
 #[derive(Serialize)]
@@ -326,6 +336,10 @@ pub enum Job {
     Share,
     /// The search page `search/index.html` (the index itself is [`crate::search::index`]'s).
     Search,
+    /// The picture a shared link shows ([`crate::links::card`]), written to `file`.
+    ShareCard {
+        file: String,
+    },
 }
 
 impl Job {
@@ -352,6 +366,7 @@ impl Job {
             ),
             Job::Share => "share/index.html".into(),
             Job::Search => format!("{}/index.html", crate::search::index::DIR),
+            Job::ShareCard { file } => file.clone(),
         }
     }
 
@@ -366,7 +381,8 @@ impl Job {
             | Job::Sitemap
             | Job::Alias { .. }
             | Job::Share
-            | Job::Search => None,
+            | Job::Search
+            | Job::ShareCard { .. } => None,
         }
     }
 
@@ -506,6 +522,12 @@ impl<'a> Renderer<'a> {
             contact: c.contact.as_deref(),
             language: &c.language,
             base_url: c.base_url.as_deref(),
+            share_image: self.links.card.as_ref().map(|card| ShareImageView {
+                file: &card.file,
+                url: c.base_url.as_ref().map(|b| format!("{b}{}", card.file)),
+                width: card.width,
+                height: card.height,
+            }),
         }
     }
 
@@ -799,6 +821,12 @@ impl<'a> Renderer<'a> {
                 return blob.bytes().map_err(|e| {
                     Diagnostic::error("io", format!("cannot read {}: {e}", job.path(site)))
                 });
+            }
+            Job::ShareCard { file } => {
+                let card = self.links.card.as_ref().ok_or_else(|| {
+                    Diagnostic::error("internal", format!("no share card was made for {file}"))
+                })?;
+                return Ok(card.bytes.to_vec());
             }
             Job::Share => {
                 let mut page = self.page("share", "链接与二维码".into(), None, "../", "");
