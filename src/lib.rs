@@ -235,6 +235,18 @@ fn finish(
         }
         None => None,
     };
+    // the pages link to the search index by a version known before it is built: it is built
+    // beside them
+    let search_version = site.config.search.then(|| search::index::version(site));
+    let renderer = Renderer {
+        site,
+        theme,
+        links: &links,
+        intro: &intro,
+        guides: &[],
+        first: 0,
+        search: search_version.as_deref(),
+    };
 
     let staging = output::Staging::new(output)
         .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
@@ -276,59 +288,6 @@ fn finish(
         staging.abandon();
         return Err(format!("cannot write into {}: {e}", opts.output.display()));
     }
-    let io_err = |path: &str, e: std::io::Error| {
-        Diagnostic::error("io", format!("cannot write {path}: {e}"))
-    };
-    // the index (every page links to it by its version) while the files that need no rendering
-    // are copied: the one is work for the processor, the other file-system calls
-    let (index, (asset_errors, image_errors, static_errors)) = rayon::join(
-        || site.config.search.then(|| search::index::build(site)),
-        || {
-            let assets: Vec<Diagnostic> = loaded
-                .assets
-                .par_iter()
-                .filter_map(|a| {
-                    staging
-                        .copy(&inputs.content_dir.join(a), a)
-                        .err()
-                        .map(|e| io_err(a, e))
-                })
-                .collect();
-            let screenshots: Vec<Diagnostic> = images
-                .files
-                .par_iter()
-                .filter_map(|f| {
-                    let r = match &f.blob {
-                        images::Blob::Cached(p) => staging.link(p, &f.rel),
-                        images::Blob::Memory(b) => staging.write(&f.rel, b),
-                    };
-                    r.err().map(|e| io_err(&f.rel, e))
-                })
-                .collect();
-            let statics: Vec<Diagnostic> = theme
-                .statics
-                .iter()
-                .filter_map(|(name, src)| {
-                    let rel = format!("static/{name}");
-                    let r = match src {
-                        theme::StaticSource::Embedded(b) => staging.write(&rel, b),
-                        theme::StaticSource::File(p) => staging.copy(p, &rel),
-                    };
-                    r.err().map(|e| io_err(&rel, e))
-                })
-                .collect();
-            (assets, screenshots, statics)
-        },
-    );
-    let renderer = Renderer {
-        site,
-        theme,
-        links: &links,
-        intro: &intro,
-        guides: &[],
-        first: 0,
-        search: index.as_ref().map(|i| i.version.as_str()),
-    };
 
     // each guide's pages, a guide at a time (its prepared HTML lives only that long)
     let mut by_guide: Vec<Vec<&Job>> = vec![Vec::new(); site.guides.len()];
@@ -345,6 +304,9 @@ fn finish(
         &theme.asset_version,
         pdf_opts,
     );
+    let io_err = |path: &str, e: std::io::Error| {
+        Diagnostic::error("io", format!("cannot write {path}: {e}"))
+    };
     let write = |job: &Job, r: &Renderer<'_>| -> Option<Diagnostic> {
         let path = job.path(site);
         // a cached QR code is linked, not read and written
@@ -356,39 +318,47 @@ fn finish(
             Err(d) => Some(d),
         }
     };
-    let guides_done: Vec<(pdf::PdfState, String, Vec<Diagnostic>)> = by_guide
-        .par_iter()
-        .enumerate()
-        .map(|(gi, jobs)| {
-            let g = &site.guides[gi];
-            let mut html = match render::prepare_guide(theme, g) {
-                Ok(h) => h,
-                Err(d) => return (pdf::PdfState::None, String::new(), vec![d]),
-            };
-            // the print page keys the PDF; a guide with a PDF links to it, so its pages (and
-            // print page) are rendered with that link
-            let print = renderer.for_guide(gi, &html).render(&Job::Print(gi));
-            let (state, key) = match &print {
-                Ok(page) => planner.state(g, page),
-                Err(_) => (pdf::PdfState::None, String::new()),
-            };
-            html.pdf = state != pdf::PdfState::None;
-            let r = renderer.for_guide(gi, &html);
-            let mut errors = Vec::new();
-            for job in jobs {
-                let e = match (job, &print) {
-                    (Job::Print(_), Ok(page)) if !html.pdf => {
-                        let path = job.path(site);
-                        staging.write(&path, page).err().map(|e| io_err(&path, e))
-                    }
-                    (Job::Print(_), Err(d)) => Some(d.clone()),
-                    _ => write(job, &r),
+    let render_guides = || -> Vec<(pdf::PdfState, String, Vec<Diagnostic>)> {
+        by_guide
+            .par_iter()
+            .enumerate()
+            .map(|(gi, jobs)| {
+                let g = &site.guides[gi];
+                let mut html = match render::prepare_guide(theme, g) {
+                    Ok(h) => h,
+                    Err(d) => return (pdf::PdfState::None, String::new(), vec![d]),
                 };
-                errors.extend(e);
-            }
-            (state, key, errors)
-        })
-        .collect();
+                // the print page keys the PDF; a guide with a PDF links to it, so its pages (and
+                // print page) are rendered with that link
+                let print = renderer.for_guide(gi, &html).render(&Job::Print(gi));
+                let (state, key) = match &print {
+                    Ok(page) => planner.state(g, page),
+                    Err(_) => (pdf::PdfState::None, String::new()),
+                };
+                html.pdf = state != pdf::PdfState::None;
+                let r = renderer.for_guide(gi, &html);
+                let mut errors = Vec::new();
+                for job in jobs {
+                    let e = match (job, &print) {
+                        (Job::Print(_), Ok(page)) if !html.pdf => {
+                            let path = job.path(site);
+                            staging.write(&path, page).err().map(|e| io_err(&path, e))
+                        }
+                        (Job::Print(_), Err(d)) => Some(d.clone()),
+                        _ => write(job, &r),
+                    };
+                    errors.extend(e);
+                }
+                (state, key, errors)
+            })
+            .collect()
+    };
+    let build_index = || {
+        search_version
+            .as_deref()
+            .map(|v| search::index::build(site, v))
+    };
+    let (guides_done, index) = rayon::join(render_guides, build_index);
     let mut page_errors = Vec::new();
     let (mut states, mut keys) = (Vec::new(), Vec::new());
     for (state, key, errors) in guides_done {
@@ -407,6 +377,39 @@ fn finish(
     let index_errors: Vec<Diagnostic> = index_files
         .par_iter()
         .filter_map(|(rel, bytes)| staging.write(rel, bytes).err().map(|e| io_err(rel, e)))
+        .collect();
+    let asset_errors: Vec<Diagnostic> = loaded
+        .assets
+        .par_iter()
+        .filter_map(|a| {
+            staging
+                .copy(&inputs.content_dir.join(a), a)
+                .err()
+                .map(|e| io_err(a, e))
+        })
+        .collect();
+    let image_errors: Vec<Diagnostic> = images
+        .files
+        .par_iter()
+        .filter_map(|f| {
+            let r = match &f.blob {
+                images::Blob::Cached(p) => staging.link(p, &f.rel),
+                images::Blob::Memory(b) => staging.write(&f.rel, b),
+            };
+            r.err().map(|e| io_err(&f.rel, e))
+        })
+        .collect();
+    let static_errors: Vec<Diagnostic> = theme
+        .statics
+        .iter()
+        .filter_map(|(name, src)| {
+            let rel = format!("static/{name}");
+            let r = match src {
+                theme::StaticSource::Embedded(b) => staging.write(&rel, b),
+                theme::StaticSource::File(p) => staging.copy(p, &rel),
+            };
+            r.err().map(|e| io_err(&rel, e))
+        })
         .collect();
     let had_errors = !(page_errors.is_empty()
         && index_errors.is_empty()

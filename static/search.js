@@ -105,24 +105,22 @@
     }
     return manifest;
   };
+  /* Shards are loaded with the index's version, so a browser never mixes builds. */
   Index.prototype.tokenShard = async function (m, i) {
-    if (!tokenShards[i]) await loadScript(this.base + "t-" + i + ".js?v=" + m.t[i]);
+    if (!tokenShards[i]) await loadScript(this.base + "t-" + i + ".js?v=" + m.v);
     return tokenShards[i] || {};
   };
-  Index.prototype.docShardOf = function (m, doc) {
-    var lo = 0, hi = m.d.length - 1;
-    while (lo < hi) {
-      var mid = (lo + hi + 1) >> 1;
-      if (m.d[mid][0] <= doc) lo = mid; else hi = mid - 1;
-    }
-    return lo;
-  };
+  /* Document n is in document shard n / per: [guide, channel or -1, step or 0, anchor, title,
+   * snippet], its guide and channel by their place in the shard's g and c. */
   Index.prototype.doc = async function (m, doc) {
-    var i = this.docShardOf(m, doc);
-    if (!docShards[i]) await loadScript(this.base + "d-" + i + ".js?v=" + m.d[i][1]);
-    var s = docShards[i], d = s.d[doc - m.d[i][0]];
+    var i = Math.floor(doc / m.per);
+    if (!docShards[i]) await loadScript(this.base + "d-" + i + ".js?v=" + m.v);
+    var s = docShards[i], d = s.d[doc % m.per];
     var g = s.g[d[0]], c = d[1] >= 0 ? s.c[d[1]] : null;
-    return { guide: g[0], channel: c ? c[0] : null, step: d[2], url: d[3], title: d[4], text: d[5] };
+    return {
+      guide: g[0], channel: c ? c[0] : null, step: d[2], url: (c || g)[1] + d[3], title: d[4],
+      text: d[5]
+    };
   };
 
   G.Index = Index; // for benches/search.sh

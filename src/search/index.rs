@@ -7,18 +7,24 @@
 //! are numbered in site order. The index is made of:
 //!
 //! - the *manifest* `search/index.js`, which calls `window.__gpSearch.index({...})` with the
-//!   number of token shards, a version of each shard file, and where each document shard starts;
+//!   index's version, the number of documents and of token shards, and the documents per
+//!   document shard (a few numbers: nothing in it grows with the site);
 //! - *token shards* `search/t-N.js` (`__gpSearch.shard(N, {token: postings})`): a token lives in
 //!   shard `hash(token) % shards`, so a query loads only the shards of its own tokens. The
 //!   *postings* of a token say which documents hold it and in which fields (title, text,
 //!   caption), as a string of base-32 digits (see [`encode`]);
-//! - *document shards* `search/d-N.js` (`__gpSearch.docs(N, {...})`): guides, channels and
-//!   documents with their URLs and text, loaded only for the results shown.
+//! - *document shards* `search/d-N.js` (`__gpSearch.docs(N, {...})`): [`SHARD_DOCS`] documents
+//!   each (document `n` in shard `n / SHARD_DOCS`), with their guide, channel, anchor, title and
+//!   the first [`SNIPPET_CHARS`] characters of their text, loaded only for the results shown.
 //!
 //! A small site (the sample) gets all of it inline in the manifest: one small file. File names
-//! stay the same from build to build; the pages load them with `?v=` and a hash of their bytes,
-//! as the theme's static files, so a browser never mixes an old shard with a new manifest.
+//! stay the same from build to build; the pages load the manifest and the manifest the shards
+//! with `?v=` and the index's [`version`], a hash of everything the index is made of, known
+//! before the index is built: the build makes the index beside the pages, not before them.
 //! Drafts, and guides or channels with `search = false`, are left out.
+//!
+//! Tokens are numbers while the index is built ([`Key`]): a character or a pair of characters
+//! needs no string and no allocation, and is spelled out only when its shard is written.
 
 use std::fmt::Write as _;
 
@@ -37,18 +43,24 @@ pub const CAPTION: u8 = 1;
 /// The folder of the index and the search page in the output.
 pub const DIR: &str = "search";
 
-/// Postings per token shard aimed at (about 16 KB a shard).
+/// Postings per token shard aimed at (about 5 KB a shard; a common token's own postings are
+/// most of its shard).
 const SHARD_POSTINGS: usize = 7_000;
-/// Bytes of documents per document shard aimed at.
-const DOC_SHARD_BYTES: usize = 12 * 1024;
+/// Documents per document shard: a result loads the shard of its document, so few documents
+/// (about 5 KB) keep the bytes of a first query low.
+pub const SHARD_DOCS: usize = 8;
+/// Characters of a document's text kept for its result's snippet (a step's text beyond them is
+/// searched but not shown): about two lines on a phone, more than most steps.
+pub const SNIPPET_CHARS: usize = 150;
 /// Below these, everything goes into the manifest.
 const INLINE_POSTINGS: usize = 8_000;
 const INLINE_DOC_BYTES: usize = 24 * 1024;
+/// The index's format: part of its version, so a browser never keeps a shard of another format.
+const FORMAT: &str = "2";
 
-/// The files of the index, and its version (a hash of the manifest, for `?v=`).
+/// The files of the index.
 #[derive(Debug, Default)]
 pub struct Index {
-    pub version: String,
     /// Path in the output (`search/…`) and bytes.
     pub files: Vec<(String, Vec<u8>)>,
     pub documents: usize,
@@ -56,18 +68,63 @@ pub struct Index {
     pub doc_shards: usize,
 }
 
+/// A token as a number: a CJK character its code point, a bigram both code points, a word
+/// [`WORD`] and a 63-bit hash of it (spelled out through [`Part::words`]).
+type Key = u64;
+const WORD: Key = 1 << 63;
+
+fn key(t: tokenizer::Token<'_>) -> Key {
+    match t {
+        tokenizer::Token::Char(c) => c as Key,
+        tokenizer::Token::Bigram(a, b) => ((a as Key) << 21) | b as Key,
+        tokenizer::Token::Word(w) => {
+            use std::hash::{BuildHasher, BuildHasherDefault};
+            WORD | (BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(w) >> 1)
+        }
+    }
+}
+
+/// A key's token as text (a word's from `words`).
+fn spell(k: Key, words: &FxHashMap<Key, &str>, out: &mut String) {
+    if k & WORD != 0 {
+        out.push_str(words.get(&k).copied().unwrap_or_default());
+        return;
+    }
+    let (a, b) = ((k >> 21) as u32, (k & 0x1F_FFFF) as u32);
+    if let Some(a) = char::from_u32(a).filter(|_| a != 0) {
+        out.push(a);
+    }
+    out.extend(char::from_u32(b));
+}
+
+/// One posting: a token in a document. `doc` is `(document << 3) | fields`.
+#[derive(Clone, Copy)]
+struct Posting {
+    hash: u32,
+    doc: u32,
+    key: Key,
+}
+
+/// One document as a result shows it.
+struct Doc {
+    /// The channel (its place in the guide's `channels`), or -1 for the guide itself.
+    channel: i64,
+    /// The rest serialised: `step, anchor, title, snippet]`.
+    rest: String,
+}
+
 /// One guide's part of the index, made in parallel with the others.
 struct Part {
-    /// The guide's documents: the channel (its place in `channels`, -1 for the guide itself)
-    /// and the rest serialised (`step, url, title, text]`).
-    docs: Vec<(i64, String)>,
+    docs: Vec<Doc>,
     /// The guide's `[title, url]` and its channels' `[name, url]`, as JSON.
     guide: String,
     channels: Vec<String>,
-    /// Token → postings (document number within the part, fields), sorted by shard once the
-    /// shard count is known.
-    postings: Vec<(u32, String, Vec<(u32, u8)>)>,
-    count: usize,
+    /// Its postings, documents numbered within the part; sorted by shard once the shard count
+    /// is known.
+    postings: Vec<Posting>,
+    /// The words among its tokens.
+    words: FxHashMap<Key, String>,
+    doc_bytes: usize,
 }
 
 /// Text of a document by field.
@@ -152,53 +209,70 @@ fn json(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
+/// At most [`SNIPPET_CHARS`] characters of `text`, with `…` where it was cut.
+fn snippet(text: &str) -> &str {
+    match text.char_indices().nth(SNIPPET_CHARS) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
 impl Part {
     fn add(
         &mut self,
-        map: &mut FxHashMap<String, Vec<(u32, u8)>>,
+        scratch: &mut Vec<(Key, u8, u32)>,
         channel: i64,
         step: usize,
-        url: &str,
+        anchor: &str,
         f: &Fields,
     ) {
         let doc = self.docs.len() as u32;
+        scratch.clear();
         for (text, field) in [(&f.title, TITLE), (&f.body, BODY), (&f.caption, CAPTION)] {
-            tokenizer::tokens(text, |t, _| {
-                let list = map.entry_ref_or_default(t);
-                match list.last_mut() {
-                    Some((d, m)) if *d == doc => *m |= field,
-                    _ => {
-                        list.push((doc, field));
-                        self.count += 1;
-                    }
+            tokenizer::each(text, |t| {
+                let k = key(t);
+                if k & WORD != 0
+                    && let tokenizer::Token::Word(w) = t
+                    && !self.words.contains_key(&k)
+                {
+                    self.words.insert(k, w.to_string());
                 }
+                scratch.push((k, field, t.hash()));
             });
         }
-        let mut text = f.body.clone();
-        if !f.caption.is_empty() {
+        scratch.sort_unstable_by_key(|e| e.0);
+        let mut i = 0;
+        while i < scratch.len() {
+            let (k, mut fields, hash) = scratch[i];
+            i += 1;
+            while i < scratch.len() && scratch[i].0 == k {
+                fields |= scratch[i].1;
+                i += 1;
+            }
+            self.postings.push(Posting {
+                hash,
+                doc: (doc << 3) | fields as u32,
+                key: k,
+            });
+        }
+        let mut text = String::new();
+        text.push_str(snippet(&f.body));
+        if text.chars().count() < SNIPPET_CHARS && !f.caption.is_empty() {
             if !text.is_empty() {
                 text.push(' ');
             }
             text.push_str(&f.caption);
         }
-        self.docs.push((
-            channel,
-            format!("{step},{},{},{}]", json(url), json(&f.title), json(&text)),
-        ));
-    }
-}
-
-trait EntryRef {
-    fn entry_ref_or_default(&mut self, k: &str) -> &mut Vec<(u32, u8)>;
-}
-
-impl EntryRef for FxHashMap<String, Vec<(u32, u8)>> {
-    fn entry_ref_or_default(&mut self, k: &str) -> &mut Vec<(u32, u8)> {
-        // a lookup first: most tokens are already there, and a `String` is made only for new ones
-        if !self.contains_key(k) {
-            self.insert(k.to_string(), Vec::new());
-        }
-        self.get_mut(k).expect("inserted above")
+        let cut = snippet(&text);
+        let ellipsis = if cut.len() < text.len() { "…" } else { "" };
+        let rest = format!(
+            "{step},{},{},{}]",
+            json(anchor),
+            json(&f.title),
+            json(&format!("{cut}{ellipsis}"))
+        );
+        self.doc_bytes += rest.len();
+        self.docs.push(Doc { channel, rest });
     }
 }
 
@@ -212,14 +286,15 @@ fn guide_part(g: &Guide) -> Part {
         ),
         channels: Vec::new(),
         postings: Vec::new(),
-        count: 0,
+        words: FxHashMap::default(),
+        doc_bytes: 0,
     };
-    let mut map: FxHashMap<String, Vec<(u32, u8)>> = FxHashMap::default();
+    let mut scratch = Vec::new();
     let mut f = Fields::default();
     push_text(&mut f.title, &g.meta.title);
     push_text(&mut f.body, g.meta.summary.as_deref().unwrap_or_default());
     blocks_text(&g.intro, &mut f);
-    part.add(&mut map, -1, 0, &format!("{}/index.html", g.id.0), &f);
+    part.add(&mut scratch, -1, 0, "", &f);
     for c in g.channels.iter().filter(|c| !c.draft && c.search) {
         let ci = part.channels.len() as i64;
         let url = format!("{}/{}/index.html", g.id.0, c.id.0);
@@ -232,18 +307,14 @@ fn guide_part(g: &Guide) -> Part {
         }
         push_text(&mut f.body, c.note.as_deref().unwrap_or_default());
         blocks_text(&c.intro, &mut f);
-        part.add(&mut map, ci, 0, &url, &f);
+        part.add(&mut scratch, ci, 0, "", &f);
         for s in &c.steps {
             let mut f = Fields::default();
             push_text(&mut f.title, &s.title_text);
             blocks_text(&s.body, &mut f);
-            part.add(&mut map, ci, s.number, &format!("{url}#{}", s.anchor), &f);
+            part.add(&mut scratch, ci, s.number, &format!("#{}", s.anchor), &f);
         }
     }
-    part.postings = map
-        .into_iter()
-        .map(|(t, p)| (tokenizer::hash(&t), t, p))
-        .collect();
     part
 }
 
@@ -259,58 +330,114 @@ pub fn encode(mut v: u32, out: &mut String) {
 }
 
 /// Postings as text: for each document, `(gap << 3) | fields`, the gap from the previous
-/// document (the first from -1).
-fn encode_postings(list: &[(u32, u8)]) -> String {
-    let mut s = String::with_capacity(list.len() * 2);
+/// document (the first from -1). `docs` are `(document << 3) | fields`, ascending.
+fn encode_postings(docs: impl Iterator<Item = u32>, out: &mut String) {
     let mut prev: i64 = -1;
-    for &(d, m) in list {
-        let gap = (d as i64 - prev) as u32;
-        encode((gap << 3) | m as u32, &mut s);
-        prev = d as i64;
+    for d in docs {
+        let (doc, fields) = ((d >> 3) as i64, d & 7);
+        encode((((doc - prev) as u32) << 3) | fields, out);
+        prev = doc;
     }
-    s
 }
 
-fn short_hash(b: &[u8]) -> String {
-    blake3::hash(b).to_hex()[..10].to_string()
-}
-
-/// The JSON of a document shard: its guides (`g`: title, URL), their channels (`c`: name, URL)
-/// and documents (`d`: guide, channel or -1, step or 0, URL, title, text), each by its place in
-/// the shard.
-fn doc_shard(parts: &[Part]) -> String {
-    let (mut g, mut ch, mut d) = (Vec::new(), Vec::new(), Vec::new());
-    for p in parts {
-        let gi = g.len();
-        let c0 = ch.len() as i64;
-        g.push(p.guide.as_str());
-        ch.extend(p.channels.iter().map(String::as_str));
-        for (c, rest) in &p.docs {
-            let c = if *c < 0 { -1 } else { c + c0 };
-            d.push(format!("[{gi},{c},{rest}"));
+/// The version of the index of `site`: a hash of everything [`build`] reads, so the pages can
+/// link to `search/index.js?v=…` before the index is built (it is built beside the pages).
+pub fn version(site: &Site) -> String {
+    let mut h = blake3::Hasher::new();
+    let mut put = |s: &str| {
+        h.update(&(s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    put(FORMAT);
+    put(env!("CARGO_PKG_VERSION"));
+    fn blocks(blocks: &[Block], put: &mut impl FnMut(&str)) {
+        for b in walk(blocks) {
+            match b {
+                Block::Html(x) => put(x),
+                Block::Figure(fig) => put(&fig.alt),
+                Block::Slot(s) => put(&s.alt),
+                Block::Callout { .. } => put("callout"),
+            }
         }
     }
-    format!(
-        "{{\"g\":[{}],\"c\":[{}],\"d\":[{}]}}",
-        g.join(","),
-        ch.join(","),
-        d.join(",")
-    )
+    for g in site
+        .guides
+        .iter()
+        .filter(|g| !g.meta.draft && g.meta.search)
+    {
+        put(&g.id.0);
+        put(&g.meta.title);
+        put(g.meta.summary.as_deref().unwrap_or("\0"));
+        blocks(&g.intro, &mut put);
+        for c in g.channels.iter().filter(|c| !c.draft && c.search) {
+            put(&c.id.0);
+            put(&c.name);
+            put(&c.title);
+            put(c.note.as_deref().unwrap_or("\0"));
+            blocks(&c.intro, &mut put);
+            for s in &c.steps {
+                put(&s.number.to_string());
+                put(&s.anchor);
+                put(&s.title_text);
+                blocks(&s.body, &mut put);
+            }
+            put("\0end");
+        }
+        put("\0guide");
+    }
+    h.finalize().to_hex()[..10].to_string()
 }
 
-/// Builds the index of `site` (see the module doc). Pure: the caller writes the files.
-pub fn build(site: &Site) -> Index {
+/// The JSON of the document shard of `docs` (parts and documents within them): its guides
+/// (`g`: title, URL), channels (`c`: name, URL) and documents (`d`: guide, channel or -1, step
+/// or 0, anchor, title, snippet), each by its place in the shard.
+fn doc_shard(parts: &[Part], docs: &[(u32, u32)]) -> String {
+    let (mut g, mut ch, mut d) = (String::new(), String::new(), String::new());
+    let (mut gi, mut c0, mut last) = (-1i64, 0i64, u32::MAX);
+    let mut channels = 0i64;
+    for &(p, i) in docs {
+        let part = &parts[p as usize];
+        if p != last {
+            last = p;
+            gi += 1;
+            c0 = channels;
+            if !g.is_empty() {
+                g.push(',');
+            }
+            g.push_str(&part.guide);
+            for c in &part.channels {
+                if !ch.is_empty() {
+                    ch.push(',');
+                }
+                ch.push_str(c);
+                channels += 1;
+            }
+        }
+        let doc = &part.docs[i as usize];
+        let c = if doc.channel < 0 {
+            -1
+        } else {
+            doc.channel + c0
+        };
+        if !d.is_empty() {
+            d.push(',');
+        }
+        let _ = write!(d, "[{gi},{c},{}", doc.rest);
+    }
+    format!("{{\"g\":[{g}],\"c\":[{ch}],\"d\":[{d}]}}")
+}
+
+/// Builds the index of `site` (see the module doc), `version` being [`version`]'s. Pure: the
+/// caller writes the files.
+pub fn build(site: &Site, version: &str) -> Index {
     let mut parts: Vec<Part> = site
         .guides
         .par_iter()
         .filter(|g| !g.meta.draft && g.meta.search)
         .map(guide_part)
         .collect();
-    let postings: usize = parts.iter().map(|p| p.count).sum();
-    let doc_bytes: usize = parts
-        .iter()
-        .map(|p| p.docs.iter().map(|d| d.1.len()).sum::<usize>())
-        .sum();
+    let postings: usize = parts.iter().map(|p| p.postings.len()).sum();
+    let doc_bytes: usize = parts.iter().map(|p| p.doc_bytes).sum();
     let inline = postings <= INLINE_POSTINGS && doc_bytes <= INLINE_DOC_BYTES;
     let shards = if inline {
         1
@@ -321,15 +448,15 @@ pub fn build(site: &Site) -> Index {
             .clamp(1, 4096)
     };
     let mask = shards as u32 - 1;
-    // each part sorted by shard, with where each shard starts in it (a binary search per part
-    // and shard cost more than all the rest of the index at 1,000 guides)
+    // each part sorted by shard, token and document, with where each shard starts in it
     let starts: Vec<Vec<u32>> = parts
         .par_iter_mut()
         .map(|p| {
-            p.postings.sort_unstable_by_key(|e| e.0 & mask);
+            p.postings
+                .sort_unstable_by_key(|e| (e.hash & mask, e.key, e.doc));
             let mut starts = vec![0u32; shards + 1];
             for e in &p.postings {
-                starts[(e.0 & mask) as usize + 1] += 1;
+                starts[(e.hash & mask) as usize + 1] += 1;
             }
             for i in 1..starts.len() {
                 starts[i] += starts[i - 1];
@@ -338,99 +465,80 @@ pub fn build(site: &Site) -> Index {
         })
         .collect();
     let mut offsets = Vec::with_capacity(parts.len());
-    let mut documents = 0u32;
-    for p in &parts {
-        offsets.push(documents);
-        documents += p.docs.len() as u32;
+    let mut all_docs: Vec<(u32, u32)> = Vec::new();
+    for (pi, p) in parts.iter().enumerate() {
+        offsets.push(all_docs.len() as u32);
+        all_docs.extend((0..p.docs.len() as u32).map(|i| (pi as u32, i)));
     }
+    let documents = all_docs.len();
+    let words: FxHashMap<Key, &str> = parts
+        .iter()
+        .flat_map(|p| p.words.iter().map(|(k, w)| (*k, w.as_str())))
+        .collect();
 
     // token shards, each merged from every guide's part in site order
-    let token_shards: Vec<String> = (0..shards as u32)
+    let token_shards: Vec<String> = (0..shards)
         .into_par_iter()
         .map(|shard| {
-            let mut merged: FxHashMap<&str, Vec<(u32, u8)>> = FxHashMap::default();
+            let mut merged: Vec<(Key, u32)> = Vec::new();
             for ((p, &off), starts) in parts.iter().zip(&offsets).zip(&starts) {
-                let (from, to) = (starts[shard as usize], starts[shard as usize + 1]);
-                for (_, t, list) in &p.postings[from as usize..to as usize] {
-                    merged
-                        .entry(t.as_str())
-                        .or_default()
-                        .extend(list.iter().map(|&(d, m)| (d + off, m)));
-                }
+                let slice = &p.postings[starts[shard] as usize..starts[shard + 1] as usize];
+                merged.extend(slice.iter().map(|e| (e.key, e.doc + (off << 3))));
             }
-            let mut keys: Vec<&str> = merged.keys().copied().collect();
-            keys.sort_unstable();
-            let mut s = String::from("{");
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
+            // stable: each token's documents stay in site order
+            merged.sort_by_key(|e| e.0);
+            let mut s = String::with_capacity(merged.len() * 2 + 16);
+            s.push('{');
+            let mut tok = String::new();
+            for run in merged.chunk_by(|a, b| a.0 == b.0) {
+                if s.len() > 1 {
                     s.push(',');
                 }
-                let _ = write!(s, "{}:\"{}\"", json(k), encode_postings(&merged[k]));
+                tok.clear();
+                spell(run[0].0, &words, &mut tok);
+                s.push_str(&json(&tok));
+                s.push_str(":\"");
+                encode_postings(run.iter().map(|e| e.1), &mut s);
+                s.push('"');
             }
             s.push('}');
             s
         })
         .collect();
 
-    // document shards: whole guides, about DOC_SHARD_BYTES each, serialised in parallel
-    let mut groups: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
-    let mut bytes = 0;
-    for (i, (p, &off)) in parts.iter().zip(&offsets).enumerate() {
-        match groups.last_mut() {
-            Some((_, r)) if bytes < DOC_SHARD_BYTES || inline => r.end = i + 1,
-            _ => {
-                groups.push((off, i..i + 1));
-                bytes = 0;
-            }
-        }
-        bytes += p.docs.iter().map(|d| d.1.len()).sum::<usize>();
-    }
-    let doc_shards: Vec<(u32, String)> = groups
-        .par_iter()
-        .map(|(first, range)| (*first, doc_shard(&parts[range.clone()])))
+    // document shards: SHARD_DOCS documents each, in site order
+    let doc_shards: Vec<String> = all_docs
+        .par_chunks(SHARD_DOCS)
+        .map(|docs| doc_shard(&parts, docs))
         .collect();
 
     let mut files = Vec::new();
-    let mut manifest =
-        format!("window.__gpSearch.index({{\"docs\":{documents},\"shards\":{shards}");
+    let mut manifest = format!(
+        "window.__gpSearch.index({{\"v\":{},\"docs\":{documents},\"shards\":{shards},\"per\":{SHARD_DOCS}",
+        json(version)
+    );
     if inline {
         let _ = write!(
             manifest,
             ",\"ts\":[{}],\"ds\":[{}]",
             token_shards.join(","),
-            doc_shards
-                .iter()
-                .map(|(_, s)| s.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
+            doc_shards.join(",")
         );
-        let firsts: Vec<String> = doc_shards
-            .iter()
-            .map(|(f, _)| format!("[{f},\"\"]"))
-            .collect();
-        let _ = write!(manifest, ",\"t\":[],\"d\":[{}]", firsts.join(","));
     } else {
-        let mut t = Vec::with_capacity(shards);
-        for (i, s) in token_shards.into_iter().enumerate() {
+        for (i, s) in token_shards.iter().enumerate() {
             let bytes = format!("window.__gpSearch.shard({i},{s});\n").into_bytes();
-            t.push(json(&short_hash(&bytes)));
             files.push((format!("{DIR}/t-{i}.js"), bytes));
         }
-        let mut d = Vec::with_capacity(doc_shards.len());
-        for (i, (first, s)) in doc_shards.iter().enumerate() {
+        for (i, s) in doc_shards.iter().enumerate() {
             let bytes = format!("window.__gpSearch.docs({i},{s});\n").into_bytes();
-            d.push(format!("[{first},{}]", json(&short_hash(&bytes))));
             files.push((format!("{DIR}/d-{i}.js"), bytes));
         }
-        let _ = write!(manifest, ",\"t\":[{}],\"d\":[{}]", t.join(","), d.join(","));
     }
     manifest.push_str("});\n");
-    let version = short_hash(manifest.as_bytes());
     files.push((format!("{DIR}/index.js"), manifest.into_bytes()));
     Index {
-        version,
         files,
-        documents: documents as usize,
+        documents,
         token_shards: if inline { 0 } else { shards },
         doc_shards: if inline { 0 } else { doc_shards.len() },
     }
@@ -453,14 +561,47 @@ mod tests {
     #[test]
     fn postings_are_gaps_and_fields_in_base_32() {
         // doc 0 in the title: (1 << 3) | 4 = 12 → "c"; doc 40 in the body: gap 40 → 322 → 2 digits
-        assert_eq!(encode_postings(&[(0, TITLE)]), "c");
-        let s = encode_postings(&[(0, TITLE), (40, BODY)]);
-        assert_eq!(s.len(), 3);
+        let enc = |docs: &[(u32, u8)]| {
+            let mut s = String::new();
+            encode_postings(docs.iter().map(|&(d, f)| (d << 3) | f as u32), &mut s);
+            s
+        };
+        assert_eq!(enc(&[(0, TITLE)]), "c");
+        assert_eq!(enc(&[(0, TITLE), (40, BODY)]).len(), 3);
         let mut one = String::new();
         encode(31, &mut one);
         assert_eq!(one, "v");
         one.clear();
         encode(32, &mut one);
         assert_eq!(one, "A1");
+    }
+
+    #[test]
+    fn keys_spell_their_tokens() {
+        let mut words = FxHashMap::default();
+        tokenizer::each("采集码 VPN客户端 𠀀字", |t| {
+            let k = key(t);
+            if let tokenizer::Token::Word(w) = t {
+                words.insert(k, w.to_string());
+            }
+            let words: FxHashMap<Key, &str> = words.iter().map(|(k, w)| (*k, w.as_str())).collect();
+            let mut spelled = String::new();
+            spell(k, &words, &mut spelled);
+            let mut want = Vec::new();
+            tokenizer::tokens(&spelled, |s, kind| want.push((s.to_string(), kind)));
+            assert_eq!(
+                want.last().map(|w| w.1),
+                Some(t.kind()),
+                "{t:?} → {spelled}"
+            );
+            assert_eq!(tokenizer::hash(&spelled), t.hash());
+        });
+    }
+
+    #[test]
+    fn snippets_are_cut_by_characters() {
+        let long = "字".repeat(SNIPPET_CHARS + 5);
+        assert_eq!(snippet(&long).chars().count(), SNIPPET_CHARS);
+        assert_eq!(snippet("短"), "短");
     }
 }

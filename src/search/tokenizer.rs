@@ -64,11 +64,40 @@ fn is_cjk(c: char) -> bool {
         | '\u{20000}'..='\u{3134F}')
 }
 
+/// A token as [`each`] finds it, before it is spelled out as a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// A run of word characters, folded.
+    Word(&'a str),
+    /// One CJK character.
+    Char(char),
+    /// Two neighbouring CJK characters.
+    Bigram(char, char),
+}
+
+impl Token<'_> {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Token::Word(_) => Kind::Word,
+            Token::Char(_) => Kind::Char,
+            Token::Bigram(..) => Kind::Bigram,
+        }
+    }
+
+    /// [`hash`] of the token's characters, without spelling it out.
+    pub fn hash(&self) -> u32 {
+        match *self {
+            Token::Word(w) => hash(w),
+            Token::Char(c) => step(OFFSET, c),
+            Token::Bigram(a, b) => step(step(OFFSET, a), b),
+        }
+    }
+}
+
 /// Calls `f` with every token of `text`, in order (a CJK character before the bigram it ends).
-pub fn tokens(text: &str, mut f: impl FnMut(&str, Kind)) {
+pub fn each(text: &str, mut f: impl FnMut(Token<'_>)) {
     let mut word = String::new();
     let mut prev: Option<char> = None;
-    let mut buf = [0u8; 8];
     for c in text.chars().map(fold) {
         if is_word(c) {
             word.push(c);
@@ -76,17 +105,13 @@ pub fn tokens(text: &str, mut f: impl FnMut(&str, Kind)) {
             continue;
         }
         if !word.is_empty() {
-            f(&word, Kind::Word);
+            f(Token::Word(&word));
             word.clear();
         }
         if is_cjk(c) {
-            f(c.encode_utf8(&mut buf), Kind::Char);
+            f(Token::Char(c));
             if let Some(p) = prev {
-                let n = p.len_utf8();
-                p.encode_utf8(&mut buf);
-                c.encode_utf8(&mut buf[n..]);
-                let pair = std::str::from_utf8(&buf[..n + c.len_utf8()]).unwrap_or_default();
-                f(pair, Kind::Bigram);
+                f(Token::Bigram(p, c));
             }
             prev = Some(c);
         } else {
@@ -94,18 +119,37 @@ pub fn tokens(text: &str, mut f: impl FnMut(&str, Kind)) {
         }
     }
     if !word.is_empty() {
-        f(&word, Kind::Word);
+        f(Token::Word(&word));
     }
+}
+
+/// Calls `f` with every token of `text` as a string, in order (see [`each`]).
+pub fn tokens(text: &str, mut f: impl FnMut(&str, Kind)) {
+    let mut buf = [0u8; 8];
+    each(text, |t| match t {
+        Token::Word(w) => f(w, Kind::Word),
+        Token::Char(c) => f(c.encode_utf8(&mut buf), Kind::Char),
+        Token::Bigram(a, b) => {
+            let n = a.len_utf8();
+            a.encode_utf8(&mut buf);
+            b.encode_utf8(&mut buf[n..]);
+            f(
+                std::str::from_utf8(&buf[..n + b.len_utf8()]).unwrap_or_default(),
+                Kind::Bigram,
+            )
+        }
+    });
+}
+
+const OFFSET: u32 = 0x811C_9DC5;
+
+fn step(h: u32, c: char) -> u32 {
+    (h ^ c as u32).wrapping_mul(0x0100_0193)
 }
 
 /// FNV-1a (32 bits) over the code points of `token`: which shard holds it is `hash % shards`.
 pub fn hash(token: &str) -> u32 {
-    let mut h: u32 = 0x811C_9DC5;
-    for c in token.chars() {
-        h ^= c as u32;
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
+    token.chars().fold(OFFSET, step)
 }
 
 #[cfg(test)]
@@ -155,5 +199,21 @@ mod tests {
         assert_eq!(hash(""), 0x811C_9DC5);
         // FNV-1a of the single byte "a"
         assert_eq!(hash("a"), 0xE40C_292C);
+    }
+
+    #[test]
+    fn a_token_s_hash_is_the_hash_of_its_string() {
+        each("采集码 VPN客户端𠀀字", |t| {
+            let mut s = String::new();
+            match t {
+                Token::Word(w) => s.push_str(w),
+                Token::Char(c) => s.push(c),
+                Token::Bigram(a, b) => {
+                    s.push(a);
+                    s.push(b)
+                }
+            }
+            assert_eq!(t.hash(), hash(&s), "{t:?}");
+        });
     }
 }

@@ -231,16 +231,14 @@ fn search_false_in_site_toml_leaves_out_the_index_the_page_and_the_field() {
     assert!(select(&doc, "script[src*=search]").is_empty());
 }
 
-#[test]
-fn a_large_site_gets_sharded_index_files_each_versioned_by_its_bytes() {
-    // 60 guides of 3 channels of 5 long steps: more than the one-file limit
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path();
+/// A site of 60 guides of 3 channels of 5 long steps: more than the one-file limit. `edit`
+/// changes one step's text.
+fn large_site(root: &Path, edit: bool) {
     std::fs::write(root.join("site.toml"), "title = \"大站\"\n").unwrap();
     let words = "图像采集码学信网公众号客户端账号登录绑定学籍学历信息选择页面点击查看获取保存截图出示毕业生环节注册有效期";
     let chars: Vec<char> = words.chars().collect();
     for g in 0..60 {
-        let dir = root.join(format!("content/g{g}"));
+        let dir = root.join(format!("content/g{g:02}"));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
             dir.join("_index.md"),
@@ -250,41 +248,101 @@ fn a_large_site_gets_sharded_index_files_each_versioned_by_its_bytes() {
         for c in ["web", "wechat", "app"] {
             let mut md = format!("+++\ntitle = \"{c}\"\n+++\n");
             for s in 0..5 {
-                let body: String = (0..300)
+                let mut body: String = (0..300)
                     .map(|i| chars[(g * 7 + s * 13 + i * i) % chars.len()])
                     .collect();
+                if edit && g == 59 && c == "app" && s == 4 {
+                    body.push_str("改动");
+                }
                 md.push_str(&format!("\n## 第{s}步 word{g}x{s}\n\n{body}\n"));
             }
             std::fs::write(dir.join(format!("{c}.md")), md).unwrap();
         }
     }
-    let (out, o) = build(root);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let dir = out.path().join("public/search");
-    let manifest = std::fs::read_to_string(dir.join("index.js")).unwrap();
+}
+
+fn manifest(public: &Path) -> serde_json::Value {
+    let manifest = std::fs::read_to_string(public.join("search/index.js")).unwrap();
     let json = manifest
         .strip_prefix("window.__gpSearch.index(")
         .and_then(|m| m.strip_suffix(");\n"))
         .unwrap();
-    let m: serde_json::Value = serde_json::from_str(json).unwrap();
-    let shards = m["shards"].as_u64().unwrap() as usize;
-    assert!(shards > 1, "{manifest}");
+    serde_json::from_str(json).unwrap()
+}
+
+fn shard_json<'a>(bytes: &'a str, call: &str) -> serde_json::Value {
+    let json = bytes
+        .strip_prefix(call)
+        .and_then(|m| m.strip_suffix(");\n"))
+        .unwrap_or_else(|| panic!("{call}: {bytes:.80}"));
+    serde_json::from_str(json).unwrap()
+}
+
+#[test]
+fn a_large_site_gets_sharded_index_files_versioned_by_what_they_are_made_of() {
+    let t = tempfile::tempdir().unwrap();
+    large_site(t.path(), false);
+    let (out, o) = build(t.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let public = out.path().join("public");
+    let m = manifest(&public);
     assert!(m.get("ts").is_none(), "a large index is not inline");
-    assert_eq!(m["docs"].as_u64().unwrap(), 60 * (1 + 3 * 6));
-    let t = m["t"].as_array().unwrap();
-    assert_eq!(t.len(), shards);
-    for (i, v) in t.iter().enumerate() {
-        let bytes = std::fs::read(dir.join(format!("t-{i}.js"))).unwrap();
-        assert!(bytes.starts_with(format!("window.__gpSearch.shard({i},").as_bytes()));
-        assert_eq!(v.as_str().unwrap(), &blake3::hash(&bytes).to_hex()[..10]);
+    let shards = m["shards"].as_u64().unwrap() as usize;
+    assert!(shards > 1, "{m}");
+    let docs = m["docs"].as_u64().unwrap() as usize;
+    assert_eq!(docs, 60 * (1 + 3 * 6));
+    let per = m["per"].as_u64().unwrap() as usize;
+    // exactly the shard files the manifest implies
+    let mut want: Vec<String> = (0..shards).map(|i| format!("t-{i}.js")).collect();
+    want.extend((0..docs.div_ceil(per)).map(|i| format!("d-{i}.js")));
+    want.push("index.js".into());
+    want.push("index.html".into());
+    want.sort();
+    let mut have: Vec<String> = std::fs::read_dir(public.join("search"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    have.sort();
+    assert_eq!(have, want);
+    // every token lives in the shard of its hash
+    for i in 0..shards {
+        let text = std::fs::read_to_string(public.join(format!("search/t-{i}.js"))).unwrap();
+        let v = shard_json(&text, &format!("window.__gpSearch.shard({i},"));
+        for token in v.as_object().unwrap().keys() {
+            assert_eq!(tokenizer::hash(token) as usize % shards, i, "{token}");
+        }
     }
-    let d = m["d"].as_array().unwrap();
-    assert!(d.len() > 1);
-    assert_eq!(d[0][0], 0);
-    for (i, v) in d.iter().enumerate() {
-        let bytes = std::fs::read(dir.join(format!("d-{i}.js"))).unwrap();
-        assert_eq!(v[1].as_str().unwrap(), &blake3::hash(&bytes).to_hex()[..10]);
-    }
+    // document n is document n % per of shard n / per: the last step of the last guide
+    let last = docs - 1;
+    let text = std::fs::read_to_string(public.join(format!("search/d-{}.js", last / per))).unwrap();
+    let d = shard_json(&text, &format!("window.__gpSearch.docs({},", last / per));
+    let doc = &d["d"][last % per];
+    assert_eq!(doc[4], "word59x4", "{doc}");
+    assert_eq!(doc[3], "#step-5");
+    assert_eq!(
+        d["c"][doc[1].as_u64().unwrap() as usize][1],
+        "g59/app/index.html"
+    );
+    // a snippet, not the whole text
+    let snippet = doc[5].as_str().unwrap();
+    assert!(
+        snippet.ends_with('…') && snippet.chars().count() <= 151,
+        "{snippet}"
+    );
+    // the pages load the index by its version, which changes with the text and only with it
+    let v = m["v"].as_str().unwrap().to_string();
+    let page = html(out.path(), "g00/web/index.html");
+    let form = select(&page, "form.site-search");
+    assert_eq!(
+        form[0].value().attr("data-index"),
+        Some(format!("../../search/index.js?v={v}").as_str())
+    );
+    let (again, _) = build(t.path());
+    assert_eq!(manifest(&again.path().join("public"))["v"], v.as_str());
+    large_site(t.path(), true);
+    let (edited, o) = build(t.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ne!(manifest(&edited.path().join("public"))["v"], v.as_str());
 }
 
 // ---- in the browser ----
