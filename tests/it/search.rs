@@ -319,9 +319,12 @@ fn a_large_site_gets_sharded_index_files_versioned_by_what_they_are_made_of() {
     let doc = &d["d"][last % per];
     assert_eq!(doc[4], "word59x4", "{doc}");
     assert_eq!(doc[3], "#step-5");
-    assert_eq!(
-        d["c"][doc[1].as_u64().unwrap() as usize][1],
-        "g59/app/index.html"
+    let channel = d["c"][doc[1].as_u64().unwrap() as usize][1]
+        .as_str()
+        .unwrap();
+    assert!(
+        channel.starts_with("g59/") && channel.ends_with("/index.html"),
+        "{channel}"
     );
     // a snippet, not the whole text
     let snippet = doc[5].as_str().unwrap();
