@@ -209,7 +209,7 @@ fn json(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// At most [`SNIPPET_CHARS`] characters of `text`, with `…` where it was cut.
+/// At most [`SNIPPET_CHARS`] characters of `text` (the caller marks a cut with `…`).
 fn snippet(text: &str) -> &str {
     match text.char_indices().nth(SNIPPET_CHARS) {
         Some((i, _)) => &text[..i],
@@ -255,21 +255,26 @@ impl Part {
                 key: k,
             });
         }
-        let mut text = String::new();
-        text.push_str(snippet(&f.body));
-        if text.chars().count() < SNIPPET_CHARS && !f.caption.is_empty() {
+        // the text as far as a snippet shows it, captions after it (they count as text)
+        let mut text = String::from(snippet(&f.body));
+        let mut cut = text.len() < f.body.len();
+        if !cut && !f.caption.is_empty() {
             if !text.is_empty() {
                 text.push(' ');
             }
             text.push_str(&f.caption);
+            let n = snippet(&text).len();
+            cut = n < text.len();
+            text.truncate(n);
         }
-        let cut = snippet(&text);
-        let ellipsis = if cut.len() < text.len() { "…" } else { "" };
+        if cut {
+            text.push('…');
+        }
         let rest = format!(
             "{step},{},{},{}]",
             json(anchor),
             json(&f.title),
-            json(&format!("{cut}{ellipsis}"))
+            json(&text)
         );
         self.doc_bytes += rest.len();
         self.docs.push(Doc { channel, rest });
