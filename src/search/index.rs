@@ -220,7 +220,7 @@ fn snippet(text: &str) -> &str {
 impl Part {
     fn add(
         &mut self,
-        scratch: &mut Vec<(Key, u8, u32)>,
+        scratch: &mut FxHashMap<Key, (u8, u32)>,
         channel: i64,
         step: usize,
         anchor: &str,
@@ -237,24 +237,16 @@ impl Part {
                 {
                     self.words.insert(k, w.to_string());
                 }
-                scratch.push((k, field, t.hash()));
+                scratch.entry(k).or_insert((0, t.hash())).0 |= field;
             });
         }
-        scratch.sort_unstable_by_key(|e| e.0);
-        let mut i = 0;
-        while i < scratch.len() {
-            let (k, mut fields, hash) = scratch[i];
-            i += 1;
-            while i < scratch.len() && scratch[i].0 == k {
-                fields |= scratch[i].1;
-                i += 1;
-            }
-            self.postings.push(Posting {
+        // in no order: the shards put each token's documents in order
+        self.postings
+            .extend(scratch.iter().map(|(&key, &(fields, hash))| Posting {
                 hash,
                 doc: (doc << 3) | fields as u32,
-                key: k,
-            });
-        }
+                key,
+            }));
         // the text as far as a snippet shows it, captions after it (they count as text)
         let mut text = String::from(snippet(&f.body));
         let mut cut = text.len() < f.body.len();
@@ -294,7 +286,7 @@ fn guide_part(g: &Guide) -> Part {
         words: FxHashMap::default(),
         doc_bytes: 0,
     };
-    let mut scratch = Vec::new();
+    let mut scratch = FxHashMap::default();
     let mut f = Fields::default();
     push_text(&mut f.title, &g.meta.title);
     push_text(&mut f.body, g.meta.summary.as_deref().unwrap_or_default());
@@ -453,12 +445,11 @@ pub fn build(site: &Site, version: &str) -> Index {
             .clamp(1, 4096)
     };
     let mask = shards as u32 - 1;
-    // each part sorted by shard, token and document, with where each shard starts in it
+    // each part's postings by shard (a counting sort: they stay in document order within a
+    // shard), with where each shard starts in it
     let starts: Vec<Vec<u32>> = parts
         .par_iter_mut()
         .map(|p| {
-            p.postings
-                .sort_unstable_by_key(|e| (e.hash & mask, e.key, e.doc));
             let mut starts = vec![0u32; shards + 1];
             for e in &p.postings {
                 starts[(e.hash & mask) as usize + 1] += 1;
@@ -466,6 +457,21 @@ pub fn build(site: &Site, version: &str) -> Index {
             for i in 1..starts.len() {
                 starts[i] += starts[i - 1];
             }
+            let mut at = starts.clone();
+            let mut sorted = vec![
+                Posting {
+                    hash: 0,
+                    doc: 0,
+                    key: 0
+                };
+                p.postings.len()
+            ];
+            for e in &p.postings {
+                let slot = &mut at[(e.hash & mask) as usize];
+                sorted[*slot as usize] = *e;
+                *slot += 1;
+            }
+            p.postings = sorted;
             starts
         })
         .collect();
