@@ -58,8 +58,27 @@ for N in $SIZES; do
     index=$(find "$PUB/search" -name '*.js' -printf '%s\n' | awk '{ s += $1 } END { print s }')
     files=$(find "$PUB/search" -name '*.js' | wc -l)
     html=$(find "$PUB" -name '*.html' -printf '%s\n' | awk '{ s += $1 } END { print s }')
+    # the text of the site's HTML: what a reader sees (script and style contents left out,
+    # runs of white space as one), in UTF-8 bytes
+    text=$(python3 - "$PUB" <<'PY'
+import os, sys
+from html.parser import HTMLParser
+class Text(HTMLParser):
+    n, skip = 0, False
+    def handle_starttag(self, tag, attrs): self.skip = tag in ("script", "style")
+    def handle_endtag(self, tag): self.skip = False
+    def handle_data(self, d):
+        if not self.skip: self.n += len(" ".join(d.split()).encode())
+total = 0
+for root, _, files in os.walk(sys.argv[1]):
+    for f in files:
+        if f.endswith(".html"):
+            p = Text(); p.feed(open(os.path.join(root, f), encoding="utf-8").read()); total += p.n
+print(total)
+PY
+)
     echo "== N=$N guides: build $off s without search, $on s with ($(awk -v a="$off" -v b="$on" 'BEGIN { printf "%+.1f%%", (b / a - 1) * 100 }')), median of $RUNS"
-    echo "   index: $index bytes in $files files; the site's HTML: $html bytes (index/HTML $(awk -v a="$index" -v b="$html" 'BEGIN { printf "%.2f", a / b }'))"
+    echo "   index: $index bytes in $files files; the site's HTML: $html bytes, its text $text bytes (index/text $(awk -v a="$index" -v b="$text" 'BEGIN { printf "%.2f", a / b }'))"
     # shellcheck disable=SC2086
     "$EXAMPLE" "$PUB" $QUERIES
     rm -rf "$BENCH_DIR/out-off"
