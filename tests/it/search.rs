@@ -220,6 +220,47 @@ fn drafts_and_pages_with_search_false_are_not_indexed() {
 }
 
 #[test]
+fn whole_guides_that_are_drafts_or_opt_out_are_not_indexed() {
+    let t = tempfile::tempdir().unwrap();
+    site_with_hidden_pages(t.path(), true);
+    for (dir, key, word) in [
+        ("quietguide", "search = false", "quietguideword"),
+        ("draftguide", "draft = true", "draftguideword"),
+    ] {
+        let d = t.path().join("content").join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join("_index.md"),
+            format!("+++\ntitle = \"{word}\"\n{key}\n+++\n\n{word} 简介。\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("web.md"),
+            format!("+++\ntitle = \"网页\"\n+++\n\n## {word}步骤\n\n{word} 正文。\n"),
+        )
+        .unwrap();
+    }
+    let (out, o) = build_drafts(t.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let index = std::fs::read_to_string(out.path().join("public/search/index.js")).unwrap();
+    assert!(index.contains("\"zebraword\""), "{index}");
+    for word in ["quietguideword", "draftguideword"] {
+        assert!(!index.contains(word), "{word} is in the index: {index}");
+    }
+    // both guides are still published (the draft with --drafts)
+    assert!(
+        out.path()
+            .join("public/quietguide/web/index.html")
+            .is_file()
+    );
+    assert!(
+        out.path()
+            .join("public/draftguide/web/index.html")
+            .is_file()
+    );
+}
+
+#[test]
 fn search_false_in_site_toml_leaves_out_the_index_the_page_and_the_field() {
     let t = tempfile::tempdir().unwrap();
     site_with_hidden_pages(t.path(), false);
