@@ -4,7 +4,7 @@
 //! within ES2017 is checked with the theme's other files by tests/it/compat.rs. The Node test
 //! skips with a message without `node`; with `CI=true` it fails instead (`.ci/run` installs it).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use guidepost::search::tokenizer;
@@ -311,7 +311,7 @@ fn manifest(public: &Path) -> serde_json::Value {
     serde_json::from_str(json).unwrap()
 }
 
-fn shard_json<'a>(bytes: &'a str, call: &str) -> serde_json::Value {
+fn shard_json(bytes: &str, call: &str) -> serde_json::Value {
     let json = bytes
         .strip_prefix(call)
         .and_then(|m| m.strip_suffix(");\n"))
