@@ -235,8 +235,8 @@ fn finish(
         }
         None => None,
     };
-    // the pages link to the search index by a version known before it is built: it is built
-    // beside them
+    // the pages link to the search index by its path alone (its manifest is loaded afresh), so
+    // it is built beside them
     let search_version = site.config.search.then(|| search::index::version(site));
     let renderer = Renderer {
         site,
@@ -245,7 +245,7 @@ fn finish(
         intro: &intro,
         guides: &[],
         first: 0,
-        search: search_version.as_deref(),
+        search: site.config.search.then_some(search::index::MANIFEST),
     };
 
     let staging = output::Staging::new(output)

@@ -245,8 +245,8 @@ pub struct PageView<'a> {
     /// The page's QR code (`qr.svg`, relative to the page) on guide and channel pages of a site
     /// with a base URL; null elsewhere.
     pub qr: Option<String>,
-    /// The version of the search index (`search/index.js?v=…`) when the site has one: the
-    /// header shows a search field. Null without an index (`search = false`, the preview).
+    /// The search index's manifest (`search/index.js`, relative to the root) when the site has
+    /// one: the header shows a search field. Null without an index (`search = false`).
     pub search: Option<&'a str>,
 }
 
@@ -448,7 +448,7 @@ pub struct Renderer<'a> {
     /// guide whose pages a build renders now.
     pub guides: &'a [GuideHtml],
     pub first: usize,
-    /// The version of the search index written with the pages (see [`PageView::search`]).
+    /// The search index's manifest when the site has one (see [`PageView::search`]).
     pub search: Option<&'a str>,
 }
 

@@ -97,7 +97,8 @@
 
   function Index(base, url) { this.base = base; this.url = url; }
   Index.prototype.manifest = async function () {
-    if (!manifest) await loadScript(this.url);
+    // the manifest is a few bytes and names the build's version: loaded afresh, never cached
+    if (!manifest) await loadScript(this.url + (this.url.indexOf("?") < 0 ? "?" : "&") + "t=" + Date.now());
     if (!manifest) throw new Error("no index");
     if (manifest.ts) {
       manifest.ts.forEach(function (s, i) { tokenShards[i] = s; });

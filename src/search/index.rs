@@ -18,9 +18,11 @@
 //!   the first [`SNIPPET_CHARS`] characters of their text, loaded only for the results shown.
 //!
 //! A small site (the sample) gets all of it inline in the manifest: one small file. File names
-//! stay the same from build to build; the pages load the manifest and the manifest the shards
-//! with `?v=` and the index's [`version`], a hash of everything the index is made of, known
-//! before the index is built: the build makes the index beside the pages, not before them.
+//! stay the same from build to build. The pages name the manifest alone, which the browser loads
+//! afresh (`?t=` and the time: it is a few bytes), and the manifest's shards are loaded with
+//! `?v=` and the index's [`version`], a hash of everything the index is made of, so caches stay
+//! fresh and a browser never mixes two builds. Pages do not depend on the index: the build
+//! makes it beside them, and the preview makes it again without rendering every page.
 //! Drafts, and guides or channels with `search = false`, are left out.
 //!
 //! Tokens are numbers while the index is built ([`Key`]): a character or a pair of characters
@@ -42,6 +44,8 @@ pub const CAPTION: u8 = 1;
 
 /// The folder of the index and the search page in the output.
 pub const DIR: &str = "search";
+/// The index's manifest, the one file a page names: relative to the site's root.
+pub const MANIFEST: &str = "search/index.js";
 
 /// Postings per token shard aimed at (about 5 KB a shard; a common token's own postings are
 /// most of its shard).
@@ -337,8 +341,8 @@ fn encode_postings(docs: impl Iterator<Item = u32>, out: &mut String) {
     }
 }
 
-/// The version of the index of `site`: a hash of everything [`build`] reads, so the pages can
-/// link to `search/index.js?v=…` before the index is built (it is built beside the pages).
+/// The version of the index of `site`: a hash of everything [`build`] reads (cheaper than the
+/// index: the preview makes the index again only when it changes).
 pub fn version(site: &Site) -> String {
     let mut h = blake3::Hasher::new();
     let mut put = |s: &str| {
