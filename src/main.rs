@@ -195,6 +195,9 @@ struct ServeArgs {
     /// Include guides and channels marked `draft = true`
     #[arg(long)]
     drafts: bool,
+    /// Let the browser add screenshots and redactions even with --bind to a network address (off by default there)
+    #[arg(long)]
+    allow_edit: bool,
 }
 
 fn main() -> ExitCode {
@@ -441,6 +444,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         open: args.open,
         poll: args.poll,
         drafts: args.drafts,
+        allow_edit: args.allow_edit,
         color: use_color(),
         progress: std::sync::Arc::new(Bars::new(false)),
     };

@@ -17,6 +17,7 @@
 //! ([`ServeOptions::color`]) and the progress bars ([`ServeOptions::progress`]).
 
 pub mod session;
+pub mod studio;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -53,6 +54,8 @@ pub struct ServeOptions {
     pub open: bool,
     pub poll: bool,
     pub drafts: bool,
+    /// Let pages write screenshots and their settings even when bound to a non-loopback address.
+    pub allow_edit: bool,
     /// Colour the diagnostics in the log.
     pub color: bool,
     /// Told how the image stage gets on.
@@ -265,6 +268,20 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
             opts.bind
         );
     }
+    let editing = opts.bind.is_loopback() || opts.allow_edit;
+    if !opts.bind.is_loopback() {
+        if opts.allow_edit {
+            eprintln!(
+                "warning: --allow-edit with --bind {}: pages opened from other computers can add and replace screenshots in content/. Use it only on a network you trust.",
+                opts.bind
+            );
+        } else {
+            eprintln!(
+                "note: the screenshot studio (adding screenshots and redactions in the browser) is off with --bind {}; add --allow-edit to turn it on",
+                opts.bind
+            );
+        }
+    }
     if opts.open
         && let Err(e) = open::that_detached(&url)
     {
@@ -276,6 +293,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         root: root.to_path_buf(),
         live: live_rx,
         loopback_only: opts.bind.is_loopback(),
+        studio: editing.then(|| studio::Studio::new(addr.port(), opts.bind.is_loopback())),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -288,7 +306,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
             .map_err(|e| format!("cannot start the server: {e}"))?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| format!("cannot start the server: {e}"))?;
-        let router = axum::Router::new().fallback(handle).with_state(app);
+        let router = axum::Router::new()
+            .route(
+                "/__guidepost/studio/{action}",
+                axum::routing::any(studio::handle),
+            )
+            .fallback(handle)
+            .with_state(app);
         let stop_live = live_tx.clone();
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -628,6 +652,8 @@ struct App {
     root: PathBuf,
     live: watch::Receiver<Update>,
     loopback_only: bool,
+    /// `None`: pages cannot write (bound to the network without `--allow-edit`).
+    studio: Option<studio::Studio>,
 }
 
 /// Answers every request: only GET and HEAD, only files of the build.
@@ -661,6 +687,16 @@ async fn handle(
                 StatusCode::OK,
                 "text/javascript; charset=utf-8",
                 Bytes::from_static(LIVE_JS.as_bytes()),
+            ),
+            "studio.js" if app.studio.is_some() => plain(
+                StatusCode::OK,
+                "text/javascript; charset=utf-8",
+                Bytes::from_static(studio::STUDIO_JS.as_bytes()),
+            ),
+            "studio.css" if app.studio.is_some() => plain(
+                StatusCode::OK,
+                "text/css; charset=utf-8",
+                Bytes::from_static(studio::STUDIO_CSS.as_bytes()),
             ),
             _ => not_found(&app, name).await,
         };
@@ -763,12 +799,20 @@ fn respond(app: &App, status: StatusCode, path: &str, bytes: Bytes) -> Response 
         "<script src=\"{PREFIX}live.js\" data-generation=\"{generation}\" data-page=\"{}\"></script>",
         escape(&page)
     );
+    let tools = match &app.studio {
+        Some(s) if status == StatusCode::OK => {
+            let files = app.files.read().unwrap_or_else(|e| e.into_inner());
+            studio::inject(s, &app.root, &files.shots, &page)
+        }
+        _ => String::new(),
+    };
     let html = String::from_utf8_lossy(&bytes);
     let at = html.rfind("</body>").unwrap_or(html.len());
-    let mut out = String::with_capacity(html.len() + overlay.len() + script.len());
+    let mut out = String::with_capacity(html.len() + overlay.len() + script.len() + tools.len());
     out.push_str(&html[..at]);
     out.push_str(&overlay);
     out.push_str(&script);
+    out.push_str(&tools);
     out.push_str(&html[at..]);
     plain(status, "text/html; charset=utf-8", Bytes::from(out))
 }

@@ -52,6 +52,8 @@ pub struct Files {
     /// The path of `base_url` without its leading `/` (`guides/`), or empty: pages that link by
     /// absolute path (the 404 page) reach the files under it.
     pub base_path: String,
+    /// The screenshots of the site, for the studio.
+    pub shots: super::studio::Shots,
 }
 
 impl Files {
@@ -1090,6 +1092,18 @@ impl State {
         let paths: Vec<String> = pages.iter().map(|(p, _)| p.clone()).collect();
         let assets = (dirty.all || dirty.assets).then(|| self.published_files());
         let mut out = files.write().unwrap_or_else(|e| e.into_inner());
+        if dirty.all {
+            out.shots.update(site, None);
+        } else {
+            let ids: BTreeSet<&str> = (dirty.guides.iter())
+                .chain(&dirty.guide_pages)
+                .chain(&dirty.page_sets)
+                .map(String::as_str)
+                .chain(dirty.channels.iter().map(|(g, _)| g.as_str()))
+                .collect();
+            out.shots
+                .update(site, Some(&ids.into_iter().collect::<Vec<_>>()));
+        }
         if dirty.all {
             out.pages = pages.into_iter().collect();
             out.base_path = (self.site.config.base_url.as_deref())
