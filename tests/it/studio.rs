@@ -283,6 +283,17 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
     assert_eq!(img.dimensions(), (320, 200));
     assert_eq!(img.get_pixel(5, 5).0, [0x20, 0x60, 0xc0]);
     server.wait_log("studio: wrote content/card/images/login.png");
+    let start = Instant::now();
+    while !js_true(&tab, &format!("!!document.querySelector('figure.shot{login}')")) {
+        if start.elapsed() > WAIT {
+            let state = tab
+                .evaluate("location.href + ' ' + Array.from(document.querySelectorAll('figure')).map(f => f.outerHTML.slice(0, 200)).join(' | ')", false)
+                .ok()
+                .and_then(|r| r.value);
+            panic!("the page does not show the dropped screenshot: {state:?}; {:?}", problems.lock().unwrap().console_errors);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     wait_for("the page to show the dropped screenshot", || {
         js_true(
             &tab,
