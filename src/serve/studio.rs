@@ -86,7 +86,11 @@ fn token() -> String {
     use std::hash::BuildHasher;
     let mut h = blake3::Hasher::new();
     for i in 0u64..4 {
-        h.update(&std::collections::hash_map::RandomState::new().hash_one(i).to_le_bytes());
+        h.update(
+            &std::collections::hash_map::RandomState::new()
+                .hash_one(i)
+                .to_le_bytes(),
+        );
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -456,7 +460,11 @@ fn check_token(studio: &Studio, given: Option<&str>) -> Result<(), &'static str>
         .iter()
         .zip(b)
         .fold(a.len() ^ b.len(), |d, (x, y)| d | usize::from(x ^ y));
-    if diff == 0 { Ok(()) } else { Err("wrong token") }
+    if diff == 0 {
+        Ok(())
+    } else {
+        Err("wrong token")
+    }
 }
 
 /// A content type an HTML form or a "simple" cross-site request can send.
@@ -543,17 +551,15 @@ async fn answer(app: &Arc<App>, req: Request) -> Result<Response, Refusal> {
         return Err(forbidden("a content type a form can send"));
     }
     let shot = lookup(app, q.get("shot"))?;
-    let bytes = axum::body::to_bytes(body, MAX_UPLOAD)
-        .await
-        .map_err(|_| {
-            refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "图片太大：最多 {} MB。请截取需要的部分，或另存为 PNG 后再试。",
-                    MAX_UPLOAD / (1024 * 1024)
-                ),
-            )
-        })?;
+    let bytes = axum::body::to_bytes(body, MAX_UPLOAD).await.map_err(|_| {
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "图片太大：最多 {} MB。请截取需要的部分，或另存为 PNG 后再试。",
+                MAX_UPLOAD / (1024 * 1024)
+            ),
+        )
+    })?;
     let root = app.root.clone();
     let replace = q.get("replace").is_some_and(|v| v == "1");
     let json = parts
@@ -604,7 +610,11 @@ fn lookup(app: &App, id: Option<&String>) -> Result<Shot, Refusal> {
 /// Where `rel` (relative to `content/`) may be written: below `content/`, no link on the way,
 /// its folders created. `Ok(true)` when a file is there now.
 fn writable(root: &Path, rel: &str) -> Result<(PathBuf, bool), Refusal> {
-    if rel.split('/').any(|s| s.is_empty() || s == "." || s == "..") || rel.contains('\\') {
+    if rel
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+        || rel.contains('\\')
+    {
         return Err(refuse(StatusCode::FORBIDDEN, "path"));
     }
     let content = root.join("content");
@@ -718,7 +728,9 @@ fn upload(root: &Path, shot: &Shot, bytes: &[u8], replace: bool) -> Result<Strin
 fn keep_replaced(root: &Path, path: &Path, rel: &str) -> std::io::Result<PathBuf> {
     let dir = crate::cache::open(root, "replaced")
         .ok_or_else(|| std::io::Error::other("cannot create .guidepost-cache/replaced"))?;
-    let stamp = jiff::ZonedDateTime::now().strftime("%Y-%m-%d-%H%M%S").to_string();
+    let stamp = jiff::ZonedDateTime::now()
+        .strftime("%Y-%m-%d-%H%M%S")
+        .to_string();
     let flat = rel.replace('/', "_");
     let mut to = dir.join(format!("{stamp}-{flat}"));
     let mut n = 1;
@@ -852,10 +864,7 @@ fn open_settings(root: &Path, shot: &Shot) -> Result<(String, toml_edit::Documen
     let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
         refuse(
             StatusCode::CONFLICT,
-            format!(
-                "设置文件 content/{name} 有错误，未改动它：{}",
-                e.message()
-            ),
+            format!("设置文件 content/{name} 有错误，未改动它：{}", e.message()),
         )
     })?;
     Ok((name, doc))
@@ -927,14 +936,26 @@ mod tests {
             port: 1111,
             loopback: true,
         };
-        let ok = headers(&[("host", "127.0.0.1:1111"), ("origin", "http://127.0.0.1:1111")]);
+        let ok = headers(&[
+            ("host", "127.0.0.1:1111"),
+            ("origin", "http://127.0.0.1:1111"),
+        ]);
         assert_eq!(check_origin(&s, &ok), Ok(()));
         for bad in [
             headers(&[("host", "127.0.0.1:1111")]),
-            headers(&[("host", "127.0.0.1:1111"), ("origin", "http://evil.example")]),
+            headers(&[
+                ("host", "127.0.0.1:1111"),
+                ("origin", "http://evil.example"),
+            ]),
             headers(&[("host", "127.0.0.1:1111"), ("origin", "null")]),
-            headers(&[("host", "127.0.0.1:2222"), ("origin", "http://127.0.0.1:2222")]),
-            headers(&[("host", "evil.example:1111"), ("origin", "http://evil.example:1111")]),
+            headers(&[
+                ("host", "127.0.0.1:2222"),
+                ("origin", "http://127.0.0.1:2222"),
+            ]),
+            headers(&[
+                ("host", "evil.example:1111"),
+                ("origin", "http://evil.example:1111"),
+            ]),
             headers(&[
                 ("host", "127.0.0.1:1111"),
                 ("origin", "http://127.0.0.1:1111"),
@@ -952,7 +973,10 @@ mod tests {
             ("origin", "http://192.168.1.5:1111"),
         ]);
         assert_eq!(check_origin(&lan, &ip), Ok(()));
-        let name = headers(&[("host", "evil.example:1111"), ("origin", "http://evil.example:1111")]);
+        let name = headers(&[
+            ("host", "evil.example:1111"),
+            ("origin", "http://evil.example:1111"),
+        ]);
         assert!(check_origin(&lan, &name).is_err());
     }
 
@@ -989,7 +1013,12 @@ mod tests {
         set_areas(&mut doc, "redact", &[keep, moved]);
         set_areas(&mut doc, "highlight", &[]);
         let out = doc.to_string();
-        assert!(out.starts_with("# my notes\ndevice = \"phone\"\n\n[[redact]]  # the name\nrect = [1, 2, 3, 4]\n"), "{out}");
+        assert!(
+            out.starts_with(
+                "# my notes\ndevice = \"phone\"\n\n[[redact]]  # the name\nrect = [1, 2, 3, 4]\n"
+            ),
+            "{out}"
+        );
         assert!(out.contains("rect = [10, 10, 5, 5]"), "{out}");
         assert!(!out.contains("from"), "{out}");
         assert!(out.contains("style = \"mosaic\""), "{out}");

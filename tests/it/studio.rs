@@ -54,7 +54,13 @@ fn token(server: &Server) -> String {
 }
 
 /// A raw POST of `body` to the studio's `action` for the shot `shot`, with `headers`.
-fn post(server: &Server, action: &str, shot: &str, headers: &[(&str, String)], body: &[u8]) -> Reply {
+fn post(
+    server: &Server,
+    action: &str,
+    shot: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> Reply {
     let mut raw = format!("POST /__guidepost/studio/{action}?shot={shot} HTTP/1.0\r\n");
     for (k, v) in headers {
         raw.push_str(&format!("{k}: {v}\r\n"));
@@ -90,27 +96,53 @@ fn write_requests_from_anywhere_but_the_preview_s_own_pages_get_403_and_write_no
     let replays = [
         (
             "a foreign Origin",
-            h(&[("Origin", "http://evil.example"), ("X-Guidepost-Token", &token), ("Content-Type", "image/png")]),
+            h(&[
+                ("Origin", "http://evil.example"),
+                ("X-Guidepost-Token", &token),
+                ("Content-Type", "image/png"),
+            ]),
         ),
-        ("no Origin", h(&[("X-Guidepost-Token", &token), ("Content-Type", "image/png")])),
-        ("no token", h(&[("Origin", &own), ("Content-Type", "image/png")])),
+        (
+            "no Origin",
+            h(&[("X-Guidepost-Token", &token), ("Content-Type", "image/png")]),
+        ),
+        (
+            "no token",
+            h(&[("Origin", &own), ("Content-Type", "image/png")]),
+        ),
         (
             "a wrong token",
-            h(&[("Origin", &own), ("X-Guidepost-Token", "0123456789abcdef0123456789abcdef"), ("Content-Type", "image/png")]),
+            h(&[
+                ("Origin", &own),
+                ("X-Guidepost-Token", "0123456789abcdef0123456789abcdef"),
+                ("Content-Type", "image/png"),
+            ]),
         ),
         (
             // what a cross-site <form method=post enctype=multipart/form-data> sends
             "a simple form POST",
-            h(&[("Origin", "http://evil.example"), ("Content-Type", "multipart/form-data; boundary=x")]),
+            h(&[
+                ("Origin", "http://evil.example"),
+                ("Content-Type", "multipart/form-data; boundary=x"),
+            ]),
         ),
         (
             "a form content type even with the token",
-            h(&[("Origin", &own), ("X-Guidepost-Token", &token), ("Content-Type", "application/x-www-form-urlencoded")]),
+            h(&[
+                ("Origin", &own),
+                ("X-Guidepost-Token", &token),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ]),
         ),
         (
             // DNS rebinding: another site's name pointed at this computer
             "a foreign Host",
-            h(&[("Host", "evil.example:80"), ("Origin", "http://evil.example:80"), ("X-Guidepost-Token", &token), ("Content-Type", "image/png")]),
+            h(&[
+                ("Host", "evil.example:80"),
+                ("Origin", "http://evil.example:80"),
+                ("X-Guidepost-Token", &token),
+                ("Content-Type", "image/png"),
+            ]),
         ),
     ];
     for (what, headers) in &replays {
@@ -120,16 +152,30 @@ fn write_requests_from_anywhere_but_the_preview_s_own_pages_get_403_and_write_no
     }
     let json = br#"{"redact":[{"x":1,"y":1,"w":10,"h":10}]}"#;
     for (what, headers) in &replays {
-        let r = post(&server, "marks", &id("card/images/profile.png"), headers, json);
+        let r = post(
+            &server,
+            "marks",
+            &id("card/images/profile.png"),
+            headers,
+            json,
+        );
         assert_eq!(r.status, 403, "marks with {what}: {}", r.text());
     }
-    let sidecar = std::fs::read_to_string(root.as_path().join("content/card/images/profile.toml")).unwrap();
+    let sidecar =
+        std::fs::read_to_string(root.as_path().join("content/card/images/profile.toml")).unwrap();
     assert!(!sidecar.contains("redact"), "{sidecar}");
     // the unredacted original is not readable without the token either
-    let r = server.get(&format!("/__guidepost/studio/original?shot={}", id("card/images/profile.png")));
+    let r = server.get(&format!(
+        "/__guidepost/studio/original?shot={}",
+        id("card/images/profile.png")
+    ));
     assert_eq!(r.status, 403);
 
-    let good = h(&[("Origin", &own), ("X-Guidepost-Token", &token), ("Content-Type", "image/png")]);
+    let good = h(&[
+        ("Origin", &own),
+        ("X-Guidepost-Token", &token),
+        ("Content-Type", "image/png"),
+    ]);
     // ids only: a path is not an id
     let r = post(&server, "upload", "..%2F..%2Fsite.toml", &good, &picture);
     assert_eq!(r.status, 404, "{}", r.text());
@@ -171,7 +217,13 @@ fn the_studio_never_writes_through_a_symbolic_link() {
         ("X-Guidepost-Token", token),
         ("Content-Type", "image/png".to_string()),
     ];
-    let r = post(&server, "upload", &id("card/images/login.png"), &headers, &png(20, 20, [1, 2, 3]));
+    let r = post(
+        &server,
+        "upload",
+        &id("card/images/login.png"),
+        &headers,
+        &png(20, 20, [1, 2, 3]),
+    );
     assert_eq!(r.status, 409, "{}", r.text());
     assert!(r.text().contains("符号链接"), "{}", r.text());
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
@@ -191,7 +243,13 @@ fn bound_to_the_network_the_studio_is_off_unless_allowed() {
         ("X-Guidepost-Token", "0".repeat(32)),
         ("Content-Type", "image/png".to_string()),
     ];
-    let r = post(&server, "upload", &id("card/images/login.png"), &headers, &png(20, 20, [1, 2, 3]));
+    let r = post(
+        &server,
+        "upload",
+        &id("card/images/login.png"),
+        &headers,
+        &png(20, 20, [1, 2, 3]),
+    );
     assert_eq!(r.status, 403);
     drop(server);
     let mut server = Server::start(root.as_path(), &["--bind", "0.0.0.0", "--allow-edit"]);
@@ -213,10 +271,20 @@ fn the_reminder_s_answer_is_recorded_in_the_settings_keeping_them() {
         ("X-Guidepost-Token", token(&server)),
         ("Content-Type", "application/json".to_string()),
     ];
-    let r = post(&server, "dismiss", &id("card/images/profile.png"), &headers, b"{}");
+    let r = post(
+        &server,
+        "dismiss",
+        &id("card/images/profile.png"),
+        &headers,
+        b"{}",
+    );
     assert_eq!(r.status, 200, "{}", r.text());
-    let text = std::fs::read_to_string(root.as_path().join("content/card/images/profile.toml")).unwrap();
-    assert!(text.starts_with("# 个人信息页的设置（手写的注释要保留）\ndevice = \"desktop\"\n"), "{text}");
+    let text =
+        std::fs::read_to_string(root.as_path().join("content/card/images/profile.toml")).unwrap();
+    assert!(
+        text.starts_with("# 个人信息页的设置（手写的注释要保留）\ndevice = \"desktop\"\n"),
+        "{text}"
+    );
     assert!(text.contains("no_personal_data = true"), "{text}");
     assert!(text.contains("[[highlight]]   # “下一步”按钮"), "{text}");
     // the build accepts what the preview wrote
@@ -258,7 +326,8 @@ fn shot_selector(path: &str) -> String {
 
 #[test]
 fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
-    let Some(chromium) = tools_or_skip("staff_fill_replace_and_redact_screenshots_in_the_preview") else {
+    let Some(chromium) = tools_or_skip("staff_fill_replace_and_redact_screenshots_in_the_preview")
+    else {
         return;
     };
     let (_t, root) = site();
@@ -275,22 +344,40 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
     // 1. a PNG dropped on the slot lands at the slot's path, and the page shows it
     let login = shot_selector("card/images/login.png");
     assert_eq!(
-        eval_string(&tab, &dispatch("drop", &format!("figure.slot{login}"), 320, 200, "#2060c0", "image/png")),
+        eval_string(
+            &tab,
+            &dispatch(
+                "drop",
+                &format!("figure.slot{login}"),
+                320,
+                200,
+                "#2060c0",
+                "image/png"
+            )
+        ),
         "sent"
     );
-    let bytes = wait_for("the dropped file", || std::fs::read(images.join("login.png")).ok());
+    let bytes = wait_for("the dropped file", || {
+        std::fs::read(images.join("login.png")).ok()
+    });
     let img = decode(&bytes);
     assert_eq!(img.dimensions(), (320, 200));
     assert_eq!(img.get_pixel(5, 5).0, [0x20, 0x60, 0xc0]);
     server.wait_log("studio: wrote content/card/images/login.png");
     let start = Instant::now();
-    while !js_true(&tab, &format!("!!document.querySelector('figure.shot{login}')")) {
+    while !js_true(
+        &tab,
+        &format!("!!document.querySelector('figure.shot{login}')"),
+    ) {
         if start.elapsed() > WAIT {
             let state = tab
                 .evaluate("location.href + ' ' + Array.from(document.querySelectorAll('figure')).map(f => f.outerHTML.slice(0, 200)).join(' | ')", false)
                 .ok()
                 .and_then(|r| r.value);
-            panic!("the page does not show the dropped screenshot: {state:?}; {:?}", problems.lock().unwrap().console_errors);
+            panic!(
+                "the page does not show the dropped screenshot: {state:?}; {:?}",
+                problems.lock().unwrap().console_errors
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -307,21 +394,43 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
     // 2. a JPEG pasted from the clipboard into a .png slot is converted to PNG
     let done = shot_selector("card/images/done.png");
     assert_eq!(
-        eval_string(&tab, &dispatch("paste", &format!("figure.slot{done}"), 200, 100, "#10a040", "image/jpeg")),
+        eval_string(
+            &tab,
+            &dispatch(
+                "paste",
+                &format!("figure.slot{done}"),
+                200,
+                100,
+                "#10a040",
+                "image/jpeg"
+            )
+        ),
         "sent"
     );
     let bytes = wait_for("the pasted file", || {
-        std::fs::read(images.join("done.png")).ok().filter(|b| !b.is_empty())
+        std::fs::read(images.join("done.png"))
+            .ok()
+            .filter(|b| !b.is_empty())
     });
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not converted to PNG");
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "not converted to PNG"
+    );
     assert_eq!(decode(&bytes).dimensions(), (200, 100));
     wait_for("the page to show the pasted screenshot", || {
-        js_true(&tab, &format!("!!document.querySelector('figure.shot{done} img')")).then_some(())
+        js_true(
+            &tab,
+            &format!("!!document.querySelector('figure.shot{done} img')"),
+        )
+        .then_some(())
     });
 
     // 3. the channel mentions 姓名 and 学号: the captured screenshot carries the reminder
     let profile = shot_selector("card/images/profile.png");
-    assert!(js_true(&tab, &format!("!!document.querySelector('figure.shot{profile} .gp-nudge')")));
+    assert!(js_true(
+        &tab,
+        &format!("!!document.querySelector('figure.shot{profile} .gp-nudge')")
+    ));
 
     // 4. a redaction drawn with the pointer in the editor, saved: the settings keep their
     // comments, and the served picture has the box burned in
@@ -335,7 +444,10 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
         js_true(&tab, "(() => { const i = document.querySelector('.gp-editor img'); return !!i && i.complete && i.naturalWidth === 400; })()").then_some(())
     });
     // the highlight of the settings file is shown as a box
-    assert!(js_true(&tab, "document.querySelectorAll('.gp-editor .gp-box.gp-highlight').length === 1"));
+    assert!(js_true(
+        &tab,
+        "document.querySelectorAll('.gp-editor .gp-box.gp-highlight').length === 1"
+    ));
     // drag from 10 % / 20 % to 40 % / 50 % of the picture
     let drawn = eval_string(
         &tab,
@@ -358,9 +470,14 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
     ));
     let sidecar = images.join("profile.toml");
     let text = wait_for("the redaction in the settings", || {
-        std::fs::read_to_string(&sidecar).ok().filter(|t| t.contains("[[redact]]"))
+        std::fs::read_to_string(&sidecar)
+            .ok()
+            .filter(|t| t.contains("[[redact]]"))
     });
-    assert!(text.starts_with("# 个人信息页的设置（手写的注释要保留）\ndevice = \"desktop\"\n"), "{text}");
+    assert!(
+        text.starts_with("# 个人信息页的设置（手写的注释要保留）\ndevice = \"desktop\"\n"),
+        "{text}"
+    );
     assert!(text.contains("[[highlight]]   # “下一步”按钮"), "{text}");
     assert!(text.contains("label = \"点击“下一步”\""), "{text}");
     let doc: toml::Table = toml::from_str(&text).unwrap();
@@ -388,14 +505,32 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
     assert_eq!(served.status, 200, "{full}");
     let pic = decode(&served.body);
     assert_eq!(pic.dimensions(), (400, 300));
-    assert_eq!(pic.get_pixel(100, 100).0, [0, 0, 0], "the redaction is burned in");
-    assert_eq!(pic.get_pixel(300, 50).0, [200, 30, 30], "outside it the picture is untouched");
+    assert_eq!(
+        pic.get_pixel(100, 100).0,
+        [0, 0, 0],
+        "the redaction is burned in"
+    );
+    assert_eq!(
+        pic.get_pixel(300, 50).0,
+        [200, 30, 30],
+        "outside it the picture is untouched"
+    );
 
     // 5. a picture dropped on a captured screenshot replaces it after a confirmation; the old
     // file is kept in .guidepost-cache/replaced/
     let old = std::fs::read(images.join("profile.png")).unwrap();
     assert_eq!(
-        eval_string(&tab, &dispatch("drop", &format!("figure.shot{profile}"), 400, 300, "#ffffff", "image/png")),
+        eval_string(
+            &tab,
+            &dispatch(
+                "drop",
+                &format!("figure.shot{profile}"),
+                400,
+                300,
+                "#ffffff",
+                "image/png"
+            )
+        ),
         "sent"
     );
     // nothing happens before the confirmation
@@ -408,14 +543,21 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
         )
     ));
     wait_for("the replaced file", || {
-        std::fs::read(images.join("profile.png")).ok().filter(|b| *b != old)
+        std::fs::read(images.join("profile.png"))
+            .ok()
+            .filter(|b| *b != old)
     });
     let kept: Vec<_> = std::fs::read_dir(root.join(".guidepost-cache/replaced"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(kept.len(), 1, "{kept:?}");
-    assert!(kept[0].to_string_lossy().ends_with("-card_images_profile.png"), "{kept:?}");
+    assert!(
+        kept[0]
+            .to_string_lossy()
+            .ends_with("-card_images_profile.png"),
+        "{kept:?}"
+    );
     assert_eq!(std::fs::read(&kept[0]).unwrap(), old);
 
     let p = problems.lock().unwrap();
