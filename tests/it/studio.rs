@@ -321,7 +321,7 @@ fn js_true(tab: &headless_chrome::Tab, js: &str) -> bool {
 }
 
 fn shot_selector(path: &str) -> String {
-    format!("[data-gp-shot='{}']", id(path))
+    format!("[data-gp-shot=\"{}\"]", id(path))
 }
 
 #[test]
