@@ -491,7 +491,7 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
     for (got, want) in rect.iter().zip([40, 60, 120, 90]) {
         assert!((got - want).abs() <= 2, "{rect:?}");
     }
-    server.wait_log("profile.toml changed");
+    server.wait_log("studio: wrote content/card/images/profile.toml");
     let full = wait_for("the page to show the redacted picture", || {
         let href = eval_string(
             &tab,
