@@ -12,6 +12,17 @@ use serde::Serialize;
 
 pub mod codes;
 
+/// A `/`-separated path relative to the site root as a terminal shows it: with `\` on Windows,
+/// as its users write paths (`content\xuexin\web.md:3:1`), unchanged elsewhere. Spans keep `/`,
+/// and so does the JSON output.
+pub fn native_path(rel: &str) -> std::borrow::Cow<'_, str> {
+    if cfg!(windows) {
+        rel.replace('/', "\\").into()
+    } else {
+        rel.into()
+    }
+}
+
 /// Lines longer than this (in bytes) are shown cut to `CONTEXT` bytes around the mark.
 const LONG_LINE: usize = 400;
 const CONTEXT: usize = 120;
@@ -141,6 +152,7 @@ impl Diagnostic {
         let mut elements: Vec<annotate_snippets::Element<'_>> = Vec::new();
         let location;
         let window;
+        let file = self.span.as_ref().map(|s| native_path(&s.file));
         match &self.span {
             Some(s) if s.line > 0 => {
                 // byte range of the marked characters within the line
@@ -185,13 +197,13 @@ impl Diagnostic {
                 elements.push(
                     Snippet::source(shown)
                         .line_start(s.line)
-                        .path(&s.file)
+                        .path(file.as_deref())
                         .annotation(AnnotationKind::Primary.span(start..end))
                         .into(),
                 );
             }
             Some(s) => {
-                location = format!("in {}", s.file);
+                location = format!("in {}", native_path(&s.file));
                 elements.push(Level::NOTE.message(&location).into());
             }
             None => {}
@@ -264,7 +276,7 @@ impl Diagnostics {
                 out,
                 "note: {} more `{code}` in {} not shown",
                 n - MAX_SHOWN,
-                file.unwrap_or("the site")
+                file.map_or("the site".into(), native_path)
             );
         }
         out

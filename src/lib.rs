@@ -35,7 +35,9 @@
 //! | [`render`] | the output jobs, the theme (Tera templates, static files), the print layout |
 //! | [`output`] | atomic writing (staging, stamp, swap), one owner per output path, PDFs |
 //! | [`serve`] | the live preview: session (incremental rebuilds) and HTTP |
+//! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing; `scaffold`: `init` and `new` |
 //! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing |
+//! | [`import`] | `guidepost import FILE.docx`: a Word attachment → a guide folder (`docx` reads, `map` maps, `write` writes atomically, `report`) |
 //! | [`diagnostic`] | diagnostics as data; `diagnostic::codes` is every code with its one severity |
 //! | [`cache`] | `.guidepost-cache/`, shared by images, QR codes and PDFs |
 //! | [`progress`] | progress events of the long stages; the library draws nothing on a terminal (main.rs does) |
@@ -48,6 +50,7 @@ pub mod commands;
 pub mod content;
 pub mod diagnostic;
 pub mod images;
+pub mod import;
 pub mod links;
 pub mod markdown;
 pub mod output;

@@ -13,6 +13,7 @@
 //! [`Links::new`] computes all of these from the site model once; the build, the `links`
 //! command, the share page and the lock read them.
 
+pub mod card;
 pub mod lock;
 pub mod qr;
 pub mod share;
@@ -131,6 +132,8 @@ pub struct Links<'a> {
     pub base_url: Option<&'a str>,
     /// The QR codes of guide and channel pages by path, once [`Links::with_qr_codes`] made them.
     pub qr: HashMap<String, crate::links::qr::Files>,
+    /// The picture a shared link shows, once the pipeline's `plan_links` made it.
+    pub card: Option<card::Card>,
     /// Page index by path, for pages and aliases.
     by_path: HashMap<String, usize>,
 }
@@ -272,6 +275,7 @@ impl<'a> Links<'a> {
             aliases,
             base_url: site.config.base_url.as_deref(),
             qr: HashMap::new(),
+            card: None,
             by_path,
         }
     }

@@ -18,6 +18,9 @@ use clap::{Args, Parser, Subcommand};
 use guidepost::progress::{Event, Progress, Task};
 use guidepost::{BuildOptions, Outcome};
 
+#[path = "cli/desktop.rs"]
+mod desktop;
+
 #[derive(Parser)]
 #[command(
     name = "guidepost",
@@ -43,6 +46,54 @@ enum Command {
     Shots(ShotsArgs),
     /// Build into memory, serve a live preview, and rebuild what changed on every save
     Serve(ServeArgs),
+    /// Write a new site into DIR: site.toml (explained in Chinese) and an example guide
+    Init(InitArgs),
+    /// Add the skeleton of a guide to the site: content/GUIDE/ with one file per channel
+    New(NewArgs),
+    /// Turn a Word (.docx) guide into a guide folder: channels, steps and screenshots (see docs/import.md)
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// The folder of the new site (created if missing; default: the current folder)
+    #[arg(value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct NewArgs {
+    /// The guide's folder name, which is its address: a-z, 0-9 and - (e.g. xuexin-image-code)
+    #[arg(value_name = "GUIDE")]
+    guide: String,
+    /// Its channels, comma-separated (default: the channels of site.toml, in their order)
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    channels: Vec<String>,
+    /// Its title (default: a placeholder to replace)
+    #[arg(long)]
+    title: Option<String>,
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The Word file (.docx; an old .doc or .wps must be saved as .docx first)
+    #[arg(value_name = "FILE.docx")]
+    file: PathBuf,
+    /// The guide's folder name, its web address (default: the file name, when it is ASCII)
+    #[arg(long, value_name = "SLUG")]
+    guide: Option<String>,
+    /// The site folder (default: the nearest folder at or above the current one with site.toml)
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Replace an existing guide folder of that name (it is kept, renamed to content/.SLUG.replaced-DATE)
+    #[arg(long)]
+    force: bool,
+    /// `text` for people (on stderr), `json` for scripts (the report on stdout)
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
 }
 
 #[derive(Args)]
@@ -201,6 +252,10 @@ struct ServeArgs {
 }
 
 fn main() -> ExitCode {
+    let _console = desktop::Console::setup();
+    if std::env::args_os().len() == 1 && desktop::started_by_double_click() {
+        return double_clicked();
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => {
@@ -229,6 +284,172 @@ fn main() -> ExitCode {
         Command::Links(args) => links(args),
         Command::Shots(args) => shots(args),
         Command::Serve(args) => serve(args),
+        Command::Init(args) => init(args),
+        Command::New(args) => new(args),
+        Command::Import(args) => import(args),
+    }
+}
+
+/// Started by a double-click in Explorer, without arguments: in a site folder, the preview in
+/// the browser; in an empty folder (only the exe), an offer to make a site there; elsewhere, what
+/// to do. The window stays open until Enter when there is something to read.
+fn double_clicked() -> ExitCode {
+    // Explorer starts a program in its own folder
+    let dir = std::env::current_dir()
+        .ok()
+        .or_else(|| std::env::current_exe().ok()?.parent().map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let root = match guidepost::find_root(&dir) {
+        Some(root) => root,
+        None if only_programs(&dir) => {
+            eprintln!(
+                "这个文件夹里还没有站点：{}\n\n输入 y 并按 Enter：在这里新建一个示例站点并打开预览。\n直接按 Enter 或关闭窗口：什么也不做。",
+                dir.display()
+            );
+            let mut line = String::new();
+            let _ = std::io::stdin().read_line(&mut line);
+            if !line.trim().eq_ignore_ascii_case("y") {
+                return ExitCode::SUCCESS;
+            }
+            if let Err(e) = guidepost::commands::scaffold::init(&dir) {
+                eprintln!("没有新建站点：{e}");
+                desktop::wait_for_enter();
+                return ExitCode::from(2);
+            }
+            dir
+        }
+        None => {
+            eprintln!(
+                "这里没有站点（找不到 site.toml）：{}\n\n\
+                 guidepost 把一个文件夹里的 Markdown 文件做成办事指南网站。\n\
+                 · 预览示例：打开解压出来的 guidepost 文件夹，双击里面的 guidepost.exe。\n\
+                 · 预览自己的站点：把 guidepost.exe 复制到站点文件夹（有 site.toml 的文件夹）里，再双击它。\n\
+                 · 新建站点：新建一个空文件夹，把 guidepost.exe 复制进去，双击它，输入 y 并按 Enter。\n\
+                 · 在命令提示符或 PowerShell 里：guidepost init 文件夹名、guidepost serve、guidepost build（guidepost --help 列出全部命令）。\n\n\
+                 详见 使用说明.txt。",
+                dir.display()
+            );
+            desktop::wait_for_enter();
+            return ExitCode::from(2);
+        }
+    };
+    // a second double-click while the first preview runs: any free port
+    let port = if std::net::TcpListener::bind(("127.0.0.1", 1111)).is_ok() {
+        1111
+    } else {
+        0
+    };
+    eprintln!(
+        "正在预览 {}，浏览器会自动打开。修改并保存文件后，页面会自动刷新。\n要停止预览，请关闭这个窗口，或按 Ctrl+C。\n",
+        root.display()
+    );
+    let args = ServeArgs {
+        root: Some(root),
+        port,
+        bind: std::net::Ipv4Addr::LOCALHOST.into(),
+        open: true,
+        poll: false,
+        drafts: false,
+        allow_edit: false,
+    };
+    match run_serve(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("预览没有启动：{e}");
+            desktop::wait_for_enter();
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether `dir` holds nothing but programs (the exe just copied there, Explorer's own files).
+fn only_programs(dir: &std::path::Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().all(|e| {
+        let name = e.file_name().to_string_lossy().to_lowercase();
+        e.file_type().is_ok_and(|t| t.is_file())
+            && (name.ends_with(".exe") || name == "desktop.ini" || name == "thumbs.db")
+    })
+}
+
+fn init(args: InitArgs) -> ExitCode {
+    let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
+    match guidepost::commands::scaffold::init(&dir) {
+        Ok(created) => {
+            print_created("已新建站点", &created);
+            eprintln!(
+                "下一步：在 {} 里运行 guidepost serve 预览（或把 guidepost.exe 复制进去后双击它）；guidepost build 生成网站。",
+                created.root.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage_error(&e),
+    }
+}
+
+fn new(args: NewArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let guide = guidepost::commands::scaffold::NewGuide {
+        id: args.guide,
+        channels: args.channels,
+        title: args.title,
+    };
+    match guidepost::commands::scaffold::new_guide(&root, &guide) {
+        Ok(created) => {
+            print_created("已新建指南", &created);
+            eprintln!(
+                "下一步：修改这些文件里的标题和步骤，截图按文件中写的名字放进 content{sep}{}{sep}images；guidepost shots 列出还缺的截图。",
+                guide.id,
+                sep = std::path::MAIN_SEPARATOR
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage_error(&e),
+    }
+}
+
+fn print_created(what: &str, created: &guidepost::commands::scaffold::Created) {
+    eprintln!("{what}（{}）：", created.root.display());
+    for f in &created.files {
+        eprintln!("  {}", guidepost::diagnostic::native_path(f));
+    }
+}
+
+fn import(args: ImportArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    let opts = guidepost::import::Options {
+        file: args.file,
+        guide: args.guide,
+        root,
+        force: args.force,
+    };
+    match (guidepost::import::run(&opts), args.format) {
+        (Ok(report), CheckFormat::Json) => {
+            println!("{}", report.json());
+            ExitCode::SUCCESS
+        }
+        (Ok(report), CheckFormat::Text) => {
+            eprint!("{}", report.text());
+            ExitCode::SUCCESS
+        }
+        (Err(d), format) => {
+            if matches!(format, CheckFormat::Json) {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&[&d]).unwrap_or_default()
+                );
+            }
+            eprint!("{}", d.render(use_color()));
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -433,10 +654,14 @@ fn shots(args: ShotsArgs) -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let root = match resolve_root(args.root) {
-        Ok(r) => r,
-        Err(e) => return usage_error(&e),
-    };
+    match run_serve(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => usage_error(&e),
+    }
+}
+
+fn run_serve(args: ServeArgs) -> Result<(), String> {
+    let root = resolve_root(args.root)?;
     let opts = guidepost::serve::ServeOptions {
         root,
         port: args.port,
@@ -448,15 +673,14 @@ fn serve(args: ServeArgs) -> ExitCode {
         color: use_color(),
         progress: std::sync::Arc::new(Bars::new(false)),
     };
-    match guidepost::serve::serve(opts) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => usage_error(&e),
-    }
+    guidepost::serve::serve(opts)
 }
 
-/// Colour diagnostics: on a terminal, unless NO_COLOR is set.
+/// Colour diagnostics: on a terminal that shows them, unless NO_COLOR is set.
 fn use_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+        && desktop::colors_supported()
 }
 
 /// The progress bars on stderr, when it is a terminal: the screenshots' once their processing

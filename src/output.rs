@@ -114,7 +114,8 @@ pub fn resolve(path: &Path) -> Result<PathBuf, String> {
                     continue;
                 }
                 match std::fs::symlink_metadata(&out) {
-                    Ok(_) => match out.canonicalize() {
+                    // (on Windows `C:\…`, not `\\?\C:\…`, where a plain path will do)
+                    Ok(_) => match dunce::canonicalize(&out) {
                         Ok(c) => out = c,
                         Err(e) => {
                             return Err(format!(

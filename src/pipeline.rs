@@ -183,7 +183,8 @@ pub fn link<'a>(c: &'a Content, opts: &Options<'_>, diags: &mut Vec<Diagnostic>)
     } else {
         qr::Store::read_only(opts.root)
     };
-    let links = plan_links(site, &sources, &mut jobs, others, diags).with_qr_codes(&qr, diags);
+    let links =
+        plan_links(site, opts.root, &sources, &mut jobs, others, diags).with_qr_codes(&qr, diags);
     // every output path has one owner, checked before anything is written
     let statics = c.theme.iter().flat_map(|t| t.statics.keys());
     crate::output::owners::check(
@@ -212,12 +213,19 @@ pub fn link<'a>(c: &'a Content, opts: &Options<'_>, diags: &mut Vec<Diagnostic>)
 /// and static files), and one redirect page per alias appended to `jobs`.
 pub fn plan_links<'a>(
     site: &'a Site,
+    root: &Path,
     sources: &HashMap<&str, &SourceFile>,
     jobs: &mut Vec<render::Job>,
     others: impl Iterator<Item = String>,
     diags: &mut Vec<Diagnostic>,
 ) -> links::Links<'a> {
-    let links = links::Links::new(site, sources, diags);
+    let mut links = links::Links::new(site, sources, diags);
+    links.card = links::card::make(site, root, diags);
+    if let Some(card) = &links.card {
+        jobs.push(render::Job::ShareCard {
+            file: card.file.clone(),
+        });
+    }
     let taken: HashSet<String> = jobs.iter().map(|j| j.path(site)).chain(others).collect();
     links.check_aliases(&taken, sources, diags);
     jobs.extend(

@@ -222,6 +222,16 @@ pub struct SiteView<'a> {
     pub contact: Option<&'a str>,
     pub language: &'a str,
     pub base_url: Option<&'a str>,
+    /// The share card: `file` at the site's root, `url` absolute when there is a base URL.
+    pub share_image: Option<ShareImageView<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct ShareImageView<'a> {
+    pub file: &'a str,
+    pub url: Option<String>,
+    pub width: u32,
+    pub height: u32,
 }
 
 #[derive(Serialize)]
@@ -321,6 +331,10 @@ pub enum Job {
     },
     /// The staff share page `share/index.html`.
     Share,
+    /// The picture a shared link shows ([`crate::links::card`]), written to `file`.
+    ShareCard {
+        file: String,
+    },
 }
 
 impl Job {
@@ -346,6 +360,7 @@ impl Job {
                 if *png { "png" } else { "svg" }
             ),
             Job::Share => "share/index.html".into(),
+            Job::ShareCard { file } => file.clone(),
         }
     }
 
@@ -355,7 +370,12 @@ impl Job {
             Job::Guide(g) | Job::Channel(g, _) | Job::Print(g) | Job::Qr { guide: g, .. } => {
                 Some(*g)
             }
-            Job::Home | Job::NotFound | Job::Sitemap | Job::Alias { .. } | Job::Share => None,
+            Job::Home
+            | Job::NotFound
+            | Job::Sitemap
+            | Job::Alias { .. }
+            | Job::Share
+            | Job::ShareCard { .. } => None,
         }
     }
 
@@ -488,6 +508,12 @@ impl<'a> Renderer<'a> {
             contact: c.contact.as_deref(),
             language: &c.language,
             base_url: c.base_url.as_deref(),
+            share_image: self.links.card.as_ref().map(|card| ShareImageView {
+                file: &card.file,
+                url: c.base_url.as_ref().map(|b| format!("{b}{}", card.file)),
+                width: card.width,
+                height: card.height,
+            }),
         }
     }
 
@@ -776,6 +802,12 @@ impl<'a> Renderer<'a> {
                 return blob.bytes().map_err(|e| {
                     Diagnostic::error("io", format!("cannot read {}: {e}", job.path(site)))
                 });
+            }
+            Job::ShareCard { file } => {
+                let card = self.links.card.as_ref().ok_or_else(|| {
+                    Diagnostic::error("internal", format!("no share card was made for {file}"))
+                })?;
+                return Ok(card.bytes.to_vec());
             }
             Job::Share => {
                 let mut page = self.page("share", "链接与二维码".into(), None, "../", "");

@@ -214,9 +214,9 @@ fn escape(s: &str) -> String {
 /// Runs the preview until Ctrl-C. `Err` is a message for the user (exit code 2).
 pub fn serve(opts: ServeOptions) -> Result<(), String> {
     let color = opts.color;
-    let root = opts
-        .root
-        .canonicalize()
+    // dunce: on Windows a plain `C:\…` path where one will do, not `\\?\C:\…`, which every
+    // message would show (std still adds `\\?\` itself to reach paths past 260 characters)
+    let root = dunce::canonicalize(&opts.root)
         .map_err(|e| format!("cannot open {}: {e}", opts.root.display()))?;
 
     let listener = bind(opts.bind, opts.port)?;
@@ -385,6 +385,8 @@ fn log(r: &Report, color: bool, generation: u64) {
     let time = jiff::ZonedDateTime::now().strftime("%H:%M:%S").to_string();
     let took = took(r.elapsed);
     let first = r.cause == "start";
+    // the changed file as the terminal's users write paths (`content\g\web.md` on Windows)
+    let cause = crate::diagnostic::native_path(&r.cause);
     match &r.outcome {
         Outcome::Failed(d) => {
             eprint!("{}", d.render(color));
@@ -394,7 +396,7 @@ fn log(r: &Report, color: bool, generation: u64) {
                 if first {
                     String::new()
                 } else {
-                    format!(" ({} changed)", r.cause)
+                    format!(" ({cause} changed)")
                 },
                 d.errors(),
                 plural(d.errors()),
@@ -417,15 +419,14 @@ fn log(r: &Report, color: bool, generation: u64) {
                 if first {
                     String::new()
                 } else {
-                    format!(" ({} changed)", r.cause)
+                    format!(" ({cause} changed)")
                 },
                 warnings_note(warnings)
             );
         }
         Outcome::Some { pages, warnings } if pages.is_empty() => {
             eprintln!(
-                "[{time}] no page changed ({} changed) in {took}{}",
-                r.cause,
+                "[{time}] no page changed ({cause} changed) in {took}{}",
                 warnings_note(warnings)
             );
         }
@@ -440,10 +441,9 @@ fn log(r: &Report, color: bool, generation: u64) {
                 names.push("…");
             }
             eprintln!(
-                "[{time}] rebuilt {} page{} in {took} ({} changed): {}{}",
+                "[{time}] rebuilt {} page{} in {took} ({cause} changed): {}{}",
                 pages.len(),
                 plural(pages.len()),
-                r.cause,
                 names.join(", "),
                 warnings_note(warnings)
             );

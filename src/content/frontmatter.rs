@@ -399,7 +399,12 @@ fn entry_key(split: &Split<'_>, format: Format, at: Option<&Range<usize>>) -> St
     let Some(at) = at.map(|r| r.start.saturating_sub(split.matter_offset)) else {
         return "this value".into();
     };
-    let before = &split.matter[..at.min(split.matter.len())];
+    // a parser's byte offset may fall inside a character (`&𐧒🌀¡order = 1` in YAML)
+    let mut end = at.min(split.matter.len());
+    while !split.matter.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &split.matter[..end];
     let line = before.matches('\n').count();
     let mut text = split.matter.to_string();
     blank_entry(&mut text, line, format).unwrap_or_else(|| "this value".into())

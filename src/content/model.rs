@@ -45,6 +45,10 @@ pub struct SiteConfig {
     pub contact: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// The picture a shared link shows (a square PNG or JPEG, path from the site folder); a
+    /// generated card when absent (see `links::card`).
+    #[serde(default)]
+    pub share_image: Option<String>,
     /// Defaults per channel id, shared by every guide.
     #[serde(default)]
     pub channels: BTreeMap<String, ChannelDefaults>,

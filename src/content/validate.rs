@@ -41,10 +41,24 @@ static TOOL_NAME: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// The mark `guidepost import` puts before each description it guessed from the document's
+/// text: shown on the page as written, and warned about (`alt-to-review`) until someone checks
+/// the description and deletes the mark.
+pub const REVIEW_MARK: &str = "待核对：";
+
 /// The description (alt text) of a screenshot: missing, or a file or tool name that tells a
-/// reader nothing.
+/// reader nothing, or still marked as guessed by import.
 pub fn alt_text(alt: &str, path: &str) -> Option<Diagnostic> {
     let alt = alt.trim();
+    if let Some(rest) = alt.strip_prefix(REVIEW_MARK) {
+        return Some(
+            Diagnostic::warning(
+                "alt-to-review",
+                format!("the screenshot's description “{}” was guessed by `guidepost import` and is not reviewed yet", rest.trim()),
+            )
+            .help(format!("check that the description says what the screenshot shows, then delete “{REVIEW_MARK}” at its start")),
+        );
+    }
     if alt.is_empty() {
         return Some(
             Diagnostic::warning("missing-alt", "this screenshot has no description").help(ALT_HELP),

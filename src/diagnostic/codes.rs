@@ -26,6 +26,7 @@ const fn c(code: &'static str, severity: Severity, meaning: &'static str) -> Cod
 #[rustfmt::skip]
 pub const CODES: &[Code] = &[
     c("alias-collision", E, "an alias is the path of another page or file of the output"),
+    c("alt-to-review", W, "a screenshot description guessed by `guidepost import`, still marked 待核对"),
     c("area-outside", E, "a redaction area reaches outside its picture (nothing is published)"),
     c("backslash-path", E, "a relative path written with Windows `\\`"),
     c("bad-image", W, "a screenshot file is not a usable picture: a placeholder is published"),
@@ -43,6 +44,7 @@ pub const CODES: &[Code] = &[
     c("fullwidth-punctuation", E, "full-width punctuation or curly quotes in front matter syntax"),
     c("heading-level", W, "a `#` heading in a channel file"),
     c("highlight-outside", W, "a highlight area reaches outside its picture (it is clipped)"),
+    c("import", E, "a Word file `guidepost import` cannot read or write (nothing is written)"),
     c("internal", E, "guidepost lost track of its own work (a bug: please report it)"),
     c("invalid-alias", E, "an alias that is not a path of the site"),
     c("invalid-area", E, "a redaction or highlight without `rect` or `from`/`to`"),
@@ -80,6 +82,8 @@ pub const CODES: &[Code] = &[
     c("remote-resource", W, "an image, script, stylesheet, font, frame or media file from another host"),
     c("reserved-name", E, "a guide or channel name that guidepost uses for its own files"),
     c("screenshot-settings", E, "a screenshot settings file with a syntax error or a wrong value"),
+    c("share-card", W, "the share card of a link is not square, too small, or misses characters of the title"),
+    c("share-image", E, "`share_image` of site.toml is not a PNG or JPEG inside the site folder"),
     c("stale-pdf", W, "a guide's PDF is out of date: left out of the output"),
     c("step-number", W, "a typed step number that disagrees with the position"),
     c("stray-file", W, "a Markdown file outside a guide folder or nested too deep"),

@@ -37,14 +37,36 @@ pub const BROWSER_NAMES: &[&str] = &[
     "microsoft-edge",
 ];
 
-/// Where browsers live outside `PATH` (macOS applications, Windows program folders).
+/// Where browsers live outside `PATH` on macOS (its applications).
+#[cfg(not(windows))]
 const BROWSER_PATHS: &[&str] = &[
     "/Applications/Chromium.app/Contents/MacOS/Chromium",
     "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
     "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
-    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
-    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
-    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+];
+
+/// Windows browsers by their program file and where their installers put them, under the
+/// folder named by an environment variable: Chrome for the machine or only the user, Edge
+/// (on every Windows 10 and 11), Chromium's installer.
+#[cfg(windows)]
+const WINDOWS_BROWSERS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "chrome.exe",
+        &[
+            ("ProgramFiles", r"Google\Chrome\Application"),
+            ("ProgramFiles(x86)", r"Google\Chrome\Application"),
+            ("LOCALAPPDATA", r"Google\Chrome\Application"),
+            ("LOCALAPPDATA", r"Chromium\Application"),
+        ],
+    ),
+    (
+        "msedge.exe",
+        &[
+            ("ProgramFiles(x86)", r"Microsoft\Edge\Application"),
+            ("ProgramFiles", r"Microsoft\Edge\Application"),
+            ("LOCALAPPDATA", r"Microsoft\Edge\Application"),
+        ],
+    ),
 ];
 
 /// What a build with PDFs should do.
@@ -79,7 +101,9 @@ pub struct Printer {
 }
 
 /// Finds the browser: `explicit` if given (it must exist), else the first of
-/// [`BROWSER_NAMES`] in `PATH`, else a well-known install location.
+/// [`BROWSER_NAMES`] in `PATH`, else one installed where browsers are installed: on Windows
+/// Chrome, then Edge, each as the registry's App Paths record it, else in its usual folders;
+/// on macOS in the applications.
 pub fn find_browser(explicit: Option<&Path>) -> Result<PathBuf, String> {
     if let Some(p) = explicit {
         if p.is_file() {
@@ -98,13 +122,14 @@ pub fn find_browser(explicit: Option<&Path>) -> Result<PathBuf, String> {
     BROWSER_NAMES
         .iter()
         .find_map(|n| which(n))
-        .or_else(|| {
-            BROWSER_PATHS
-                .iter()
-                .map(PathBuf::from)
-                .find(|p| p.is_file())
-        })
+        .or_else(|| installed().into_iter().find(|p| p.is_file()))
         .ok_or_else(|| {
+            if cfg!(windows) {
+                return "no browser to print PDFs with: found neither Microsoft Edge nor Google \
+                        Chrome (in PATH, the registry's App Paths or the Program Files folders). \
+                        Install one, or pass --browser PATH (the path of msedge.exe or chrome.exe)"
+                    .to_string();
+            }
             format!(
                 "no browser to print PDFs with: found none of {} in PATH. Install Chromium \
                  (Debian/Ubuntu: `sudo apt-get install chromium`; Fedora: `sudo dnf install chromium`; \
@@ -112,6 +137,66 @@ pub fn find_browser(explicit: Option<&Path>) -> Result<PathBuf, String> {
                 BROWSER_NAMES.join(", ")
             )
         })
+}
+
+/// Where installed browsers may be, in order of preference (not checked to exist).
+fn installed() -> Vec<PathBuf> {
+    #[cfg(windows)]
+    {
+        let mut out = Vec::new();
+        for (exe, places) in WINDOWS_BROWSERS {
+            out.extend(app_path(exe));
+            out.extend(places.iter().filter_map(|(var, dir)| {
+                Some(PathBuf::from(std::env::var_os(var)?).join(dir).join(exe))
+            }));
+        }
+        out
+    }
+    #[cfg(not(windows))]
+    BROWSER_PATHS.iter().map(PathBuf::from).collect()
+}
+
+/// The registry's App Paths entries for `exe` (the user's, then the machine's): where its
+/// installer says it is, wherever that is.
+#[cfg(windows)]
+fn app_path(exe: &str) -> Vec<PathBuf> {
+    use winreg::RegKey;
+    use winreg::enums::{HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE};
+    let key = format!(r"SOFTWARE\Microsoft\Windows\CurrentVersion\App Paths\{exe}");
+    [HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE]
+        .into_iter()
+        .filter_map(|hive| {
+            let value: String = RegKey::predef(hive)
+                .open_subkey(&key)
+                .ok()?
+                .get_value("")
+                .ok()?;
+            // an entry may be quoted, and may hold %VARIABLES% (REG_EXPAND_SZ)
+            let value = value.trim().trim_matches('"');
+            (!value.is_empty()).then(|| PathBuf::from(expand_env(value)))
+        })
+        .collect()
+}
+
+/// `%NAME%` replaced by the environment variable NAME (left as it is when unset).
+#[cfg(any(windows, test))]
+fn expand_env(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find('%') {
+        let Some(len) = rest[start + 1..].find('%') else {
+            break;
+        };
+        let name = &rest[start + 1..start + 1 + len];
+        out.push_str(&rest[..start]);
+        match std::env::var(name) {
+            Ok(v) if !name.is_empty() => out.push_str(&v),
+            _ => out.push_str(&rest[start..start + len + 2]),
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn which(name: &str) -> Option<PathBuf> {
@@ -622,6 +707,16 @@ mod tests {
         assert_eq!(
             file_url(Path::new("/tmp/my site/指南/print/index.html")),
             "file:///tmp/my%20site/%E6%8C%87%E5%8D%97/print/index.html"
+        );
+    }
+
+    #[test]
+    fn registry_values_expand_variables() {
+        let path = std::env::var("PATH").unwrap();
+        assert_eq!(expand_env(r"%PATH%\x.exe"), format!(r"{path}\x.exe"));
+        assert_eq!(
+            expand_env(r"C:\%GUIDEPOST_UNSET_VARIABLE%\x.exe 100%"),
+            r"C:\%GUIDEPOST_UNSET_VARIABLE%\x.exe 100%"
         );
     }
 

@@ -162,6 +162,8 @@ impl Dirty {
             Job::Alias { .. } => true,
             // lists every guide and channel by title
             Job::Share => self.home,
+            // made of site.toml alone, whose changes rebuild everything
+            Job::ShareCard { .. } => false,
         }
     }
 
@@ -1004,7 +1006,14 @@ impl State {
         let others = self
             .published_assets()
             .chain(self.theme.statics.keys().map(|s| format!("static/{s}")));
-        let mut links = crate::pipeline::plan_links(site, &sources, &mut jobs, others, &mut diags);
+        let mut links = crate::pipeline::plan_links(
+            site,
+            &self.inputs.root,
+            &sources,
+            &mut jobs,
+            others,
+            &mut diags,
+        );
         let assets = || {
             self.home
                 .assets

@@ -535,3 +535,174 @@ fn on_paper_phone_screenshots_sit_side_by_side_and_desktop_ones_span_the_text() 
             .all(|n| f(n, 3) == 0.0)
     );
 }
+
+const WECHAT_ANDROID: &str = "Mozilla/5.0 (Linux; Android 10; V2001A Build/QP1A.190711.020; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/86.0.4240.99 XWEB/4317 MMWEBSDK/20220903 Mobile Safari/537.36 MMWEBID/1234 MicroMessenger/8.0.28.2240(0x28001C35) WeChat/arm64 Weixin NetType/4G Language/zh_CN ABI/arm64";
+const WECHAT_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 13_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.20(0x18001442) NetType/WIFI Language/zh_CN";
+
+/// The hint beside the guide page's PDF link, as the reader sees it ("" when there is none).
+fn pdf_hint(browser: &Browser, url: &str, ua: Option<&str>, scripts: bool) -> String {
+    let tab = browser.new_tab().unwrap();
+    if let Some(ua) = ua {
+        tab.set_user_agent(ua, Some("zh-CN"), None).unwrap();
+    }
+    tab.call_method(Emulation::SetScriptExecutionDisabled { value: !scripts })
+        .unwrap();
+    viewport(&tab, 390, 844);
+    open(&tab, url);
+    let hint = eval_string(
+        &tab,
+        r#"(() => {
+  const a = document.querySelector('.doc-actions a[type="application/pdf"]');
+  if (!a) return "NO LINK";
+  const h = a.getAttribute("aria-describedby") && document.getElementById(a.getAttribute("aria-describedby"));
+  return h && h.getBoundingClientRect().height > 0 ? h.textContent : "";
+})()"#,
+    );
+    let _ = tab.close(true);
+    hint
+}
+
+#[test]
+fn in_wechat_on_android_the_pdf_link_says_how_to_open_it_before_the_tap() {
+    let Some(chromium) =
+        tools_or_skip("in_wechat_on_android_the_pdf_link_says_how_to_open_it_before_the_tap")
+    else {
+        return;
+    };
+    let site = crate::pdf::sample_site();
+    let o = crate::pdf::run(site.path(), &["pdf"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let origin = serve(site.path().join("public"), "/".into());
+    let url = format!("{origin}/xuexin-image-code/index.html");
+    let browser = launch(chromium);
+    let hint = pdf_hint(&browser, &url, Some(WECHAT_ANDROID), true);
+    assert!(
+        hint.contains("点击右上角 ··· 选择“在浏览器打开”后下载"),
+        "Android WeChat: {hint:?}"
+    );
+    // iOS WeChat opens PDFs itself; other browsers too; without scripts the plain link stays
+    assert_eq!(pdf_hint(&browser, &url, Some(WECHAT_IOS), true), "");
+    assert_eq!(pdf_hint(&browser, &url, None, true), "");
+    assert_eq!(pdf_hint(&browser, &url, Some(WECHAT_ANDROID), false), "");
+    // the print page's link too
+    let tab = browser.new_tab().unwrap();
+    tab.set_user_agent(WECHAT_ANDROID, Some("zh-CN"), None)
+        .unwrap();
+    open(
+        &tab,
+        &format!("{origin}/xuexin-image-code/print/index.html"),
+    );
+    let n = eval_string(
+        &tab,
+        "String(document.querySelectorAll('.pdf-hint').length)",
+    );
+    assert_eq!(n, "1");
+}
+
+#[test]
+fn every_page_gives_wechat_a_share_card_as_its_first_picture_and_og_image() {
+    let Some(chromium) =
+        tools_or_skip("every_page_gives_wechat_a_share_card_as_its_first_picture_and_og_image")
+    else {
+        return;
+    };
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (out, o) = build(repo);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let public = out.path().join("public");
+    let card = image::open(public.join("share-card.png")).unwrap();
+    assert!(card.width() >= 300 && card.width() == card.height());
+    let origin = serve(public.clone(), "/".into());
+    let browser = launch(chromium);
+    let tab = browser.new_tab().unwrap();
+    tab.set_user_agent(WECHAT_ANDROID, Some("zh-CN"), None)
+        .unwrap();
+    viewport(&tab, 390, 844);
+    for page in [
+        "index.html",
+        "xuexin-image-code/index.html",
+        "xuexin-image-code/wechat/index.html",
+        "404.html",
+    ] {
+        open(&tab, &format!("{origin}/{page}"));
+        let seen = eval_string(
+            &tab,
+            r#"(() => {
+  const img = document.images[0];
+  const og = document.querySelector('meta[property="og:image"]');
+  return JSON.stringify({
+    src: img.getAttribute("src"), natural: img.naturalWidth, complete: img.complete,
+    shown: img.getClientRects().length, hidden: img.getAttribute("aria-hidden"), alt: img.alt,
+    og: og && og.content,
+  });
+})()"#,
+        );
+        let v: serde_json::Value = serde_json::from_str(&seen).unwrap();
+        assert!(
+            v["src"].as_str().unwrap().ends_with("share-card.png"),
+            "{page}: {v}"
+        );
+        assert_eq!(v["natural"], 600, "{page}: not loaded: {v}");
+        assert_eq!(v["shown"], 0, "{page}: the card is visible: {v}");
+        assert_eq!(v["hidden"], "true", "{page}: {v}");
+        assert_eq!(v["alt"], "", "{page}: {v}");
+        assert_eq!(
+            v["og"], "https://guides.example.edu.cn/share-card.png",
+            "{page}: {v}"
+        );
+    }
+}
+
+#[test]
+fn without_has_support_the_guide_page_still_shows_one_channel_at_a_time() {
+    let Some(chromium) =
+        tools_or_skip("without_has_support_the_guide_page_still_shows_one_channel_at_a_time")
+    else {
+        return;
+    };
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (out, o) = build(repo);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let origin = serve(out.path().join("public"), "/".into());
+    let browser = launch(chromium);
+    let tab = browser.new_tab().unwrap();
+    // an engine without :has(), as Chromium 86: CSS.supports says no, and the :has() rules are
+    // taken out of the style sheet before the page is shown
+    tab.call_method(headless_chrome::protocol::cdp::Page::AddScriptToEvaluateOnNewDocument {
+        source: r#"(() => {
+  const real = CSS.supports.bind(CSS);
+  CSS.supports = (...a) => (String(a[0]).includes(":has") ? false : real(...a));
+  document.addEventListener("DOMContentLoaded", () => {
+    for (const sheet of Array.from(document.styleSheets)) {
+      const rules = sheet.cssRules;
+      for (let i = rules.length - 1; i >= 0; i--) if (rules[i].cssText.includes(":has(")) sheet.deleteRule(i);
+    }
+  });
+})()"#
+            .into(),
+        world_name: None,
+        include_command_line_api: None,
+        run_immediately: None,
+    })
+    .unwrap();
+    viewport(&tab, 390, 844);
+    let shown = |tab: &Tab| {
+        eval_string(
+            tab,
+            r#"Array.from(document.querySelectorAll(".channels .channel")).filter(c => c.getClientRects().length > 0).map(c => c.id).join(",")"#,
+        )
+    };
+    open(&tab, &format!("{origin}/xuexin-image-code/index.html"));
+    assert_eq!(shown(&tab), "web");
+    open(
+        &tab,
+        &format!("{origin}/xuexin-image-code/index.html#wechat"),
+    );
+    assert_eq!(shown(&tab), "wechat");
+    // a step of another channel, as a notice links it
+    let step = eval_string(&tab, "document.querySelector('#app .step').id");
+    tab.evaluate(&format!("location.hash = '#{step}'"), false)
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(shown(&tab), "app");
+}

@@ -66,7 +66,7 @@ fn check_site_toml() {
 2 | base-url = "https://guides.example.edu.cn/"
   | ^^^^^^^^
   |
-  = help: did you mean `base_url`? known keys: title, base_url, language, organization, contact, description, channels
+  = help: did you mean `base_url`? known keys: title, base_url, language, organization, contact, description, share_image, channels
 checked 0 guides (0 channels, 0 pages): 1 error, 0 warnings
 "##
     );

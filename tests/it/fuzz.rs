@@ -228,3 +228,21 @@ proptest! {
         }
     }
 }
+
+/// A case the property test above found: YAML's error offset falls inside a multi-byte
+/// character, and naming the entry must not cut the text there.
+#[test]
+fn an_error_offset_inside_a_character_is_explained() {
+    use guidepost::content::source::SourceFile;
+    let f = SourceFile::new(
+        "content/g/_index.md",
+        "content/g/_index.md",
+        "---\n&𐧒🌀¡order = 1\n---\n".to_string(),
+    );
+    let split = guidepost::content::frontmatter::split(&f).unwrap();
+    let mut d = Vec::new();
+    let meta: Option<guidepost::content::model::GuideMeta> =
+        guidepost::content::frontmatter::parse(&f, &split, &mut d);
+    assert!(meta.is_none());
+    assert!(d.iter().any(|d| d.is_error()), "{d:?}");
+}

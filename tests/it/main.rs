@@ -4,10 +4,12 @@
 mod browser;
 mod build;
 mod check;
+mod compat;
 mod errors;
 mod fuzz;
 mod hostile;
 mod images;
+mod import;
 mod layout;
 mod links;
 mod lost;
@@ -15,6 +17,7 @@ mod pdf;
 mod raw_html;
 mod safety;
 mod sample;
+mod scaffold;
 mod serve;
 mod settings;
 mod shotgen;
@@ -52,6 +55,25 @@ pub fn build(root: &Path) -> (tempfile::TempDir, Output) {
         public.to_str().unwrap(),
     ]);
     (out, o)
+}
+
+/// The paths under `dir` (files, and folders too with `folders`), relative, `/`-separated,
+/// sorted; empty when `dir` does not exist.
+pub fn paths_under(dir: &Path, folders: bool) -> Vec<String> {
+    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path() != dir && (folders || e.file_type().is_file()))
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 pub fn stderr(o: &Output) -> String {

@@ -39,7 +39,7 @@ pub fn tools_or_skip(test: &str) -> Option<PathBuf> {
     }
 }
 
-fn run(root: &Path, args: &[&str]) -> Output {
+pub fn run(root: &Path, args: &[&str]) -> Output {
     let mut all = vec![args[0], "--root", root.to_str().unwrap()];
     all.extend_from_slice(&args[1..]);
     guidepost(&all)
@@ -74,7 +74,7 @@ fn info_field<'a>(info: &'a str, field: &str) -> &'a str {
 }
 
 /// The repository's sample site, copied so that the PDF cache lands in a temporary folder.
-fn sample_site() -> tempfile::TempDir {
+pub fn sample_site() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::copy(repo.join("site.toml"), t.path().join("site.toml")).unwrap();

@@ -230,3 +230,80 @@ fn link_removed_hint_speaks_the_front_matter_syntax() {
     );
     assert!(!err.contains("aliases = ["), "{err}");
 }
+
+fn share_site(toml_extra: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("site.toml"),
+        format!("title = \"办事指南\"\nbase_url = \"https://g.example.cn/\"\n{toml_extra}"),
+    )
+    .unwrap();
+    let g = t.path().join("content/card");
+    std::fs::create_dir_all(&g).unwrap();
+    std::fs::write(g.join("_index.md"), "+++\ntitle = \"校园卡\"\n+++\n").unwrap();
+    std::fs::write(g.join("web.md"), WEB).unwrap();
+    t
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(w, h, image::Rgb([200, 30, 30]))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+/// `share_image` is published as the share card as it is; a wrong one is an error naming it,
+/// a banner-shaped one a warning; without it a card is generated.
+#[test]
+fn share_image_is_published_checked_or_generated() {
+    let t = share_site("share_image = \"logo.png\"\n");
+    let logo = png(320, 320);
+    std::fs::write(t.path().join("logo.png"), &logo).unwrap();
+    let (out, o) = build(t.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let public = out.path().join("public");
+    assert_eq!(std::fs::read(public.join("share-card.png")).unwrap(), logo);
+    let page = std::fs::read_to_string(public.join("card/index.html")).unwrap();
+    assert!(
+        page.contains(
+            r#"<meta property="og:image" content="https://g.example.cn/share-card.png">"#
+        ),
+        "{page}"
+    );
+    assert!(page.contains(r#"<img class="share-card" src="../share-card.png" alt="" width="320" height="320" hidden aria-hidden="true">"#), "{page}");
+
+    // a banner: published, with a warning
+    std::fs::write(t.path().join("logo.png"), png(1200, 400)).unwrap();
+    let (code, err) = check(t.path());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("warning[share-card]") && err.contains("is 1200×400"),
+        "{err}"
+    );
+
+    // not a picture, missing, outside the site: errors, nothing built
+    for (value, want) in [
+        ("logo.gif", "it is not a PNG or JPEG picture"),
+        ("missing.png", "there is no such file"),
+        ("../logo.png", "the path must be inside the site folder"),
+    ] {
+        let t = share_site(&format!("share_image = \"{value}\"\n"));
+        std::fs::write(t.path().join("logo.gif"), b"GIF89a\x01\x00\x01\x00").unwrap();
+        let (code, err) = check(t.path());
+        assert_eq!(code, Some(1), "{value}: {err}");
+        assert!(
+            err.contains("error[share-image]") && err.contains(want),
+            "{value}: {err}"
+        );
+        let (_out, o) = build(t.path());
+        assert!(!o.status.success(), "{value}");
+    }
+
+    // none given: a generated square card
+    let t = share_site("");
+    let (out, o) = build(t.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = image::open(out.path().join("public/share-card.png")).unwrap();
+    assert_eq!((card.width(), card.height()), (600, 600));
+}
