@@ -18,39 +18,6 @@ use std::path::{Path, PathBuf};
 /// The file guidepost leaves in every output folder, so it knows the folder is its own.
 pub const STAMP: &str = ".guidepost";
 
-/// Writes one file atomically: `bytes` go to a new temporary file beside `path` (created
-/// exclusively, so never through a link), which is then renamed over `path`. Readers see the old
-/// file or the new one, never a part; a failure leaves the old file as it was.
-pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write as _;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut n = 0u32;
-    let (tmp, mut f) = loop {
-        let tmp = dir.join(format!(".{name}.tmp{}-{n}", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(e),
-        }
-    };
-    let done = f.write_all(bytes).and_then(|()| {
-        drop(f);
-        std::fs::rename(&tmp, path)
-    });
-    if done.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    done
-}
-
 #[derive(Debug)]
 pub struct Staging {
     pub dir: PathBuf,

@@ -720,7 +720,7 @@ fn upload(root: &Path, shot: &Shot, bytes: &[u8], replace: bool) -> Result<Strin
     if exists {
         keep_replaced(root, &path, &shot.path).map_err(write_error)?;
     }
-    crate::output::write_file(&path, &out).map_err(write_error)?;
+    crate::atomic::write(&path, &out).map_err(write_error)?;
     Ok(shot.path.clone())
 }
 
@@ -739,7 +739,7 @@ fn keep_replaced(root: &Path, path: &Path, rel: &str) -> std::io::Result<PathBuf
         to = dir.join(format!("{stamp}-{n}-{flat}"));
     }
     let bytes = confine::read(root, path)?;
-    crate::output::write_file(&to, &bytes)?;
+    crate::atomic::write(&to, &bytes)?;
     Ok(to)
 }
 
@@ -872,7 +872,7 @@ fn open_settings(root: &Path, shot: &Shot) -> Result<(String, toml_edit::Documen
 
 fn save_settings(root: &Path, name: &str, doc: &toml_edit::DocumentMut) -> Result<(), Refusal> {
     let (path, _) = writable(root, name)?;
-    crate::output::write_file(&path, doc.to_string().as_bytes()).map_err(write_error)
+    crate::atomic::write(&path, doc.to_string().as_bytes()).map_err(write_error)
 }
 
 /// Writes the redactions and highlights of `m` into the settings of `shot`.

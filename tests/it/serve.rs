@@ -701,14 +701,23 @@ fn serves_the_build(server: &Server, site: &Path) -> Result<usize, String> {
         let mut served = r.body;
         if rel.ends_with(".html") {
             let text = String::from_utf8(served).unwrap();
+            // what the preview adds: the live-reload script, then the studio's style, manifest
+            // and script (none of which a build carries)
             let start = text.find("<script src=\"/__guidepost/live.js\"");
             served = match start {
                 Some(s) => {
-                    let end = s + text[s..].find("</script>").unwrap() + "</script>".len();
+                    let last = text[s..]
+                        .find("<script src=\"/__guidepost/studio.js\"")
+                        .map_or(s, |at| s + at);
+                    let end = last + text[last..].find("</script>").unwrap() + "</script>".len();
                     format!("{}{}", &text[..s], &text[end..]).into_bytes()
                 }
                 None => text.into_bytes(),
             };
+            assert!(
+                !String::from_utf8_lossy(&built).contains("__guidepost"),
+                "{rel}: the build carries the preview's tools"
+            );
         }
         if r.status != 200 && !(rel == "404.html" && r.status == 404) {
             differ.push(format!("{rel}: status {}", r.status));
