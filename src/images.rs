@@ -114,6 +114,14 @@ pub fn figure_context(f: &Figure) -> tera::Context {
             c.insert("full_width", &p.full.width);
             c.insert("full_height", &p.full.height);
             c.insert("loading", if p.eager { "eager" } else { "lazy" });
+            c.insert("defer", &true);
+            c.insert(
+                "ratio",
+                &format!(
+                    "{:.3}",
+                    f64::from(first.height) * 100.0 / f64::from(first.width.max(1))
+                ),
+            );
             let stroke = (p.full.width / 200).max(2);
             let marks: Vec<MarkView<'_>> = p
                 .marks

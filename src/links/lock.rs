@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use crate::content::source::SourceFile;
+use crate::content::source::{MAX_LOCK_FILE, SourceFile};
 use crate::diagnostic::Diagnostic;
 use crate::links::{Links, PageLink, encode};
 
@@ -200,7 +200,7 @@ impl Recorded {
         }
         let stamp = stamp(&path);
         let mut problems = Vec::new();
-        match SourceFile::read(root, &path, &mut problems) {
+        match SourceFile::read_at_most(root, &path, MAX_LOCK_FILE, &mut problems) {
             Some(f) => Recorded {
                 entries: parse(&f, &mut problems),
                 file: Some(f),

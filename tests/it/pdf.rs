@@ -121,7 +121,7 @@ fn sample_guide_pdf_is_a4_with_every_step_page_numbers_and_online_url() {
 
     let text = pdf_text(&pdf);
     // every step title of every channel, as the guide page shows them
-    let doc = scraper::Html::parse_document(
+    let doc = crate::parse_html(
         &std::fs::read_to_string(public.join("xuexin-image-code/index.html")).unwrap(),
     );
     let titles: Vec<String> = select(&doc, ".channel .step-text")

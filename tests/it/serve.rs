@@ -166,7 +166,7 @@ impl Reply {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     fn html(&self) -> scraper::Html {
-        scraper::Html::parse_document(&self.text())
+        crate::parse_html(&self.text())
     }
 }
 
