@@ -417,10 +417,13 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
         "not converted to PNG"
     );
     assert_eq!(decode(&bytes).dimensions(), (200, 100));
+    // below the screen its picture waits in <noscript> until the reader scrolls to it
     wait_for("the page to show the pasted screenshot", || {
         js_true(
             &tab,
-            &format!("!!document.querySelector('figure.shot{done} img')"),
+            &format!(
+                "(() => {{ const f = document.querySelector('figure.shot{done}'); if (!f) return false; f.scrollIntoView(); const i = f.querySelector('img'); return !!i && i.complete && i.naturalWidth > 0; }})()"
+            ),
         )
         .then_some(())
     });
