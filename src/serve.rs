@@ -725,7 +725,15 @@ async fn handle(
     }
     match body {
         Some(b) => match read(&app.root, b).await {
-            Some(bytes) => respond(&app, StatusCode::OK, &path, bytes),
+            Some(bytes) => {
+                // the studio's token only to a page asked for by one of the preview's own names
+                // (bound to the network, a DNS name pointed here by another site gets none)
+                let tools = app
+                    .studio
+                    .as_ref()
+                    .is_some_and(|s| studio::check_host(s, &headers).is_ok());
+                respond(&app, StatusCode::OK, &path, bytes, tools)
+            }
             None => not_found(&app, &path).await,
         },
         None => not_found(&app, &path).await,
@@ -755,7 +763,7 @@ async fn not_found(app: &App, path: &str) -> Response {
     };
     let generation = app.live.borrow().generation;
     match page {
-        Some(p) => respond(app, StatusCode::NOT_FOUND, path, p),
+        Some(p) => respond(app, StatusCode::NOT_FOUND, path, p, false),
         None if generation == 0 => {
             // nothing built yet: a page that shows the errors and reloads once fixed
             let html = "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>guidepost</title></head><body><p>网站还没有成功构建。</p></body></html>";
@@ -764,6 +772,7 @@ async fn not_found(app: &App, path: &str) -> Response {
                 StatusCode::SERVICE_UNAVAILABLE,
                 path,
                 Bytes::from_static(html.as_bytes()),
+                false,
             )
         }
         None => plain(
@@ -774,8 +783,9 @@ async fn not_found(app: &App, path: &str) -> Response {
     }
 }
 
-/// A file's response; HTML gets the live script and, while the site is broken, the overlay.
-fn respond(app: &App, status: StatusCode, path: &str, bytes: Bytes) -> Response {
+/// A file's response; HTML gets the live script, while the site is broken the overlay, and with
+/// `tools` the studio.
+fn respond(app: &App, status: StatusCode, path: &str, bytes: Bytes, tools: bool) -> Response {
     let is_html = path.ends_with(".html") || status != StatusCode::OK;
     if !is_html {
         let mime = mime_guess::from_path(path).first_or_octet_stream();
@@ -800,7 +810,7 @@ fn respond(app: &App, status: StatusCode, path: &str, bytes: Bytes) -> Response 
         escape(&page)
     );
     let tools = match &app.studio {
-        Some(s) if status == StatusCode::OK => {
+        Some(s) if tools && status == StatusCode::OK => {
             let files = app.files.read().unwrap_or_else(|e| e.into_inner());
             studio::inject(s, &app.root, &files.shots, &page)
         }

@@ -412,6 +412,26 @@ impl IntoResponse for Refusal {
 
 /// Whether `headers` come from a page of this preview (see the module doc).
 pub fn check_origin(studio: &Studio, headers: &HeaderMap) -> Result<(), &'static str> {
+    let host = check_host(studio, headers)?;
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|h| h.to_str().ok())
+        .ok_or("no Origin")?;
+    if origin != format!("http://{host}") {
+        return Err("foreign Origin");
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|h| h.to_str().ok())
+        && site != "same-origin"
+    {
+        return Err("not same-origin");
+    }
+    Ok(())
+}
+
+/// The `Host` of `headers` if it is one of this preview's: its port, and a loopback name (bound
+/// to the network with `--allow-edit`, also an IP address; never another DNS name, which any
+/// site can point at this computer: DNS rebinding).
+pub fn check_host<'h>(studio: &Studio, headers: &'h HeaderMap) -> Result<&'h str, &'static str> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -437,19 +457,7 @@ pub fn check_origin(studio: &Studio, headers: &HeaderMap) -> Result<(), &'static
     if !ours {
         return Err("Host is not this preview's");
     }
-    let origin = headers
-        .get(header::ORIGIN)
-        .and_then(|h| h.to_str().ok())
-        .ok_or("no Origin")?;
-    if origin != format!("http://{host}") {
-        return Err("foreign Origin");
-    }
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|h| h.to_str().ok())
-        && site != "same-origin"
-    {
-        return Err("not same-origin");
-    }
-    Ok(())
+    Ok(host)
 }
 
 fn check_token(studio: &Studio, given: Option<&str>) -> Result<(), &'static str> {
@@ -521,9 +529,7 @@ async fn answer(app: &Arc<App>, req: Request) -> Result<Response, Refusal> {
     let q = query(&parts.uri);
     if parts.method == Method::GET && action == "original" {
         // the unredacted original, for the editor: a page of this preview only
-        if app.loopback_only && !loopback_host(&parts.headers) {
-            return Err(forbidden("Host"));
-        }
+        check_host(studio, &parts.headers).map_err(forbidden)?;
         check_token(studio, q.get("token").map(String::as_str)).map_err(forbidden)?;
         let shot = lookup(app, q.get("shot"))?;
         let root = app.root.clone();
@@ -670,6 +676,19 @@ fn upload(root: &Path, shot: &Shot, bytes: &[u8], replace: bool) -> Result<Strin
             "这不是能用的图片：请用 PNG、JPEG 或 WebP 格式的截图（文件可能已损坏，或是改了扩展名的其他文件）",
         )
     };
+    // the slot's name decides the format written; only picture names are ever written
+    let want = ImageFormat::from_path(&shot.path)
+        .ok()
+        .filter(|f| matches!(f, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP))
+        .ok_or_else(|| {
+            refuse(
+                StatusCode::CONFLICT,
+                format!(
+                    "content/{} 不是 .png、.jpg 或 .webp 文件名，不能放截图：请在 Markdown 里把它改成 .png",
+                    shot.path
+                ),
+            )
+        })?;
     let reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| bad())?;
@@ -692,7 +711,6 @@ fn upload(root: &Path, shot: &Shot, bytes: &[u8], replace: bool) -> Result<Strin
     }
     // decoded whole: a cut-off file is refused here, not at the next build
     let img = image::load_from_memory_with_format(bytes, format).map_err(|_| bad())?;
-    let want = ImageFormat::from_path(&shot.path).unwrap_or(ImageFormat::Png);
     let out: std::borrow::Cow<'_, [u8]> = if want == format {
         bytes.into()
     } else {

@@ -255,6 +255,28 @@ fn bound_to_the_network_the_studio_is_off_unless_allowed() {
     let mut server = Server::start(root.as_path(), &["--bind", "0.0.0.0", "--allow-edit"]);
     server.wait_log("warning: --allow-edit");
     assert!(server.get("/card/web/").text().contains("studio.js"));
+    // DNS rebinding: another site's name pointed at this computer gets pages without the token,
+    // and with the token (say, read off a shared screen) still no unredacted original
+    let get = |host: &str, path: &str| {
+        server.request_bytes(
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+    };
+    let rebound = format!("evil.example:{}", server.port);
+    let page = get(&rebound, "/card/web/");
+    assert_eq!(page.status, 200);
+    assert!(!page.text().contains("studio.js"), "{}", page.text());
+    assert!(!page.text().contains("\"token\""), "{}", page.text());
+    let token = token(&server);
+    let original = format!(
+        "/__guidepost/studio/original?shot={}&token={token}",
+        id("card/images/profile.png")
+    );
+    assert_eq!(get(&rebound, &original).status, 403);
+    assert_eq!(
+        get(&format!("127.0.0.1:{}", server.port), &original).status,
+        200
+    );
 }
 
 #[test]
