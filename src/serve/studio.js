@@ -569,6 +569,20 @@
         close();
         return;
       }
+      if (e.key === "Tab") {
+        // a modal dialog: Tab goes round its own controls, never to the page behind
+        var all = dlg.querySelectorAll("button:not([disabled]), input, [tabindex='0']");
+        var first = all[0];
+        var last = all[all.length - 1];
+        if (e.shiftKey && document.activeElement === first) {
+          e.preventDefault();
+          last.focus();
+        } else if (!e.shiftKey && document.activeElement === last) {
+          e.preventDefault();
+          first.focus();
+        }
+        return;
+      }
       var onBox = e.target.classList && e.target.classList.contains("gp-box");
       if (!onBox || selected < 0) return;
       var b = boxes[selected];

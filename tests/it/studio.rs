@@ -548,7 +548,71 @@ fn staff_fill_replace_and_redact_screenshots_in_the_preview() {
         "outside it the picture is untouched"
     );
 
-    // 5. a picture dropped on a captured screenshot replaces it after a confirmation; the old
+    // 5. without the mouse: the editor opened with Enter, a mosaic box added with the keyboard,
+    // moved and made taller with the arrow keys, saved with Enter on 保存 (reached with Tab)
+    let press = |key: &str, shift: bool| {
+        let m: &[headless_chrome::browser::tab::ModifierKey] = if shift {
+            &[headless_chrome::browser::tab::ModifierKey::Shift]
+        } else {
+            &[]
+        };
+        tab.press_key_with_modifiers(key, Some(m)).unwrap();
+    };
+    let focused = || {
+        eval_string(
+            &tab,
+            "(document.activeElement.getAttribute('aria-label') || '') + '|' + document.activeElement.textContent",
+        )
+    };
+    let done_frame = format!(
+        "(() => {{ const a = document.querySelector('figure.shot{done} a.shot-frame'); return a ? new URL(a.href).pathname : ''; }})()"
+    );
+    let plain = eval_string(&tab, &done_frame);
+    assert!(js_true(
+        &tab,
+        &format!(
+            "(() => {{ const b = Array.from(document.querySelectorAll('figure.shot{done} button')).find(b => b.textContent === '打码与标注'); b.focus(); return document.activeElement === b; }})()"
+        )
+    ));
+    press("Enter", false);
+    wait_for("the editor of the pasted screenshot", || {
+        js_true(&tab, "(() => { const i = document.querySelector('.gp-editor img'); return !!i && i.complete && i.naturalWidth === 200; })()").then_some(())
+    });
+    assert!(focused().ends_with("|涂黑打码"), "{}", focused());
+    press("Tab", false);
+    press("Enter", false); // 马赛克打码
+    press("Tab", false);
+    press("Tab", false);
+    assert!(focused().ends_with("|添加方框"), "{}", focused());
+    press("Enter", false);
+    // a new box in the middle, focused: 200×100 → x 50, y 25, 100 wide, 13 high
+    assert_eq!(focused(), "马赛克打码 1：左 50，上 25，宽 100，高 13|");
+    for _ in 0..3 {
+        press("ArrowRight", false); // 2 px each (1 % of the picture)
+    }
+    press("ArrowDown", true);
+    assert_eq!(focused(), "马赛克打码 1：左 56，上 25，宽 100，高 15|");
+    // Tab stays in the dialog: past the last box it comes round to the first button
+    press("Tab", false);
+    assert!(focused().ends_with("|涂黑打码"), "{}", focused());
+    press("Tab", true);
+    press("Tab", true);
+    press("Tab", true);
+    assert!(focused().ends_with("|保存"), "{}", focused());
+    press("Enter", false);
+    let text = wait_for("the keyboard's box in the settings", || {
+        std::fs::read_to_string(images.join("done.toml"))
+            .ok()
+            .filter(|t| t.contains("[[redact]]"))
+    });
+    assert!(text.contains("rect = [56, 25, 100, 15]"), "{text}");
+    assert!(text.contains("style = \"mosaic\""), "{text}");
+    wait_for("the page to show the pasted screenshot redacted", || {
+        let href = eval_string(&tab, &done_frame);
+        (!href.is_empty() && href != plain).then_some(())
+    });
+
+    // 6. a picture dropped on a captured screenshot replaces it after a confirmation; the old
     // file is kept in .guidepost-cache/replaced/
     let old = std::fs::read(images.join("profile.png")).unwrap();
     assert_eq!(
