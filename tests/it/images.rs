@@ -533,3 +533,66 @@ fn screenshot_settings_errors_stop_the_build() {
     // no progress bar or terminal codes when stderr is not a terminal
     assert!(!s.contains('\r') && !s.contains('\u{1b}'), "{s:?}");
 }
+
+/// A second build reads no screenshot it has seen unchanged (`.guidepost-cache/images/seen.json`
+/// keeps each file's content hash with its size, time, inode and change time), and still notices
+/// a screenshot rewritten in place with another picture and its old time put back,
+/// as a sync tool or `cp -p` does.
+#[test]
+fn a_screenshot_seen_before_is_not_read_again_but_a_replaced_one_is() {
+    let (t, root) = screenshot_site();
+    let img = root.join("content/renew/images");
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in std::fs::read_dir(&img).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let out = t.path().join("public");
+    let o = build_into(&root, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let seen = std::fs::read_to_string(root.join(".guidepost-cache/images/seen.json")).unwrap();
+    assert!(seen.contains("renew/images/login.png"), "{seen}");
+    let published = |out: &Path| -> Vec<String> {
+        let page = html(out.parent().unwrap(), "renew/app/index.html");
+        select(&page, "figure.shot img")
+            .iter()
+            .map(|i| i.value().attr("src").unwrap().to_string())
+            .collect()
+    };
+    let before = published(&out);
+
+    // unchanged: every screenshot comes from the cache
+    let o = build_into(&root, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("5 from the cache"), "{}", stderr(&o));
+    assert_eq!(published(&out), before);
+
+    // login.png rewritten in place (same inode) with another picture, its old time put back
+    let login = img.join("login.png");
+    let other = png_with_text(&screenshot(1170, 2532, 3, 9), SECRET);
+    std::fs::write(&login, &other).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&login)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let o = build_into(&root, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 processed, 4 from the cache"),
+        "{}",
+        stderr(&o)
+    );
+    let after = published(&out);
+    assert_ne!(
+        after[0], before[0],
+        "the replaced screenshot is published anew"
+    );
+    assert_eq!(after[1..], before[1..]);
+}
