@@ -1301,7 +1301,7 @@ impl Cache {
             return;
         };
         if let Ok(json) = serde_json::to_vec(seen) {
-            let _ = crate::cache::write_atomic(&dir.join(SEEN), &json);
+            let _ = crate::atomic::write(&dir.join(SEEN), &json);
         }
     }
 

@@ -603,14 +603,9 @@ fn step_anchor(old: &str, a: &crate::links::AnchorLink) -> String {
     old.strip_prefix(prefix).unwrap_or(&old).to_string()
 }
 
-/// Writes the lock atomically: a temporary file beside it, then a rename.
+/// Writes the lock atomically ([`crate::atomic`]).
 pub fn write(root: &Path, text: &str) -> std::io::Result<()> {
-    // one temporary name per process, so that two builds of the same site never share it
-    let tmp = root.join(format!(".{FILE}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, root.join(FILE)).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    crate::atomic::write(&root.join(FILE), text.as_bytes())
 }
 
 #[cfg(test)]

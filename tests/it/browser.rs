@@ -22,7 +22,7 @@ use headless_chrome::{Browser, LaunchOptions, Tab};
 use crate::pdf::tools_or_skip;
 use crate::*;
 
-fn launch(chromium: PathBuf) -> Browser {
+pub(crate) fn launch(chromium: PathBuf) -> Browser {
     let args: Vec<&OsStr> = [
         "--disable-dev-shm-usage",
         "--disable-quic",
@@ -47,7 +47,7 @@ fn launch(chromium: PathBuf) -> Browser {
     Browser::new(opts).expect("launch Chromium")
 }
 
-fn viewport(tab: &Tab, width: u32, height: u32) {
+pub(crate) fn viewport(tab: &Tab, width: u32, height: u32) {
     tab.call_method(Emulation::SetDeviceMetricsOverride {
         width,
         height,
@@ -69,14 +69,14 @@ fn viewport(tab: &Tab, width: u32, height: u32) {
 
 /// What went wrong on a page, collected while it loads.
 #[derive(Default)]
-struct Problems {
-    foreign_requests: Vec<String>,
-    console_errors: Vec<String>,
+pub(crate) struct Problems {
+    pub(crate) foreign_requests: Vec<String>,
+    pub(crate) console_errors: Vec<String>,
 }
 
 /// A tab that records console errors and blocks (and records) every request that is not for
 /// `origin`.
-fn watched_tab(browser: &Browser, origin: &str) -> (Arc<Tab>, Arc<Mutex<Problems>>) {
+pub(crate) fn watched_tab(browser: &Browser, origin: &str) -> (Arc<Tab>, Arc<Mutex<Problems>>) {
     let own = format!("{origin}/");
     let tab = browser.new_tab().unwrap();
     let problems = Arc::new(Mutex::new(Problems::default()));
@@ -211,7 +211,7 @@ fn pages(public: &Path) -> Vec<PathBuf> {
     v
 }
 
-fn eval_string(tab: &Tab, js: &str) -> String {
+pub(crate) fn eval_string(tab: &Tab, js: &str) -> String {
     let v = tab.evaluate(js, true).unwrap().value;
     match v {
         Some(serde_json::Value::String(s)) => s,
@@ -221,7 +221,7 @@ fn eval_string(tab: &Tab, js: &str) -> String {
 
 /// Opens `url` and waits for its load event (polling the page is much faster than the
 /// driver's own navigation wait).
-fn open(tab: &Tab, url: &str) {
+pub(crate) fn open(tab: &Tab, url: &str) {
     tab.navigate_to(url).unwrap();
     let check = format!(
         "document.readyState === 'complete' && location.href === {}",

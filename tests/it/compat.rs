@@ -93,6 +93,13 @@ fn the_theme_s_css_and_scripts_work_in_chromium_86_and_ios_13_or_have_a_listed_f
         files.extend(assets(&out.path().join("public"), scripts.path()));
         outs.push(out);
     }
+    // and what only the preview adds to pages (error overlay, live reload, the studio): staff
+    // open it in their PC browser, which in China is often 360 or QQ Browser on an old
+    // Chromium core
+    let serve = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/serve");
+    for name in ["overlay.css", "live.js", "studio.css", "studio.js"] {
+        files.push(serve.join(name));
+    }
     assert!(files.iter().any(|f| f.ends_with("static/guidepost.css")));
     assert!(files.iter().any(|f| f.ends_with("static/guidepost.js")));
     assert!(

@@ -22,6 +22,7 @@ mod serve;
 mod settings;
 mod shotgen;
 mod shots;
+mod studio;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -433,7 +433,7 @@ fn print_page_is_laid_out_as_an_official_attachment() {
     assert_eq!(select(&doc, ".doc-qr svg").len(), 1);
     assert_eq!(one(".doc-updated"), "更新日期：2026年11月25日");
     // running header for @page, no site navigation or channel switcher
-    let style = select(&doc, "head style")[0].inner_html();
+    let style = select(&doc, "head > style")[0].inner_html();
     assert!(
         style.contains(r#"@top-center { content: "附件 2　学信网图像采集码获取流程"; }"#),
         "{style}"
