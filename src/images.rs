@@ -35,6 +35,8 @@ use sidecar::{RedactStyle, Sidecar};
 
 /// Bump when the processing changes, so old cache entries are not reused.
 pub const VERSION: u32 = 1;
+/// The file of [`Seen`] in the image cache.
+const SEEN: &str = "seen.json";
 /// Decoding limits: a larger file is refused before any pixel memory is allocated. Long
 /// scrolling screenshots (长截图) are tall, so height gets more room than width.
 pub const MAX_WIDTH: u32 = 16_384;
@@ -114,6 +116,14 @@ pub fn figure_context(f: &Figure) -> tera::Context {
             c.insert("full_width", &p.full.width);
             c.insert("full_height", &p.full.height);
             c.insert("loading", if p.eager { "eager" } else { "lazy" });
+            c.insert("defer", &true);
+            c.insert(
+                "ratio",
+                &format!(
+                    "{:.3}",
+                    f64::from(first.height) * 100.0 / f64::from(first.width.max(1))
+                ),
+            );
             let stroke = (p.full.width / 200).max(2);
             let marks: Vec<MarkView<'_>> = p
                 .marks
@@ -307,24 +317,47 @@ pub fn process(
     } else {
         Cache::read_only(root)
     };
+    let seen = cache.seen();
     let progress = Running::start(pass.progress, Task::Screenshots, jobs.len());
-    let results: Vec<(Result<Done, ()>, Vec<Diagnostic>)> = jobs
+    type Ran = (Result<Done, ()>, Vec<Diagnostic>, Option<(Stat, String)>);
+    let results: Vec<Ran> = jobs
         .par_iter()
         .map(|job| {
             let mut d = Vec::new();
-            let r = run(job, content_dir, &cache, pass.encode, &mut d);
+            let mut learnt = None;
+            let r = run(
+                job,
+                content_dir,
+                &cache,
+                &seen,
+                pass.encode,
+                &mut learnt,
+                &mut d,
+            );
             progress.done();
-            (r.ok_or(()), d)
+            (r.ok_or(()), d, learnt)
         })
         .collect();
     drop(progress);
+    let mut now_seen = seen.clone();
+    for (job, (_, _, learnt)) in jobs.iter().zip(&results) {
+        match learnt {
+            Some((stat, hash)) => now_seen.learn(&job.path, stat, hash),
+            None => now_seen.forget(&job.path),
+        }
+    }
     if scope == Scope::Site {
+        // files no longer shown are forgotten with the build that stops showing them
+        now_seen.retain(|p| wanted.contains(p));
         cache.prune();
+    }
+    if now_seen != seen {
+        cache.remember(&now_seen);
     }
 
     let mut out = Output::default();
     let mut done: HashMap<&str, Done> = HashMap::new();
-    for (job, (r, d)) in jobs.iter().zip(results) {
+    for (job, (r, d, _)) in jobs.iter().zip(results) {
         let picture = match &r {
             Ok(r) => Picture::Published {
                 width: r.full.width,
@@ -518,20 +551,42 @@ fn run(
     job: &Job<'_>,
     content_dir: &Path,
     cache: &Cache,
+    seen: &Seen,
     encode_pixels: bool,
+    learnt: &mut Option<(Stat, String)>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Done> {
     let path = &job.path;
-    let bytes = match std::fs::read(content_dir.join(path)) {
-        Ok(b) => b,
+    let cannot_read = |e: std::io::Error, diags: &mut Vec<Diagnostic>| {
+        diags.push(bad(
+            path,
+            format!("it cannot be read ({e})"),
+            "check the file's permissions",
+        ));
+    };
+    let file = content_dir.join(path);
+    let stat = match std::fs::metadata(&file) {
+        Ok(m) => Stat::of(&m),
         Err(e) => {
-            diags.push(bad(
-                path,
-                format!("it cannot be read ({e})"),
-                "check the file's permissions",
-            ));
+            cannot_read(e, diags);
             return None;
         }
+    };
+    // the file's bytes are read only when the cache has not seen it as it is
+    let mut bytes = None;
+    let hash = match seen.known(path, &stat) {
+        Some(h) => h.to_string(),
+        None => match std::fs::read(&file) {
+            Ok(b) => {
+                let h = blake3::hash(&b).to_hex().to_string();
+                bytes = Some(b);
+                h
+            }
+            Err(e) => {
+                cannot_read(e, diags);
+                return None;
+            }
+        },
     };
     let redactions = job
         .sidecar
@@ -544,11 +599,21 @@ fn run(
         for r in redactions {
             h.update(format!("{:?} {:?}\n", r.rect, r.style).as_bytes());
         }
-        h.update(&bytes);
+        h.update(hash.as_bytes());
         h.finalize().to_hex().to_string()
     };
-    let (manifest, blobs, from_cache) = match cache.get(&key) {
-        Some((m, dir)) => {
+    let hit = cache.get(&key);
+    if hit.is_none() && bytes.is_none() {
+        match std::fs::read(&file) {
+            Ok(b) => bytes = Some(b),
+            Err(e) => {
+                cannot_read(e, diags);
+                return None;
+            }
+        }
+    }
+    let (manifest, blobs, from_cache) = match (hit, bytes.as_deref()) {
+        (Some((m, dir)), _) => {
             let blobs = m
                 .files
                 .iter()
@@ -556,16 +621,18 @@ fn run(
                 .collect();
             (m, blobs, true)
         }
-        None if encode_pixels => {
-            let encoded = encode(job, &bytes, diags)?;
+        (None, Some(bytes)) if encode_pixels => {
+            let encoded = encode(job, bytes, diags)?;
             let (m, blobs) = cache.put(&key, encoded);
             (m, blobs, false)
         }
-        None => {
-            let (m, blobs) = placeholders(job, &decode_checked(job, &bytes, diags)?);
+        (None, Some(bytes)) => {
+            let (m, blobs) = placeholders(job, &decode_checked(job, bytes, diags)?);
             (m, blobs, false)
         }
+        (None, None) => unreachable!("read above"),
     };
+    *learnt = Some((stat, hash));
     let (w, h) = (manifest.width, manifest.height);
     // highlights are not part of the key: checked on every build
     if let Some((file, s)) = job.sidecar {
@@ -1108,6 +1175,82 @@ struct CachedFile {
     blake3: String,
 }
 
+/// What a file's metadata says of its content: equal stats mean the same bytes (as `git status`
+/// and Cargo trust them), so a screenshot seen before is not read again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stat {
+    len: u64,
+    /// Modification time in nanoseconds since the epoch.
+    mtime: u128,
+    /// On Unix, the inode and the change time too: a file replaced by a copy with its old time
+    /// (`cp -p`, an unzip) has another inode.
+    #[serde(default)]
+    ino: u64,
+    #[serde(default)]
+    ctime: i128,
+}
+
+impl Stat {
+    fn of(m: &std::fs::Metadata) -> Stat {
+        #[cfg(unix)]
+        let (ino, ctime) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                m.ino(),
+                i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec()),
+            )
+        };
+        #[cfg(not(unix))]
+        let (ino, ctime) = (0, 0);
+        Stat {
+            len: m.len(),
+            mtime: mtime(m),
+            ino,
+            ctime,
+        }
+    }
+}
+
+/// The content hash of each screenshot file (by its path in `content/`) as of the last build,
+/// with the stat it had then: `.guidepost-cache/images/seen.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Seen {
+    version: u32,
+    files: HashMap<String, (Stat, String)>,
+}
+
+impl Seen {
+    /// The content hash of `path` if its stat is the one it had when it was hashed.
+    fn known(&self, path: &str, stat: &Stat) -> Option<&str> {
+        self.files
+            .get(path)
+            .filter(|(s, _)| s == stat)
+            .map(|(_, h)| h.as_str())
+    }
+
+    /// Records a hash, except of a file changed in the last two seconds: the same size and time
+    /// may still hide a second write within the file system's clock tick (git's "racy" files).
+    fn learn(&mut self, path: &str, stat: &Stat, hash: &str) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        if stat.mtime + 2_000_000_000 > now {
+            self.forget(path);
+        } else if self.known(path, stat) != Some(hash) {
+            self.files
+                .insert(path.to_string(), (stat.clone(), hash.to_string()));
+        }
+    }
+
+    fn forget(&mut self, path: &str) {
+        self.files.remove(path);
+    }
+
+    fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.files.retain(|p, _| keep(p));
+    }
+}
+
 struct Cache {
     /// `None` when the cache folder cannot be written: everything stays in memory.
     dir: Option<PathBuf>,
@@ -1136,6 +1279,29 @@ impl Cache {
         Cache {
             dir: dir.is_dir().then_some(dir),
             write: false,
+        }
+    }
+
+    /// The files seen by the last build (empty without a cache or when unreadable).
+    fn seen(&self) -> Seen {
+        self.dir
+            .as_ref()
+            .and_then(|d| std::fs::read(d.join(SEEN)).ok())
+            .and_then(|b| serde_json::from_slice::<Seen>(&b).ok())
+            .filter(|s| s.version == VERSION)
+            .unwrap_or(Seen {
+                version: VERSION,
+                files: HashMap::new(),
+            })
+    }
+
+    /// Saves what this build has seen, for the next one.
+    fn remember(&self, seen: &Seen) {
+        let Some(dir) = self.dir.as_ref().filter(|_| self.write) else {
+            return;
+        };
+        if let Ok(json) = serde_json::to_vec(seen) {
+            let _ = crate::atomic::write(&dir.join(SEEN), &json);
         }
     }
 

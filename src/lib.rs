@@ -37,15 +37,16 @@
 //! | [`search`] | the search tokenizer (the same rules as `static/search.js`) and the index under `search/`, built from the model |
 //! | [`serve`] | the live preview: session (incremental rebuilds) and HTTP |
 //! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing; `scaffold`: `init` and `new` |
-//! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing |
-//! | [`import`] | `guidepost import FILE.docx`: a Word attachment → a guide folder (`docx` reads, `map` maps, `write` writes atomically, `report`) |
+//! //! | [`import`] | `guidepost import FILE.docx`: a Word attachment → a guide folder (`docx` reads, `map` maps, `write` writes atomically, `report`) |
 //! | [`diagnostic`] | diagnostics as data; `diagnostic::codes` is every code with its one severity |
 //! | [`cache`] | `.guidepost-cache/`, shared by images, QR codes and PDFs |
+//! | [`atomic`] | writing one file atomically (temporary file, rename): every single-file write of the build, the cache, the studio and `new` |
 //! | [`progress`] | progress events of the long stages; the library draws nothing on a terminal (main.rs does) |
 //!
 //! No top-level module imports one above it in this list's dependency order: a test
 //! (tests/it/layout.rs) fails on any import cycle between them.
 
+pub mod atomic;
 pub mod cache;
 pub mod commands;
 pub mod content;

@@ -246,6 +246,9 @@ struct ServeArgs {
     /// Include guides and channels marked `draft = true`
     #[arg(long)]
     drafts: bool,
+    /// Let the browser add screenshots and redactions even with --bind to a network address (off by default there)
+    #[arg(long)]
+    allow_edit: bool,
 }
 
 fn main() -> ExitCode {
@@ -347,6 +350,7 @@ fn double_clicked() -> ExitCode {
         open: true,
         poll: false,
         drafts: false,
+        allow_edit: false,
     };
     match run_serve(args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -665,6 +669,7 @@ fn run_serve(args: ServeArgs) -> Result<(), String> {
         open: args.open,
         poll: args.poll,
         drafts: args.drafts,
+        allow_edit: args.allow_edit,
         color: use_color(),
         progress: std::sync::Arc::new(Bars::new(false)),
     };

@@ -903,7 +903,12 @@ impl Transform<'_, '_> {
         }
         // its size is known once decoded: a file that cannot be read is reported, with the
         // reason, by the image stage (`images`), which turns it into a slot
-        let (width, height) = match imagesize::size(self.env.content_dir.join(&path)) {
+        // the header only: a PNG's size is in its first 24 bytes (imagesize's own `size` reads
+        // 8 KiB of every screenshot)
+        let header = std::fs::File::open(self.env.content_dir.join(&path))
+            .map(|f| std::io::BufReader::with_capacity(512, f))
+            .map_err(imagesize::ImageError::from);
+        let (width, height) = match header.and_then(imagesize::reader_size) {
             Ok(size) => {
                 let (w, h) = (size.width as u32, size.height as u32);
                 if let Some(d) = validate::image_size(&path, w, h, device) {

@@ -17,6 +17,7 @@
 //! ([`ServeOptions::color`]) and the progress bars ([`ServeOptions::progress`]).
 
 pub mod session;
+pub mod studio;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -53,6 +54,8 @@ pub struct ServeOptions {
     pub open: bool,
     pub poll: bool,
     pub drafts: bool,
+    /// Let pages write screenshots and their settings even when bound to a non-loopback address.
+    pub allow_edit: bool,
     /// Colour the diagnostics in the log.
     pub color: bool,
     /// Told how the image stage gets on.
@@ -265,6 +268,20 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
             opts.bind
         );
     }
+    let editing = opts.bind.is_loopback() || opts.allow_edit;
+    if !opts.bind.is_loopback() {
+        if opts.allow_edit {
+            eprintln!(
+                "warning: --allow-edit with --bind {}: pages opened from other computers can add and replace screenshots in content/. Use it only on a network you trust.",
+                opts.bind
+            );
+        } else {
+            eprintln!(
+                "note: the screenshot studio (adding screenshots and redactions in the browser) is off with --bind {}; add --allow-edit to turn it on",
+                opts.bind
+            );
+        }
+    }
     if opts.open
         && let Err(e) = open::that_detached(&url)
     {
@@ -276,6 +293,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         root: root.to_path_buf(),
         live: live_rx,
         loopback_only: opts.bind.is_loopback(),
+        studio: editing.then(|| studio::Studio::new(addr.port(), opts.bind.is_loopback())),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -288,7 +306,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
             .map_err(|e| format!("cannot start the server: {e}"))?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| format!("cannot start the server: {e}"))?;
-        let router = axum::Router::new().fallback(handle).with_state(app);
+        let router = axum::Router::new()
+            .route(
+                "/__guidepost/studio/{action}",
+                axum::routing::any(studio::handle),
+            )
+            .fallback(handle)
+            .with_state(app);
         let stop_live = live_tx.clone();
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -628,6 +652,8 @@ struct App {
     root: PathBuf,
     live: watch::Receiver<Update>,
     loopback_only: bool,
+    /// `None`: pages cannot write (bound to the network without `--allow-edit`).
+    studio: Option<studio::Studio>,
 }
 
 /// Answers every request: only GET and HEAD, only files of the build.
@@ -662,6 +688,16 @@ async fn handle(
                 "text/javascript; charset=utf-8",
                 Bytes::from_static(LIVE_JS.as_bytes()),
             ),
+            "studio.js" if app.studio.is_some() => plain(
+                StatusCode::OK,
+                "text/javascript; charset=utf-8",
+                Bytes::from_static(studio::STUDIO_JS.as_bytes()),
+            ),
+            "studio.css" if app.studio.is_some() => plain(
+                StatusCode::OK,
+                "text/css; charset=utf-8",
+                Bytes::from_static(studio::STUDIO_CSS.as_bytes()),
+            ),
             _ => not_found(&app, name).await,
         };
     }
@@ -689,7 +725,15 @@ async fn handle(
     }
     match body {
         Some(b) => match read(&app.root, b).await {
-            Some(bytes) => respond(&app, StatusCode::OK, &path, bytes),
+            Some(bytes) => {
+                // the studio's token only to a page asked for by one of the preview's own names
+                // (bound to the network, a DNS name pointed here by another site gets none)
+                let tools = app
+                    .studio
+                    .as_ref()
+                    .is_some_and(|s| studio::check_host(s, &headers).is_ok());
+                respond(&app, StatusCode::OK, &path, bytes, tools)
+            }
             None => not_found(&app, &path).await,
         },
         None => not_found(&app, &path).await,
@@ -719,7 +763,7 @@ async fn not_found(app: &App, path: &str) -> Response {
     };
     let generation = app.live.borrow().generation;
     match page {
-        Some(p) => respond(app, StatusCode::NOT_FOUND, path, p),
+        Some(p) => respond(app, StatusCode::NOT_FOUND, path, p, false),
         None if generation == 0 => {
             // nothing built yet: a page that shows the errors and reloads once fixed
             let html = "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>guidepost</title></head><body><p>网站还没有成功构建。</p></body></html>";
@@ -728,6 +772,7 @@ async fn not_found(app: &App, path: &str) -> Response {
                 StatusCode::SERVICE_UNAVAILABLE,
                 path,
                 Bytes::from_static(html.as_bytes()),
+                false,
             )
         }
         None => plain(
@@ -738,8 +783,9 @@ async fn not_found(app: &App, path: &str) -> Response {
     }
 }
 
-/// A file's response; HTML gets the live script and, while the site is broken, the overlay.
-fn respond(app: &App, status: StatusCode, path: &str, bytes: Bytes) -> Response {
+/// A file's response; HTML gets the live script, while the site is broken the overlay, and with
+/// `tools` the studio.
+fn respond(app: &App, status: StatusCode, path: &str, bytes: Bytes, tools: bool) -> Response {
     let is_html = path.ends_with(".html") || status != StatusCode::OK;
     if !is_html {
         let mime = mime_guess::from_path(path).first_or_octet_stream();
@@ -763,12 +809,20 @@ fn respond(app: &App, status: StatusCode, path: &str, bytes: Bytes) -> Response 
         "<script src=\"{PREFIX}live.js\" data-generation=\"{generation}\" data-page=\"{}\"></script>",
         escape(&page)
     );
+    let tools = match &app.studio {
+        Some(s) if tools && status == StatusCode::OK => {
+            let files = app.files.read().unwrap_or_else(|e| e.into_inner());
+            studio::inject(s, &app.root, &files.shots, &page)
+        }
+        _ => String::new(),
+    };
     let html = String::from_utf8_lossy(&bytes);
     let at = html.rfind("</body>").unwrap_or(html.len());
-    let mut out = String::with_capacity(html.len() + overlay.len() + script.len());
+    let mut out = String::with_capacity(html.len() + overlay.len() + script.len() + tools.len());
     out.push_str(&html[..at]);
     out.push_str(&overlay);
     out.push_str(&script);
+    out.push_str(&tools);
     out.push_str(&html[at..]);
     plain(status, "text/html; charset=utf-8", Bytes::from(out))
 }

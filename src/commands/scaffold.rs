@@ -215,25 +215,16 @@ fn place(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::rename(from, to).map_err(|e| format!("无法写入 {}：{e}", to.display()))
 }
 
-/// Writes `dir/name` through a temporary file, failing if it exists.
+/// Writes `dir/name` atomically, failing if it exists.
 fn write_new(dir: &Path, name: &str, text: &str) -> Result<(), String> {
-    use std::io::Write as _;
     let target = dir.join(name);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".guidepost-new-")
-        .tempfile_in(dir)
-        .map_err(|e| format!("无法在 {} 中写入文件：{e}", dir.display()))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| format!("无法写入 {}：{e}", target.display()))?;
-    tmp.persist_noclobber(&target).map_err(|e| {
-        if target.exists() {
+    crate::atomic::write_new(&target, text.as_bytes()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
             format!("{} 已经存在：没有改动它", target.display())
         } else {
-            format!("无法写入 {}：{}", target.display(), e.error)
+            format!("无法写入 {}：{e}", target.display())
         }
-    })?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -68,6 +68,10 @@ struct RawSidecar {
     redact: Vec<RawArea>,
     #[serde(default)]
     highlight: Vec<RawArea>,
+    /// Written by the preview's reminder to redact: someone looked and found no personal data.
+    #[serde(default)]
+    #[allow(dead_code)]
+    no_personal_data: bool,
 }
 
 #[derive(Deserialize)]

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use crate::content::source::SourceFile;
+use crate::content::source::{MAX_LOCK_FILE, SourceFile};
 use crate::diagnostic::Diagnostic;
 use crate::links::{Links, PageLink, encode};
 
@@ -200,7 +200,7 @@ impl Recorded {
         }
         let stamp = stamp(&path);
         let mut problems = Vec::new();
-        match SourceFile::read(root, &path, &mut problems) {
+        match SourceFile::read_at_most(root, &path, MAX_LOCK_FILE, &mut problems) {
             Some(f) => Recorded {
                 entries: parse(&f, &mut problems),
                 file: Some(f),
@@ -603,14 +603,9 @@ fn step_anchor(old: &str, a: &crate::links::AnchorLink) -> String {
     old.strip_prefix(prefix).unwrap_or(&old).to_string()
 }
 
-/// Writes the lock atomically: a temporary file beside it, then a rename.
+/// Writes the lock atomically ([`crate::atomic`]).
 pub fn write(root: &Path, text: &str) -> std::io::Result<()> {
-    // one temporary name per process, so that two builds of the same site never share it
-    let tmp = root.join(format!(".{FILE}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, root.join(FILE)).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    crate::atomic::write(&root.join(FILE), text.as_bytes())
 }
 
 #[cfg(test)]

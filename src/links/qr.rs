@@ -229,8 +229,8 @@ impl Store {
         if let Some(dir) = self.dir.as_ref().filter(|_| self.write) {
             let svg_path = dir.join(format!("{key}-{}.svg", q.size));
             let png_path = dir.join(format!("{key}-{}.png", q.size));
-            if crate::cache::write_atomic(&svg_path, &svg).is_ok()
-                && crate::cache::write_atomic(&png_path, &png).is_ok()
+            if crate::atomic::write(&svg_path, &svg).is_ok()
+                && crate::atomic::write(&png_path, &png).is_ok()
             {
                 return Ok(Files {
                     size: q.size,

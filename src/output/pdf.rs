@@ -653,10 +653,9 @@ pub fn produce(
                         .and_then(|()| printer.print(&html, &pdf));
                     let _ = std::fs::remove_file(&html);
                     let r = r.and_then(|()| {
-                        write_atomic(
-                            &plan.cache.join(format!("{}.key", g.id.0)),
-                            plan.keys[gi].as_bytes(),
-                        )
+                        let key = plan.cache.join(format!("{}.key", g.id.0));
+                        crate::atomic::write(&key, plan.keys[gi].as_bytes())
+                            .map_err(|e| format!("cannot write {}: {e}", key.display()))
                     });
                     bar.done();
                     r.err().map(|e| {
@@ -689,13 +688,6 @@ pub fn produce(
     } else {
         Err(copy_errors)
     }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]

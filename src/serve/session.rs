@@ -52,6 +52,8 @@ pub struct Files {
     /// The path of `base_url` without its leading `/` (`guides/`), or empty: pages that link by
     /// absolute path (the 404 page) reach the files under it.
     pub base_path: String,
+    /// The screenshots of the site, for the studio.
+    pub shots: super::studio::Shots,
 }
 
 impl Files {
@@ -1124,6 +1126,18 @@ impl State {
         let assets = (dirty.all || dirty.assets).then(|| self.published_files());
         let mut out = files.write().unwrap_or_else(|e| e.into_inner());
         if dirty.all {
+            out.shots.update(site, None);
+        } else {
+            let ids: BTreeSet<&str> = (dirty.guides.iter())
+                .chain(&dirty.guide_pages)
+                .chain(&dirty.page_sets)
+                .map(String::as_str)
+                .chain(dirty.channels.iter().map(|(g, _)| g.as_str()))
+                .collect();
+            out.shots
+                .update(site, Some(&ids.into_iter().collect::<Vec<_>>()));
+        }
+        if dirty.all {
             out.pages = pages.into_iter().collect();
             out.base_path = (self.site.config.base_url.as_deref())
                 .map(|b| render::url_path(b).trim_start_matches('/').to_string())
@@ -1199,10 +1213,16 @@ impl State {
     }
 }
 
-/// Whether `b` shows one of `paths` (relative to `content/`) as a screenshot or a slot.
+/// Whether the block `b` shows one of `paths`: its picture, or for a screenshot its settings file
+/// (redactions, highlights: an edit of an existing one changes no file list, only the picture).
 fn shows(b: &Block, paths: &[String]) -> bool {
     match b {
-        Block::Figure(f) => paths.contains(&f.path),
+        Block::Figure(f) => {
+            paths.contains(&f.path)
+                || crate::images::sidecar::candidates(&f.path)
+                    .iter()
+                    .any(|c| paths.contains(c))
+        }
         Block::Slot(s) => paths.contains(&s.path),
         Block::Callout { .. } | Block::Html(_) => false,
     }
@@ -1349,6 +1369,32 @@ mod tests {
                 || k.starts_with("renew-card/images/wechat-1.") && k.ends_with(".png")),
             "the screenshot is published processed, as the build does"
         );
+        // a redaction added to a screenshot's settings file, then moved (no file appears or goes:
+        // the picture is still made again, as a fresh build makes it)
+        let settings = root.join("content/renew-card/images/login.toml");
+        for rect in ["[0, 0, 10, 10]", "[5, 5, 10, 10]"] {
+            let before = snapshot(&s);
+            std::fs::write(
+                &settings,
+                format!("# 手写的注释\n[[redact]]\nrect = {rect}\n"),
+            )
+            .unwrap();
+            let r = s.update(std::slice::from_ref(&settings));
+            assert!(
+                matches!(&r.outcome, Outcome::Some { pages, .. } if pages.contains(&"renew-card/web/index.html".to_string())),
+                "{rect}: {r:?}"
+            );
+            assert!(
+                snapshot(&s) != before,
+                "{rect}: the redacted picture is published"
+            );
+            let mut fresh = Session::new(root, false);
+            fresh.rebuild_all("fresh");
+            assert!(
+                snapshot(&s) == snapshot(&fresh),
+                "{rect}: differs from a fresh build"
+            );
+        }
         // an error: nothing is published; then fixed
         let before = snapshot(&s);
         std::fs::write(&wechat, "---\ntitel: 企业微信\n---\n\n## 打开\n\n文字\n").unwrap();

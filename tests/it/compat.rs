@@ -41,7 +41,7 @@ fn assets(public: &Path, scripts: &Path) -> Vec<PathBuf> {
         match path.extension().and_then(|e| e.to_str()) {
             Some("css" | "js") => files.push(path.to_path_buf()),
             Some("html") => {
-                let doc = scraper::Html::parse_document(&std::fs::read_to_string(path).unwrap());
+                let doc = crate::parse_html(&std::fs::read_to_string(path).unwrap());
                 for s in doc.select(&sel) {
                     inline += 1;
                     let rel = path.strip_prefix(public).unwrap().to_string_lossy();
@@ -93,6 +93,13 @@ fn the_theme_s_css_and_scripts_work_in_chromium_86_and_ios_13_or_have_a_listed_f
         files.extend(assets(&out.path().join("public"), scripts.path()));
         outs.push(out);
     }
+    // and what only the preview adds to pages (error overlay, live reload, the studio): staff
+    // open it in their PC browser, which in China is often 360 or QQ Browser on an old
+    // Chromium core
+    let serve = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/serve");
+    for name in ["overlay.css", "live.js", "studio.css", "studio.js"] {
+        files.push(serve.join(name));
+    }
     assert!(files.iter().any(|f| f.ends_with("static/guidepost.css")));
     assert!(files.iter().any(|f| f.ends_with("static/guidepost.js")));
     // search's script and its index (classic scripts too)
@@ -136,4 +143,85 @@ fn the_compatibility_check_fails_on_what_old_engines_lack() {
     }
     // and every exception that matches nothing is reported as stale
     assert!(text.contains("matches nothing any more"), "{text}");
+}
+
+/// `benches/slow-network.mjs` on a channel page of six distinct phone screenshots, served by a
+/// plain static server (no compression, as on a campus host) on emulated slow 3G: only the
+/// stylesheet blocks rendering, no screenshot below the fold is fetched before the reader
+/// scrolls, and every one arrives once they do. Times are measured but not asserted (they are
+/// the benchmark's figures in the README).
+#[test]
+fn on_slow_3g_only_the_stylesheet_blocks_and_screenshots_below_the_fold_wait_for_scrolling() {
+    let test =
+        "on_slow_3g_only_the_stylesheet_blocks_and_screenshots_below_the_fold_wait_for_scrolling";
+    if checker_or_skip(test).is_none() {
+        return;
+    }
+    let site = tempfile::tempdir().unwrap();
+    let mut md = String::from("+++\ntitle = \"网页端\"\norder = 1\n+++\n");
+    std::fs::create_dir_all(site.path().join("content/g/images")).unwrap();
+    for i in 1..=6 {
+        let png = crate::images::png_with_text(&crate::shotgen::screenshot(750, 1334, 2, i), "");
+        std::fs::write(site.path().join(format!("content/g/images/s{i}.png")), png).unwrap();
+        md.push_str(&format!(
+            "\n## 第 {i} 步\n\n点击按钮。\n\n![第 {i} 步的页面](images/s{i}.png)\n"
+        ));
+    }
+    write_site(site.path(), &[("web.md", md.as_bytes())]);
+    let (out, o) = build(site.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let public = out.path().join("public");
+    assert!(public.join("g/web/index.html").exists());
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .current_dir(&public)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 -m http.server");
+    let url = format!("http://127.0.0.1:{port}/g/web/index.html");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/slow-network.mjs");
+    let o = Command::new("node")
+        .arg(&script)
+        .arg(&url)
+        .env("RUNS", "1")
+        .output()
+        .expect("run node");
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_str(text.trim()).expect(&text);
+    assert_eq!(
+        m["render_blocking"],
+        serde_json::json!(["/static/guidepost.css"]),
+        "{m}"
+    );
+    assert_eq!(m["screenshots"], 6, "{m}");
+    let below = m["screenshots_below_the_fold"].as_u64().unwrap();
+    assert!(below >= 4, "the page should be longer than a screen: {m}");
+    assert_eq!(m["of_them_loaded_before_scrolling"], 0, "{m}");
+    assert_eq!(m["shown_after_scrolling_to_the_end"], 6, "{m}");
 }

@@ -146,9 +146,8 @@ fn variants_have_the_widths_of_the_theme() {
         "{}",
         stderr(&o)
     );
-    let doc = scraper::Html::parse_document(
-        &std::fs::read_to_string(out.join("renew/app/index.html")).unwrap(),
-    );
+    let doc =
+        crate::parse_html(&std::fs::read_to_string(out.join("renew/app/index.html")).unwrap());
     let imgs = select(&doc, "figure.shot img");
     assert_eq!(imgs.len(), 3);
     // phone: 1x and 2x of 300 CSS px
@@ -180,9 +179,8 @@ fn variants_have_the_widths_of_the_theme() {
     assert_eq!(decode(&full).dimensions(), (1170, 2532));
 
     // desktop: 660 and 1320; the phone override in the web channel gets a phone frame
-    let doc = scraper::Html::parse_document(
-        &std::fs::read_to_string(out.join("renew/web/index.html")).unwrap(),
-    );
+    let doc =
+        crate::parse_html(&std::fs::read_to_string(out.join("renew/web/index.html")).unwrap());
     let figs = select(&doc, "figure.shot");
     assert!(figs[0].value().classes().any(|c| c == "shot-desktop"));
     assert!(figs[1].value().classes().any(|c| c == "shot-phone"));
@@ -306,9 +304,8 @@ fn highlights_are_an_overlay_described_in_text() {
     let out = t.path().join("public");
     let o = build_into(&root, &out);
     assert!(o.status.success(), "{}", stderr(&o));
-    let doc = scraper::Html::parse_document(
-        &std::fs::read_to_string(out.join("renew/app/index.html")).unwrap(),
-    );
+    let doc =
+        crate::parse_html(&std::fs::read_to_string(out.join("renew/app/index.html")).unwrap());
     let figs = select(&doc, "figure.shot");
     let marked: Vec<_> = figs
         .iter()
@@ -458,9 +455,7 @@ fn bad_images_are_diagnostics_and_placeholders() {
         s.contains("screenshots: 1 published, 1 processed, 0 from the cache"),
         "{s}"
     );
-    let doc = scraper::Html::parse_document(
-        &std::fs::read_to_string(out.join("g/app/index.html")).unwrap(),
-    );
+    let doc = crate::parse_html(&std::fs::read_to_string(out.join("g/app/index.html")).unwrap());
     assert_eq!(select(&doc, "figure.shot").len(), 1);
     let slots: Vec<_> = select(&doc, "figure.slot code").iter().map(text).collect();
     assert_eq!(
@@ -528,9 +523,8 @@ fn screenshot_settings_errors_stop_the_build() {
         s.contains("warning[highlight-outside]: this highlight area [1000, 2400, 300, 200] reaches outside the image, which is 1170×2532 pixels\n --> content/renew/images/profile.toml:2:8"),
         "{s}"
     );
-    let doc = scraper::Html::parse_document(
-        &std::fs::read_to_string(out.join("renew/app/index.html")).unwrap(),
-    );
+    let doc =
+        crate::parse_html(&std::fs::read_to_string(out.join("renew/app/index.html")).unwrap());
     let r = &select(&doc, "rect.shot-mark-box")[0];
     assert_eq!(
         (r.value().attr("width"), r.value().attr("height")),
@@ -538,4 +532,67 @@ fn screenshot_settings_errors_stop_the_build() {
     );
     // no progress bar or terminal codes when stderr is not a terminal
     assert!(!s.contains('\r') && !s.contains('\u{1b}'), "{s:?}");
+}
+
+/// A second build reads no screenshot it has seen unchanged (`.guidepost-cache/images/seen.json`
+/// keeps each file's content hash with its size, time, inode and change time), and still notices
+/// a screenshot rewritten in place with another picture and its old time put back,
+/// as a sync tool or `cp -p` does.
+#[test]
+fn a_screenshot_seen_before_is_not_read_again_but_a_replaced_one_is() {
+    let (t, root) = screenshot_site();
+    let img = root.join("content/renew/images");
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in std::fs::read_dir(&img).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let out = t.path().join("public");
+    let o = build_into(&root, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let seen = std::fs::read_to_string(root.join(".guidepost-cache/images/seen.json")).unwrap();
+    assert!(seen.contains("renew/images/login.png"), "{seen}");
+    let published = |out: &Path| -> Vec<String> {
+        let page = html(out.parent().unwrap(), "renew/app/index.html");
+        select(&page, "figure.shot img")
+            .iter()
+            .map(|i| i.value().attr("src").unwrap().to_string())
+            .collect()
+    };
+    let before = published(&out);
+
+    // unchanged: every screenshot comes from the cache
+    let o = build_into(&root, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("5 from the cache"), "{}", stderr(&o));
+    assert_eq!(published(&out), before);
+
+    // login.png rewritten in place (same inode) with another picture, its old time put back
+    let login = img.join("login.png");
+    let other = png_with_text(&screenshot(1170, 2532, 3, 9), SECRET);
+    std::fs::write(&login, &other).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&login)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let o = build_into(&root, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 processed, 4 from the cache"),
+        "{}",
+        stderr(&o)
+    );
+    let after = published(&out);
+    assert_ne!(
+        after[0], before[0],
+        "the replaced screenshot is published anew"
+    );
+    assert_eq!(after[1..], before[1..]);
 }

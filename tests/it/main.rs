@@ -23,6 +23,7 @@ mod serve;
 mod settings;
 mod shotgen;
 mod shots;
+mod studio;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -90,7 +91,25 @@ pub fn stderr(o: &Output) -> String {
 pub fn html(dir: &Path, rel: &str) -> scraper::Html {
     let text = std::fs::read_to_string(dir.join("public").join(rel))
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
-    scraper::Html::parse_document(&text)
+    parse_html(&text)
+}
+
+/// A page as a browser without JavaScript reads it: what `<noscript>` holds is markup (the
+/// screenshots wait there until guidepost.js shows them), not text as `scraper`'s default has it.
+pub fn parse_html(text: &str) -> scraper::Html {
+    use html5ever::tendril::TendrilSink;
+    let opts = html5ever::ParseOpts {
+        tree_builder: html5ever::tree_builder::TreeBuilderOpts {
+            scripting_enabled: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    html5ever::parse_document(
+        scraper::HtmlTreeSink::new(scraper::Html::new_document()),
+        opts,
+    )
+    .one(text)
 }
 
 pub fn select<'a>(doc: &'a scraper::Html, css: &str) -> Vec<scraper::ElementRef<'a>> {

@@ -121,7 +121,7 @@ fn sample_guide_pdf_is_a4_with_every_step_page_numbers_and_online_url() {
 
     let text = pdf_text(&pdf);
     // every step title of every channel, as the guide page shows them
-    let doc = scraper::Html::parse_document(
+    let doc = crate::parse_html(
         &std::fs::read_to_string(public.join("xuexin-image-code/index.html")).unwrap(),
     );
     let titles: Vec<String> = select(&doc, ".channel .step-text")
@@ -433,7 +433,7 @@ fn print_page_is_laid_out_as_an_official_attachment() {
     assert_eq!(select(&doc, ".doc-qr svg").len(), 1);
     assert_eq!(one(".doc-updated"), "更新日期：2026年11月25日");
     // running header for @page, no site navigation or channel switcher
-    let style = select(&doc, "head style")[0].inner_html();
+    let style = select(&doc, "head > style")[0].inner_html();
     assert!(
         style.contains(r#"@top-center { content: "附件 2　学信网图像采集码获取流程"; }"#),
         "{style}"

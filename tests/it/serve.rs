@@ -16,9 +16,9 @@ use crate::*;
 const WAIT: Duration = Duration::from_secs(30);
 
 /// A running `guidepost serve`; killed on drop.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     log: mpsc::Receiver<String>,
     seen: Vec<String>,
     /// Lines before this one were matched already.
@@ -33,7 +33,7 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start(root: &Path, extra: &[&str]) -> Server {
+    pub(crate) fn start(root: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_guidepost"))
             .args(["serve", "--root", root.to_str().unwrap(), "--port", "0"])
             .args(extra)
@@ -72,7 +72,7 @@ impl Server {
     }
 
     /// The next log line containing `needle` (bounded wait).
-    fn wait_log(&mut self, needle: &str) -> String {
+    pub(crate) fn wait_log(&mut self, needle: &str) -> String {
         if let Some(i) = self.seen[self.cursor..]
             .iter()
             .position(|l| l.contains(needle))
@@ -100,7 +100,7 @@ impl Server {
         }
     }
 
-    fn get(&self, path: &str) -> Reply {
+    pub(crate) fn get(&self, path: &str) -> Reply {
         self.request(&format!(
             "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n",
             self.port
@@ -108,9 +108,14 @@ impl Server {
     }
 
     fn request(&self, raw: &str) -> Reply {
+        self.request_bytes(raw.as_bytes())
+    }
+
+    /// Sends `raw` (a request with a body that may not be text) and reads the reply.
+    pub(crate) fn request_bytes(&self, raw: &[u8]) -> Reply {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(WAIT)).unwrap();
-        s.write_all(raw.as_bytes()).unwrap();
+        s.write_all(raw).unwrap();
         let mut bytes = Vec::new();
         s.read_to_end(&mut bytes).unwrap();
         Reply::parse(&bytes)
@@ -133,10 +138,10 @@ impl Server {
     }
 }
 
-struct Reply {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) head: String,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
@@ -157,11 +162,11 @@ impl Reply {
             body: bytes[split + 4..].to_vec(),
         }
     }
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     fn html(&self) -> scraper::Html {
-        scraper::Html::parse_document(&self.text())
+        crate::parse_html(&self.text())
     }
 }
 
@@ -696,14 +701,23 @@ fn serves_the_build(server: &Server, site: &Path) -> Result<usize, String> {
         let mut served = r.body;
         if rel.ends_with(".html") {
             let text = String::from_utf8(served).unwrap();
+            // what the preview adds: the live-reload script, then the studio's style, manifest
+            // and script (none of which a build carries)
             let start = text.find("<script src=\"/__guidepost/live.js\"");
             served = match start {
                 Some(s) => {
-                    let end = s + text[s..].find("</script>").unwrap() + "</script>".len();
+                    let last = text[s..]
+                        .find("<script src=\"/__guidepost/studio.js\"")
+                        .map_or(s, |at| s + at);
+                    let end = last + text[last..].find("</script>").unwrap() + "</script>".len();
                     format!("{}{}", &text[..s], &text[end..]).into_bytes()
                 }
                 None => text.into_bytes(),
             };
+            assert!(
+                !String::from_utf8_lossy(&built).contains("__guidepost"),
+                "{rel}: the build carries the preview's tools"
+            );
         }
         if r.status != 200 && !(rel == "404.html" && r.status == 404) {
             differ.push(format!("{rel}: status {}", r.status));
