@@ -34,6 +34,7 @@
 //! | [`links`] | the address table, aliases, `links.lock`, QR codes, the staff share page |
 //! | [`render`] | the output jobs, the theme (Tera templates, static files), the print layout |
 //! | [`output`] | atomic writing (staging, stamp, swap), one owner per output path, PDFs |
+//! | [`search`] | the search tokenizer (the same rules as `static/search.js`) and the index under `search/`, built from the model |
 //! | [`serve`] | the live preview: session (incremental rebuilds) and HTTP |
 //! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing; `scaffold`: `init` and `new` |
 //! //! | [`import`] | `guidepost import FILE.docx`: a Word attachment → a guide folder (`docx` reads, `map` maps, `write` writes atomically, `report`) |
@@ -58,6 +59,7 @@ pub mod output;
 pub mod pipeline;
 pub mod progress;
 pub mod render;
+pub mod search;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
@@ -234,6 +236,9 @@ fn finish(
         }
         None => None,
     };
+    // the pages link to the search index by its path alone (its manifest is loaded afresh), so
+    // it is built beside them
+    let search_version = site.config.search.then(|| search::index::version(site));
     let renderer = Renderer {
         site,
         theme,
@@ -241,12 +246,16 @@ fn finish(
         intro: &intro,
         guides: &[],
         first: 0,
+        search: site.config.search.then_some(search::index::MANIFEST),
     };
 
     let staging = output::Staging::new(output)
         .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
     // folders first, so parallel writers never race to create them
     let mut dirs: Vec<String> = vec!["static".into(), "share".into()];
+    if site.config.search {
+        dirs.push(search::index::DIR.into());
+    }
     for a in &links.aliases {
         if let Some((d, _)) = a.file.rsplit_once('/') {
             dirs.push(d.to_string());
@@ -310,39 +319,47 @@ fn finish(
             Err(d) => Some(d),
         }
     };
-    let guides_done: Vec<(pdf::PdfState, String, Vec<Diagnostic>)> = by_guide
-        .par_iter()
-        .enumerate()
-        .map(|(gi, jobs)| {
-            let g = &site.guides[gi];
-            let mut html = match render::prepare_guide(theme, g) {
-                Ok(h) => h,
-                Err(d) => return (pdf::PdfState::None, String::new(), vec![d]),
-            };
-            // the print page keys the PDF; a guide with a PDF links to it, so its pages (and
-            // print page) are rendered with that link
-            let print = renderer.for_guide(gi, &html).render(&Job::Print(gi));
-            let (state, key) = match &print {
-                Ok(page) => planner.state(g, page),
-                Err(_) => (pdf::PdfState::None, String::new()),
-            };
-            html.pdf = state != pdf::PdfState::None;
-            let r = renderer.for_guide(gi, &html);
-            let mut errors = Vec::new();
-            for job in jobs {
-                let e = match (job, &print) {
-                    (Job::Print(_), Ok(page)) if !html.pdf => {
-                        let path = job.path(site);
-                        staging.write(&path, page).err().map(|e| io_err(&path, e))
-                    }
-                    (Job::Print(_), Err(d)) => Some(d.clone()),
-                    _ => write(job, &r),
+    let render_guides = || -> Vec<(pdf::PdfState, String, Vec<Diagnostic>)> {
+        by_guide
+            .par_iter()
+            .enumerate()
+            .map(|(gi, jobs)| {
+                let g = &site.guides[gi];
+                let mut html = match render::prepare_guide(theme, g) {
+                    Ok(h) => h,
+                    Err(d) => return (pdf::PdfState::None, String::new(), vec![d]),
                 };
-                errors.extend(e);
-            }
-            (state, key, errors)
-        })
-        .collect();
+                // the print page keys the PDF; a guide with a PDF links to it, so its pages (and
+                // print page) are rendered with that link
+                let print = renderer.for_guide(gi, &html).render(&Job::Print(gi));
+                let (state, key) = match &print {
+                    Ok(page) => planner.state(g, page),
+                    Err(_) => (pdf::PdfState::None, String::new()),
+                };
+                html.pdf = state != pdf::PdfState::None;
+                let r = renderer.for_guide(gi, &html);
+                let mut errors = Vec::new();
+                for job in jobs {
+                    let e = match (job, &print) {
+                        (Job::Print(_), Ok(page)) if !html.pdf => {
+                            let path = job.path(site);
+                            staging.write(&path, page).err().map(|e| io_err(&path, e))
+                        }
+                        (Job::Print(_), Err(d)) => Some(d.clone()),
+                        _ => write(job, &r),
+                    };
+                    errors.extend(e);
+                }
+                (state, key, errors)
+            })
+            .collect()
+    };
+    let build_index = || {
+        search_version
+            .as_deref()
+            .map(|v| search::index::build(site, v))
+    };
+    let (guides_done, index) = rayon::join(render_guides, build_index);
     let mut page_errors = Vec::new();
     let (mut states, mut keys) = (Vec::new(), Vec::new());
     for (state, key, errors) in guides_done {
@@ -357,6 +374,11 @@ fn finish(
             .filter_map(|job| write(job, &renderer))
             .collect::<Vec<_>>(),
     );
+    let index_files = index.as_ref().map_or(&[][..], |i| &i.files[..]);
+    let index_errors: Vec<Diagnostic> = index_files
+        .par_iter()
+        .filter_map(|(rel, bytes)| staging.write(rel, bytes).err().map(|e| io_err(rel, e)))
+        .collect();
     let asset_errors: Vec<Diagnostic> = loaded
         .assets
         .par_iter()
@@ -391,10 +413,12 @@ fn finish(
         })
         .collect();
     let had_errors = !(page_errors.is_empty()
+        && index_errors.is_empty()
         && asset_errors.is_empty()
         && image_errors.is_empty()
         && static_errors.is_empty());
     diags.extend(page_errors);
+    diags.extend(index_errors);
     diags.extend(image_errors);
     diags.extend(asset_errors);
     diags.extend(static_errors);
@@ -442,6 +466,7 @@ fn finish(
             + loaded.assets.len()
             + images.files.len()
             + theme.statics.len()
+            + index_files.len()
             + pdf_plan.cached()
             + pdf_plan.to_print(),
         pdfs: pdf_plan.cached() + pdf_plan.to_print(),

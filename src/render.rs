@@ -245,6 +245,9 @@ pub struct PageView<'a> {
     /// The page's QR code (`qr.svg`, relative to the page) on guide and channel pages of a site
     /// with a base URL; null elsewhere.
     pub qr: Option<String>,
+    /// The search index's manifest (`search/index.js`, relative to the root) when the site has
+    /// one: the header shows a search field. Null without an index (`search = false`).
+    pub search: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -331,6 +334,8 @@ pub enum Job {
     },
     /// The staff share page `share/index.html`.
     Share,
+    /// The search page `search/index.html` (the index itself is [`crate::search::index`]'s).
+    Search,
     /// The picture a shared link shows ([`crate::links::card`]), written to `file`.
     ShareCard {
         file: String,
@@ -360,6 +365,7 @@ impl Job {
                 if *png { "png" } else { "svg" }
             ),
             Job::Share => "share/index.html".into(),
+            Job::Search => format!("{}/index.html", crate::search::index::DIR),
             Job::ShareCard { file } => file.clone(),
         }
     }
@@ -375,6 +381,7 @@ impl Job {
             | Job::Sitemap
             | Job::Alias { .. }
             | Job::Share
+            | Job::Search
             | Job::ShareCard { .. } => None,
         }
     }
@@ -424,6 +431,9 @@ pub fn plan(site: &Site) -> Vec<Job> {
         }
     }
     jobs.push(Job::Share);
+    if site.config.search {
+        jobs.push(Job::Search);
+    }
     jobs
 }
 
@@ -438,6 +448,8 @@ pub struct Renderer<'a> {
     /// guide whose pages a build renders now.
     pub guides: &'a [GuideHtml],
     pub first: usize,
+    /// The search index's manifest when the site has one (see [`PageView::search`]).
+    pub search: Option<&'a str>,
 }
 
 impl<'a> Renderer<'a> {
@@ -455,6 +467,7 @@ impl<'a> Renderer<'a> {
             intro: &prepared.intro,
             guides: &prepared.guides,
             first: 0,
+            search: None,
         }
     }
 
@@ -470,6 +483,7 @@ impl<'a> Renderer<'a> {
             intro: self.intro,
             guides: std::slice::from_ref(html),
             first: gi,
+            search: self.search,
         }
     }
 
@@ -548,6 +562,7 @@ impl<'a> Renderer<'a> {
             canonical: self.canonical(path),
             asset_version: &self.theme.asset_version,
             qr: None,
+            search: self.search,
         }
     }
 
@@ -769,6 +784,10 @@ impl<'a> Renderer<'a> {
                     .unwrap_or_default();
                 let mut page = self.page("404", "页面未找到".into(), None, &root, "404.html");
                 page.canonical = None;
+                if root.is_empty() {
+                    // served at any depth without an absolute root: no index to load from here
+                    page.search = None;
+                }
                 ctx.insert("page", &page);
                 "404.html"
             }
@@ -815,6 +834,11 @@ impl<'a> Renderer<'a> {
                 ctx.insert("page", &page);
                 ctx.insert("guides", &crate::links::share::guides(site, self.links));
                 "share.html"
+            }
+            Job::Search => {
+                let page = self.page("search", "搜索".into(), None, "../", "search/");
+                ctx.insert("page", &page);
+                "search.html"
             }
         };
         // straight into bytes: `render` would check the whole page is UTF-8 once more

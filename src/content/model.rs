@@ -52,6 +52,13 @@ pub struct SiteConfig {
     /// Defaults per channel id, shared by every guide.
     #[serde(default)]
     pub channels: BTreeMap<String, ChannelDefaults>,
+    /// The search field and index (`search/`); `search = false` leaves both out.
+    #[serde(default = "yes")]
+    pub search: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_language() -> String {
@@ -86,6 +93,9 @@ pub struct GuideMeta {
     /// Old URL paths (`/old-path/`) that redirect here (see `links`).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// `false`: left out of the search index (the page is still published).
+    #[serde(default = "yes")]
+    pub search: bool,
 }
 
 /// Front matter of `content/GUIDE/CHANNEL.md`.
@@ -106,6 +116,9 @@ pub struct ChannelMeta {
     /// Old URL paths (`/old-path/`) that redirect here (see `links`).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// `false`: left out of the search index (the page is still published).
+    #[serde(default = "yes")]
+    pub search: bool,
 }
 
 /// Front matter of `content/_index.md` (all optional).
@@ -149,6 +162,8 @@ pub struct Channel {
     pub aliases: Vec<String>,
     /// Marked `draft = true` (only built with `--drafts`): not published, not in `links.lock`.
     pub draft: bool,
+    /// In the search index (front matter `search = false` says no).
+    pub search: bool,
 }
 
 impl Site {
@@ -576,6 +591,7 @@ mod tests {
             ],
             aliases: Vec::new(),
             draft: false,
+            search: true,
         };
         let slots: Vec<(Option<usize>, &str)> = channel
             .slots()
@@ -613,6 +629,7 @@ mod tests {
                 channels: None,
                 draft: false,
                 aliases: Vec::new(),
+                search: true,
             },
             source: "g/_index.md".into(),
             intro: vec![figure("g0")],

@@ -398,6 +398,7 @@ pub fn load_guide(
             steps: r.steps,
             aliases: cm.aliases,
             draft: cm.draft,
+            search: cm.search,
         });
     }
 

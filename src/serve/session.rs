@@ -162,6 +162,8 @@ impl Dirty {
             Job::Alias { .. } => true,
             // lists every guide and channel by title
             Job::Share => self.home,
+            // shows nothing the content changes (the index is its own file)
+            Job::Search => false,
             // made of site.toml alone, whose changes rebuild everything
             Job::ShareCard { .. } => false,
         }
@@ -261,6 +263,9 @@ struct State {
     /// The shape of the output (its paths) when the owners check last found nothing: while it
     /// stays the same, a rebuild does not check the 30,000 paths of a large site again.
     owners_clean: Option<u64>,
+    /// The search index's version as the pages now served link to it, and its files.
+    search_version: Option<String>,
+    search_files: Vec<(String, Bytes)>,
 }
 
 /// A key for the set of output paths: everything a path of the output is made of (guide and
@@ -511,6 +516,8 @@ impl Session {
             qr: crate::links::qr::Store::open(&self.root),
             lock: crate::links::lock::Recorded::read(&self.root),
             owners_clean: None,
+            search_version: None,
+            search_files: Vec::new(),
         };
         state.anchors = load::anchors(&state.site);
         state.check_links();
@@ -998,6 +1005,13 @@ impl State {
             }
         }
         let prepared = Prepared { intro, guides };
+        // the search index, made again (as `build` writes it) when what it is made of changed
+        let search_version = self
+            .site
+            .config
+            .search
+            .then(|| crate::search::index::version(&self.site));
+        let new_index = search_version != self.search_version;
         let site = &self.site;
         // links: aliases and the lock, as `build` checks them (the lock is only read)
         let sources = self.inputs.sources();
@@ -1078,12 +1092,22 @@ impl State {
             }
             return Err(diags);
         }
-        let renderer = Renderer::new(site, &self.theme, &links, &prepared);
-        let rendered: Vec<(String, Result<Vec<u8>, Diagnostic>)> = jobs
-            .par_iter()
-            .filter(|j| dirty.wants(j, site))
-            .map(|j| (j.path(site), renderer.render(j)))
-            .collect();
+        let mut renderer = Renderer::new(site, &self.theme, &links, &prepared);
+        renderer.search = site.config.search.then_some(crate::search::index::MANIFEST);
+        let (rendered, index) = rayon::join(
+            || -> Vec<(String, Result<Vec<u8>, Diagnostic>)> {
+                jobs.par_iter()
+                    .filter(|j| dirty.wants(j, site))
+                    .map(|j| (j.path(site), renderer.render(j)))
+                    .collect()
+            },
+            || {
+                search_version
+                    .as_deref()
+                    .filter(|_| new_index)
+                    .map(|v| crate::search::index::build(site, v))
+            },
+        );
         for (g, h) in self.site.guides.iter().zip(prepared.guides) {
             self.html.insert(g.id.0.clone(), Ok(h));
         }
@@ -1126,9 +1150,28 @@ impl State {
             }
             out.pages.extend(pages);
         }
+        let files_replaced = assets.is_some();
         if let Some(a) = assets {
             out.files = a;
         }
+        if new_index {
+            self.search_files = index
+                .map(|i| {
+                    i.files
+                        .into_iter()
+                        .map(|(p, b)| (p, Bytes::from(b)))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        if new_index || files_replaced {
+            out.files.retain(|p, _| !p.starts_with("search/"));
+            for (p, b) in &self.search_files {
+                out.files.insert(p.clone(), Body::Bytes(b.clone()));
+            }
+        }
+        drop(out);
+        self.search_version = search_version;
         Ok(paths)
     }
 

@@ -138,7 +138,7 @@ pub(crate) fn watched_tab(browser: &Browser, origin: &str) -> (Arc<Tab>, Arc<Mut
 /// A tiny static file server on 127.0.0.1 for `public`, mounted at `prefix` (the path of the
 /// site's `base_url`, so that `404.html`'s absolute links resolve as on the real host).
 /// Returns its origin, `http://127.0.0.1:PORT`.
-fn serve(public: PathBuf, prefix: String) -> String {
+pub(crate) fn serve(public: PathBuf, prefix: String) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {

@@ -164,19 +164,20 @@ fn links_are_relative_and_md_links_resolved() {
     );
 }
 
-/// The page's only script is the theme's deferred enhancement file (no inline script).
+/// The page's only scripts are the theme's deferred files (no inline script): its enhancement
+/// file, and the search script where search is on.
 fn theme_scripts_only(doc: &scraper::Html) -> Result<(), String> {
     let scripts = select(doc, "script");
-    match scripts.as_slice() {
-        [s] if s
-            .value()
+    let theme = |s: &scraper::ElementRef, name: &str| {
+        s.value()
             .attr("src")
-            .is_some_and(|v| v.starts_with("../static/guidepost.js?v="))
+            .is_some_and(|v| v.starts_with(&format!("../static/{name}?v=")))
             && s.value().attr("defer").is_some()
-            && s.inner_html().is_empty() =>
-        {
-            Ok(())
-        }
+            && s.inner_html().is_empty()
+    };
+    match scripts.as_slice() {
+        [s] if theme(s, "guidepost.js") => Ok(()),
+        [s, t] if theme(s, "guidepost.js") && theme(t, "search.js") => Ok(()),
         other => Err(other
             .iter()
             .map(|s| s.html())

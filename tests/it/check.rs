@@ -47,7 +47,7 @@ error[unknown-key]: unknown key `devise` in the front matter
 3 | devise: phone
   | ^^^^^^
   |
-  = help: did you mean `device`? known keys: title, name, note, order, device, draft, aliases
+  = help: did you mean `device`? known keys: title, name, note, order, device, draft, aliases, search
 checked 0 guides (0 channels, 2 pages): 4 errors, 0 warnings
 "##
     );
@@ -66,7 +66,7 @@ fn check_site_toml() {
 2 | base-url = "https://guides.example.edu.cn/"
   | ^^^^^^^^
   |
-  = help: did you mean `base_url`? known keys: title, base_url, language, organization, contact, description, share_image, channels
+  = help: did you mean `base_url`? known keys: title, base_url, language, organization, contact, description, share_image, channels, search
 checked 0 guides (0 channels, 0 pages): 1 error, 0 warnings
 "##
     );

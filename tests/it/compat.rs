@@ -102,6 +102,9 @@ fn the_theme_s_css_and_scripts_work_in_chromium_86_and_ios_13_or_have_a_listed_f
     }
     assert!(files.iter().any(|f| f.ends_with("static/guidepost.css")));
     assert!(files.iter().any(|f| f.ends_with("static/guidepost.js")));
+    // search's script and its index (classic scripts too)
+    assert!(files.iter().any(|f| f.ends_with("static/search.js")));
+    assert!(files.iter().any(|f| f.ends_with("search/index.js")));
     assert!(
         files
             .iter()

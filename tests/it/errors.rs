@@ -21,7 +21,7 @@ error[unknown-key]: unknown key `titel` in the front matter
 2 | titel = \"网页\"
   | ^^^^^
   |
-  = help: did you mean `title`? known keys: title, name, note, order, device, draft, aliases
+  = help: did you mean `title`? known keys: title, name, note, order, device, draft, aliases, search
 error[broken-link]: the link `app.md` points to a page that does not exist
  --> content/bad-guide/web.md:7:1
   |

@@ -18,6 +18,7 @@ mod raw_html;
 mod safety;
 mod sample;
 mod scaffold;
+mod search;
 mod serve;
 mod settings;
 mod shotgen;
@@ -44,16 +45,23 @@ pub fn guidepost(args: &[&str]) -> Output {
 /// Builds `root` into a fresh temporary folder; returns it and the process output. The fixture
 /// stays untouched: `links.lock` is neither checked nor written (tests of the lock copy theirs).
 pub fn build(root: &Path) -> (tempfile::TempDir, Output) {
+    build_with(root, &[])
+}
+
+/// [`build`] with more arguments (`--drafts`, …).
+pub fn build_with(root: &Path, args: &[&str]) -> (tempfile::TempDir, Output) {
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
-    let o = guidepost(&[
+    let mut all = vec![
         "build",
         "--no-lock",
         "--root",
         root.to_str().unwrap(),
         "--output",
         public.to_str().unwrap(),
-    ]);
+    ];
+    all.extend_from_slice(args);
+    let o = guidepost(&all);
     (out, o)
 }
 
