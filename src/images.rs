@@ -317,7 +317,14 @@ pub fn process(
     } else {
         Cache::read_only(root)
     };
-    let seen = cache.seen();
+    // the memo pays on a whole-site pass (every screenshot stat-ed instead of read); a preview's
+    // rebuild of a few screenshots reads them rather than parse the memo (2.9 MB at 1,000 guides)
+    let use_seen = scope == Scope::Site;
+    let seen = if use_seen {
+        cache.seen()
+    } else {
+        Seen::default()
+    };
     let progress = Running::start(pass.progress, Task::Screenshots, jobs.len());
     type Ran = (Result<Done, ()>, Vec<Diagnostic>, Option<(Stat, String)>);
     let results: Vec<Ran> = jobs
@@ -339,20 +346,22 @@ pub fn process(
         })
         .collect();
     drop(progress);
-    let mut now_seen = seen.clone();
-    for (job, (_, _, learnt)) in jobs.iter().zip(&results) {
-        match learnt {
-            Some((stat, hash)) => now_seen.learn(&job.path, stat, hash),
-            None => now_seen.forget(&job.path),
+    if use_seen {
+        let mut now_seen = seen.clone();
+        for (job, (_, _, learnt)) in jobs.iter().zip(&results) {
+            match learnt {
+                Some((stat, hash)) => now_seen.learn(&job.path, stat, hash),
+                None => now_seen.forget(&job.path),
+            }
+        }
+        // files no longer shown are forgotten with the build that stops showing them
+        now_seen.retain(|p| wanted.contains(p));
+        if now_seen != seen {
+            cache.remember(&now_seen);
         }
     }
     if scope == Scope::Site {
-        // files no longer shown are forgotten with the build that stops showing them
-        now_seen.retain(|p| wanted.contains(p));
         cache.prune();
-    }
-    if now_seen != seen {
-        cache.remember(&now_seen);
     }
 
     let mut out = Output::default();
@@ -557,6 +566,7 @@ fn run(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Done> {
     let path = &job.path;
+    let file = content_dir.join(path);
     let cannot_read = |e: std::io::Error, diags: &mut Vec<Diagnostic>| {
         diags.push(bad(
             path,
@@ -564,7 +574,13 @@ fn run(
             "check the file's permissions",
         ));
     };
-    let file = content_dir.join(path);
+    let read = |diags: &mut Vec<Diagnostic>| {
+        let bytes = std::fs::read(&file)
+            .map_err(|e| cannot_read(e, diags))
+            .ok()?;
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        Some((bytes, hash))
+    };
     let stat = match std::fs::metadata(&file) {
         Ok(m) => Stat::of(&m),
         Err(e) => {
@@ -572,27 +588,11 @@ fn run(
             return None;
         }
     };
-    // the file's bytes are read only when the cache has not seen it as it is
-    let mut bytes = None;
-    let hash = match seen.known(path, &stat) {
-        Some(h) => h.to_string(),
-        None => match std::fs::read(&file) {
-            Ok(b) => {
-                let h = blake3::hash(&b).to_hex().to_string();
-                bytes = Some(b);
-                h
-            }
-            Err(e) => {
-                cannot_read(e, diags);
-                return None;
-            }
-        },
-    };
     let redactions = job
         .sidecar
         .map(|s| s.1.redactions.as_slice())
         .unwrap_or(&[]);
-    let key = {
+    let key_of = |hash: &str| {
         let mut h = blake3::Hasher::new();
         h.update(format!("guidepost-images {VERSION}\n").as_bytes());
         h.update(format!("{:?} {} {:?}\n", job.targets, job.keep_name, ext(path)).as_bytes());
@@ -602,15 +602,25 @@ fn run(
         h.update(hash.as_bytes());
         h.finalize().to_hex().to_string()
     };
-    let hit = cache.get(&key);
-    if hit.is_none() && bytes.is_none() {
-        match std::fs::read(&file) {
-            Ok(b) => bytes = Some(b),
-            Err(e) => {
-                cannot_read(e, diags);
-                return None;
-            }
+    // the file's bytes are read only when the cache has not seen it as it is, or has no entry
+    // for it (then its hash is taken from the bytes read, in case the file changed meanwhile)
+    let (mut bytes, mut hash) = match seen.known(path, &stat) {
+        Some(h) => (None, h.to_string()),
+        None => {
+            let (b, h) = read(diags)?;
+            (Some(b), h)
         }
+    };
+    let mut key = key_of(&hash);
+    let mut hit = cache.get(&key);
+    if hit.is_none() && bytes.is_none() {
+        let (b, h) = read(diags)?;
+        if h != hash {
+            key = key_of(&h);
+            hit = cache.get(&key);
+            hash = h;
+        }
+        bytes = Some(b);
     }
     let (manifest, blobs, from_cache) = match (hit, bytes.as_deref()) {
         (Some((m, dir)), _) => {
