@@ -357,7 +357,7 @@ fn finish(
     let build_index = || {
         search_version
             .as_deref()
-            .map(|v| search::index::build(site, v))
+            .map(|v| search::cache::index(&opts.root, v, true, || search::index::build(site, v)))
     };
     let (guides_done, index) = rayon::join(render_guides, build_index);
     let mut page_errors = Vec::new();
@@ -374,10 +374,16 @@ fn finish(
             .filter_map(|job| write(job, &renderer))
             .collect::<Vec<_>>(),
     );
-    let index_files = index.as_ref().map_or(&[][..], |i| &i.files[..]);
+    let index_files = index.as_deref().unwrap_or_default();
     let index_errors: Vec<Diagnostic> = index_files
         .par_iter()
-        .filter_map(|(rel, bytes)| staging.write(rel, bytes).err().map(|e| io_err(rel, e)))
+        .filter_map(|(rel, blob)| {
+            let r = match blob {
+                cache::Blob::Cached(p) => staging.link(p, rel),
+                cache::Blob::Memory(b) => staging.write(rel, b),
+            };
+            r.err().map(|e| io_err(rel, e))
+        })
         .collect();
     let asset_errors: Vec<Diagnostic> = loaded
         .assets

@@ -7,5 +7,6 @@
 //! page's header are rendered through the theme (`templates/search.html`, `base.html`), and
 //! `static/search.js` runs the queries. `search = false` in `site.toml` leaves all of it out.
 
+pub mod cache;
 pub mod index;
 pub mod tokenizer;

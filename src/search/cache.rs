@@ -1,0 +1,172 @@
+//! The search index of earlier builds, kept in `.guidepost-cache/search/VERSION/` and reused
+//! while its [`version`](super::index::version) (a hash of everything the index is made of)
+//! stays the same: a build whose text did not change links the files of the index from there
+//! instead of making it again. One version is kept: storing a new one removes the others.
+//!
+//! A version's folder is complete or absent: its files are written into a hidden folder, with
+//! the list of them last, and the folder is renamed into place.
+
+use std::path::{Path, PathBuf};
+
+use super::index::{DIR, Index};
+use crate::cache::Blob;
+
+/// The cache's part for the index.
+const SUB: &str = "search";
+/// The list of a version's files, written last.
+const LIST: &str = "files.txt";
+
+/// The files of the index of `version` (paths in the output, under `search/`), from the cache
+/// when an earlier build stored them, else made by `make` and stored (`write`: may the cache be
+/// written?). A cache that cannot be read or written only costs the time to make the index.
+pub fn index(
+    root: &Path,
+    version: &str,
+    write: bool,
+    make: impl FnOnce() -> Index,
+) -> Vec<(String, Blob)> {
+    let dir = root.join(crate::cache::DIR).join(SUB);
+    if let Some(files) = read(&dir.join(version)) {
+        return files;
+    }
+    let index = make();
+    if write && let Some(files) = store(root, version, &index) {
+        return files;
+    }
+    index
+        .files
+        .into_iter()
+        .map(|(rel, bytes)| (rel, Blob::Memory(std::sync::Arc::new(bytes))))
+        .collect()
+}
+
+/// A file name the index writes: `index.js`, `t-12.js`, `d-3.js` (nothing else is linked from
+/// the cache, whatever its list says).
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() < 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && !name.starts_with('.')
+}
+
+fn read(dir: &Path) -> Option<Vec<(String, Blob)>> {
+    let list = std::fs::read_to_string(dir.join(LIST)).ok()?;
+    list.lines()
+        .map(|name| {
+            plain_name(name).then(|| (format!("{DIR}/{name}"), Blob::Cached(dir.join(name))))
+        })
+        .collect()
+}
+
+fn store(root: &Path, version: &str, index: &Index) -> Option<Vec<(String, Blob)>> {
+    let dir = crate::cache::open(root, SUB)?;
+    let tmp = dir.join(format!(".new-{version}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).ok()?;
+    let mut list = String::new();
+    let mut files = Vec::with_capacity(index.files.len());
+    let done: PathBuf = dir.join(version);
+    for (rel, bytes) in &index.files {
+        let name = rel
+            .strip_prefix(&format!("{DIR}/"))
+            .filter(|n| plain_name(n));
+        let written = name.and_then(|n| std::fs::write(tmp.join(n), bytes).ok().map(|_| n));
+        let Some(name) = written else {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return None;
+        };
+        list.push_str(name);
+        list.push('\n');
+        files.push((rel.clone(), Blob::Cached(done.join(name))));
+    }
+    if std::fs::write(tmp.join(LIST), list).is_err() || std::fs::rename(&tmp, &done).is_err() {
+        // another build stored the same version meanwhile, or the cache is not writable
+        let _ = std::fs::remove_dir_all(&tmp);
+        return read(&done);
+    }
+    // the other versions (and folders a killed build left) are of no more use
+    for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        if e.file_name() != *version && e.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+    Some(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(files: &[(&str, &str)]) -> Index {
+        Index {
+            files: files
+                .iter()
+                .map(|(r, b)| (r.to_string(), b.as_bytes().to_vec()))
+                .collect(),
+            ..Index::default()
+        }
+    }
+
+    fn bytes(files: &[(String, Blob)]) -> Vec<(String, Vec<u8>)> {
+        files
+            .iter()
+            .map(|(r, b)| (r.clone(), b.bytes().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn a_version_is_made_once_then_linked_and_a_new_one_replaces_it() {
+        let root = tempfile::tempdir().unwrap();
+        let one = [("search/index.js", "m1"), ("search/t-0.js", "t1")];
+        let mut made = 0;
+        let first = super::index(root.path(), "aaaa", true, || {
+            made += 1;
+            index(&one)
+        });
+        let again = super::index(root.path(), "aaaa", true, || {
+            made += 1;
+            index(&one)
+        });
+        assert_eq!(made, 1, "the second build reuses the stored index");
+        assert!(matches!(again[0].1, Blob::Cached(_)));
+        assert_eq!(bytes(&first), bytes(&again));
+
+        let two = [("search/index.js", "m2")];
+        let next = super::index(root.path(), "bbbb", true, || index(&two));
+        assert_eq!(
+            bytes(&next),
+            [("search/index.js".to_string(), b"m2".to_vec())]
+        );
+        let dir = root.path().join(crate::cache::DIR).join(SUB);
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(left, ["bbbb"], "older versions are removed");
+    }
+
+    #[test]
+    fn nothing_is_stored_when_the_cache_may_not_be_written_and_a_bad_list_is_not_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let files = super::index(root.path(), "aaaa", false, || {
+            index(&[("search/index.js", "m")])
+        });
+        assert!(matches!(files[0].1, Blob::Memory(_)));
+        assert!(!root.path().join(crate::cache::DIR).exists());
+
+        let dir = root.path().join(crate::cache::DIR).join(SUB).join("cccc");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(LIST), "index.js\n../../site.toml\n").unwrap();
+        let mut made = false;
+        super::index(root.path(), "cccc", false, || {
+            made = true;
+            Index::default()
+        });
+        assert!(
+            made,
+            "a list naming a path outside the version's folder is not used"
+        );
+    }
+}
