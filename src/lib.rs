@@ -264,6 +264,7 @@ fn finish(
     for g in &site.guides {
         dirs.push(g.id.0.clone());
         dirs.push(format!("{}/print", g.id.0));
+        dirs.push(format!("share/{}", g.id.0));
         for c in &g.channels {
             dirs.push(format!("{}/{}", g.id.0, c.id.0));
         }

@@ -332,8 +332,11 @@ pub enum Job {
         channel: Option<usize>,
         png: bool,
     },
-    /// The staff share page `share/index.html`.
+    /// The staff share page `share/index.html`: every guide's links and notice text.
     Share,
+    /// The staff share page of one guide ([`crate::links::share::guide_page`]): its channels'
+    /// QR codes and links, and every step link.
+    ShareGuide(usize),
     /// The search page `search/index.html` (the index itself is [`crate::search::index`]'s).
     Search,
     /// The picture a shared link shows ([`crate::links::card`]), written to `file`.
@@ -365,6 +368,7 @@ impl Job {
                 if *png { "png" } else { "svg" }
             ),
             Job::Share => "share/index.html".into(),
+            Job::ShareGuide(g) => crate::links::share::guide_page(&site.guides[*g].id.0),
             Job::Search => format!("{}/index.html", crate::search::index::DIR),
             Job::ShareCard { file } => file.clone(),
         }
@@ -373,9 +377,11 @@ impl Job {
     /// The guide whose pages or files it makes (None for the site's own pages).
     pub fn guide(&self) -> Option<usize> {
         match self {
-            Job::Guide(g) | Job::Channel(g, _) | Job::Print(g) | Job::Qr { guide: g, .. } => {
-                Some(*g)
-            }
+            Job::Guide(g)
+            | Job::Channel(g, _)
+            | Job::Print(g)
+            | Job::ShareGuide(g)
+            | Job::Qr { guide: g, .. } => Some(*g),
             Job::Home
             | Job::NotFound
             | Job::Sitemap
@@ -431,6 +437,7 @@ pub fn plan(site: &Site) -> Vec<Job> {
         }
     }
     jobs.push(Job::Share);
+    jobs.extend((0..site.guides.len()).map(Job::ShareGuide));
     if site.config.search {
         jobs.push(Job::Search);
     }
@@ -832,7 +839,22 @@ impl<'a> Renderer<'a> {
                 let mut page = self.page("share", "链接与二维码".into(), None, "../", "");
                 page.canonical = None;
                 ctx.insert("page", &page);
-                ctx.insert("guides", &crate::links::share::guides(site, self.links));
+                ctx.insert(
+                    "guides",
+                    &crate::links::share::guides(site, self.links, None, false),
+                );
+                ctx.insert("guide_page", &false);
+                "share.html"
+            }
+            Job::ShareGuide(gi) => {
+                let g = &site.guides[*gi];
+                let title = format!("链接与二维码：{}", g.meta.title);
+                let mut page = self.page("share", title, None, "../../", "");
+                page.canonical = None;
+                ctx.insert("page", &page);
+                let guides = crate::links::share::guides(site, self.links, Some(*gi), true);
+                ctx.insert("guides", &guides);
+                ctx.insert("guide_page", &true);
                 "share.html"
             }
             Job::Search => {

@@ -57,6 +57,8 @@ pub struct ShareGuideView<'a> {
     pub attachment: Option<&'a str>,
     pub url: String,
     pub href: String,
+    /// The guide's own share page (see [`guide_page`]), relative to the page.
+    pub share_href: String,
     pub qr_svg: String,
     pub qr_png: String,
     /// The guide's notice line.
@@ -69,9 +71,26 @@ pub struct ShareGuideView<'a> {
     pub draft: bool,
 }
 
-/// The share page's guides, relative to `share/index.html`.
-pub fn guides<'a>(site: &'a Site, links: &Links<'a>) -> Vec<ShareGuideView<'a>> {
-    let from = "share/index.html";
+/// The path of the share page of one guide: its channels, their QR codes and step links.
+pub fn guide_page(guide_id: &str) -> String {
+    format!("share/{guide_id}/index.html")
+}
+
+/// The share pages' guides: every guide for the site's share page `share/index.html` (`only`
+/// None), or the one guide of its own share page [`guide_page`]; their channels' step links
+/// with `steps` (a site's share page leaves them to the guides' pages). Paths are relative to
+/// the page.
+pub fn guides<'a>(
+    site: &'a Site,
+    links: &Links<'a>,
+    only: Option<usize>,
+    steps: bool,
+) -> Vec<ShareGuideView<'a>> {
+    let from = match only {
+        Some(gi) => guide_page(&site.guides[gi].id.0),
+        None => "share/index.html".to_string(),
+    };
+    let from = from.as_str();
     let page = |p: &PageLink| -> (String, String, String, String) {
         (
             links.url(&p.path),
@@ -80,32 +99,45 @@ pub fn guides<'a>(site: &'a Site, links: &Links<'a>) -> Vec<ShareGuideView<'a>> 
             relative(from, &format!("{}qr.png", p.path)),
         )
     };
-    links
-        .pages
-        .iter()
+    // each guide's page and channel pages, in one pass (a site has thousands)
+    let mut by_guide: Vec<(Option<usize>, Vec<usize>)> =
+        vec![(None, Vec::new()); site.guides.len()];
+    for (pi, p) in links.pages.iter().enumerate() {
+        let Some(gi) = p
+            .guide
+            .filter(|&g| g < site.guides.len() && only.is_none_or(|o| o == g))
+        else {
+            continue;
+        };
+        match p.kind {
+            PageKind::Guide => by_guide[gi].0 = Some(pi),
+            PageKind::Channel => by_guide[gi].1.push(pi),
+            _ => {}
+        }
+    }
+    let mut alias_targets: Vec<Vec<usize>> = vec![Vec::new(); links.pages.len()];
+    for (ai, a) in links.aliases.iter().enumerate() {
+        if let Some(t) = alias_targets.get_mut(a.target) {
+            t.push(ai);
+        }
+    }
+    by_guide
+        .into_iter()
         .enumerate()
-        .filter(|(_, p)| p.kind == PageKind::Guide)
-        .map(|(pi, gp)| {
-            let g = &site.guides[gp.guide.unwrap_or_default()];
+        .filter_map(|(gi, (guide_page_index, channel_pages))| {
+            let pi = guide_page_index?;
+            let gp = &links.pages[pi];
+            let g = &site.guides[gi];
             let (url, href, qr_svg, qr_png) = page(gp);
             let mut channels = Vec::new();
-            let mut targets = vec![pi];
-            for (ci, cp) in links
-                .pages
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.kind == PageKind::Channel && p.guide == gp.guide)
-            {
-                targets.push(ci);
+            let mut aliases: Vec<usize> = alias_targets[pi].clone();
+            for ci in channel_pages {
+                let cp = &links.pages[ci];
+                aliases.extend(&alias_targets[ci]);
                 let c = &g.channels[cp.channel.unwrap_or_default()];
                 let (url, href, qr_svg, qr_png) = page(cp);
-                channels.push(ShareChannelView {
-                    id: &c.id.0,
-                    name: &c.name,
-                    title: &c.title,
-                    number_cn: number_cn(channels.len() + 1),
-                    notice: channel_notice(&cp.title, &url),
-                    steps: cp
+                let steps = match steps {
+                    true => cp
                         .anchors
                         .iter()
                         .map(|a| ShareStepView {
@@ -114,36 +146,45 @@ pub fn guides<'a>(site: &'a Site, links: &Links<'a>) -> Vec<ShareGuideView<'a>> 
                             url: format!("{url}{}", a.fragment()),
                         })
                         .collect(),
+                    false => Vec::new(),
+                };
+                channels.push(ShareChannelView {
+                    id: &c.id.0,
+                    name: &c.name,
+                    title: &c.title,
+                    number_cn: number_cn(channels.len() + 1),
+                    notice: channel_notice(&cp.title, &url),
+                    steps,
                     url,
                     href,
                     qr_svg,
                     qr_png,
                 });
             }
+            aliases.sort_unstable();
             let notice = guide_notice(g.meta.attachment.as_deref(), &g.meta.title, &url);
             let mut notice_full = notice.clone();
             for c in &channels {
                 notice_full.push_str(&format!("\n{}、{}：{}", c.number_cn, c.title, c.url));
             }
-            ShareGuideView {
+            Some(ShareGuideView {
                 id: &g.id.0,
                 title: &g.meta.title,
                 attachment: g.meta.attachment.as_deref(),
                 url,
                 href,
+                share_href: relative(from, &format!("/{}", guide_page(&g.id.0))),
                 qr_svg,
                 qr_png,
                 notice,
                 notice_full,
                 channels,
-                aliases: links
-                    .aliases
-                    .iter()
-                    .filter(|a| targets.contains(&a.target))
-                    .map(|a| links.url(&a.path))
+                aliases: aliases
+                    .into_iter()
+                    .map(|a| links.url(&links.aliases[a].path))
                     .collect(),
                 draft: !gp.published,
-            }
+            })
         })
         .collect()
 }
@@ -251,7 +292,7 @@ pub fn listing(site: &Site, links: &Links, format: Format, steps: bool) -> Resul
         }
         Format::Text => {
             let mut s = format!("{}\n{}\n", site.config.title, links.url("/"));
-            for g in guides(site, links).iter().filter(|g| !g.draft) {
+            for g in guides(site, links, None, steps).iter().filter(|g| !g.draft) {
                 s.push('\n');
                 s.push_str(&g.notice);
                 s.push('\n');

@@ -168,6 +168,10 @@ fn job_owner(job: &Job, site: &Site, links: &Links<'_>) -> Owner {
         Job::NotFound => Owner::built_in("the not-found page"),
         Job::Sitemap => Owner::built_in("the sitemap"),
         Job::Share => Owner::built_in("the staff share page"),
+        Job::ShareGuide(g) => Owner::built_in(format!(
+            "the staff share page of the guide `{}`",
+            guide(*g).id.0
+        )),
         Job::Search => Owner::built_in("the search page"),
         Job::ShareCard { .. } => Owner::built_in("the share card (`share_image` of site.toml)"),
         Job::Guide(g) => Owner::from(

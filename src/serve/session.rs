@@ -162,6 +162,13 @@ impl Dirty {
             Job::Alias { .. } => true,
             // lists every guide and channel by title
             Job::Share => self.home,
+            // lists the guide's channels and steps by title, and their addresses
+            Job::ShareGuide(gi) => {
+                let g = gid(gi);
+                self.guides.contains(g)
+                    || self.guide_pages.contains(g)
+                    || self.channels.iter().any(|(cg, _)| cg == g)
+            }
             // shows nothing the content changes (the index is its own file)
             Job::Search => false,
             // made of site.toml alone, whose changes rebuild everything
@@ -1336,6 +1343,7 @@ mod tests {
                 "renew-card/index.html",
                 "renew-card/print/index.html",
                 "renew-card/web/index.html",
+                "share/renew-card/index.html",
             ]),
         );
         // a channel's title shows on every page of the guide, the home page and the share page
@@ -1351,6 +1359,7 @@ mod tests {
                 "renew-card/web/index.html",
                 "renew-card/wechat/index.html",
                 "share/index.html",
+                "share/renew-card/index.html",
                 "sitemap.xml",
             ]),
         );
@@ -1459,6 +1468,7 @@ mod tests {
                 "renew-card/web/index.html",
                 "renew-card/wechat/index.html",
                 "share/index.html",
+                "share/renew-card/index.html",
                 "sitemap.xml",
             ]),
         );

@@ -383,38 +383,75 @@ fn share_page_for_staff() {
          二、企业微信办理：https://example.edu.cn/guides/renew-card/wechat/"
     );
     assert_eq!(
-        select(&doc, "textarea#line-renew-card-wechat")[0]
-            .text()
-            .collect::<String>(),
-        "校园卡补办（企业微信）：https://example.edu.cn/guides/renew-card/wechat/"
-    );
-    assert_eq!(
         select(&doc, "textarea#line-renew-card")[0]
             .text()
             .collect::<String>(),
         "附件 1：校园卡补办（在线版：https://example.edu.cn/guides/renew-card/）"
     );
-    let downloads: Vec<_> = select(&doc, ".share-qr a")
-        .iter()
-        .map(|a| a.value().attr("href").unwrap().to_string())
-        .collect();
+    let downloads = |doc: &scraper::Html| -> Vec<String> {
+        select(doc, ".share-qr a")
+            .iter()
+            .map(|a| a.value().attr("href").unwrap().to_string())
+            .collect()
+    };
     assert_eq!(
-        downloads,
-        [
-            "../renew-card/qr.png",
-            "../renew-card/qr.svg",
-            "../renew-card/web/qr.png",
-            "../renew-card/web/qr.svg",
-            "../renew-card/wechat/qr.png",
-            "../renew-card/wechat/qr.svg"
-        ]
+        downloads(&doc),
+        ["../renew-card/qr.png", "../renew-card/qr.svg"]
     );
-    for d in &downloads {
-        assert!(out.path().join("public/share").join(d).is_file(), "{d}");
-    }
     assert!(
         text(&select(&doc, ".share-aliases")[0]).contains("https://example.edu.cn/guides/card/")
     );
+    // the site's page stays small: each guide's channels and step links are on its own page
+    assert!(select(&doc, ".share-steps").is_empty());
+    assert!(select(&doc, "textarea#line-renew-card-wechat").is_empty());
+    let more = attr(&doc, ".share-more a", "href").unwrap();
+    assert_eq!(more, "renew-card/index.html");
+
+    let guide = html(out.path(), &format!("share/{more}"));
+    assert_eq!(
+        attr(&guide, "meta[name=robots]", "content").as_deref(),
+        Some("noindex")
+    );
+    assert_eq!(
+        attr(&guide, ".share-back a", "href").unwrap(),
+        "../index.html"
+    );
+    assert_eq!(
+        select(&guide, "textarea#line-renew-card-wechat")[0]
+            .text()
+            .collect::<String>(),
+        "校园卡补办（企业微信）：https://example.edu.cn/guides/renew-card/wechat/"
+    );
+    assert_eq!(
+        select(&guide, "textarea#notice-renew-card")[0]
+            .text()
+            .collect::<String>(),
+        notice[0].text().collect::<String>()
+    );
+    let all = downloads(&guide);
+    assert_eq!(
+        all,
+        [
+            "../../renew-card/qr.png",
+            "../../renew-card/qr.svg",
+            "../../renew-card/web/qr.png",
+            "../../renew-card/web/qr.svg",
+            "../../renew-card/wechat/qr.png",
+            "../../renew-card/wechat/qr.svg"
+        ]
+    );
+    for d in &all {
+        assert!(
+            out.path().join("public/share/renew-card").join(d).is_file(),
+            "{d}"
+        );
+    }
+    let steps = text(&select(&guide, ".share-steps")[0]);
+    assert!(
+        steps.contains("https://example.edu.cn/guides/renew-card/web/#step-1"),
+        "{steps}"
+    );
+    assert!(!guide.html().contains("尚未发布"));
     // drafts are not shared, and reader pages never link to the share page
     assert!(!doc.html().contains("尚未发布"));
     for rel in [

@@ -278,11 +278,12 @@ fn a_save_reloads_open_pages_and_an_error_shows_over_the_last_good_build() {
         [
             "renew-card/index.html",
             "renew-card/print/index.html",
-            "renew-card/web/index.html"
+            "renew-card/web/index.html",
+            "share/renew-card/index.html"
         ],
-        "only the changed channel's page, its guide page and the guide's print layout"
+        "only the changed channel's page, its guide page, the guide's print layout and its staff share page (step titles)"
     );
-    let line = server.wait_log("rebuilt 3 pages");
+    let line = server.wait_log("rebuilt 4 pages");
     assert!(line.contains("content/renew-card/web.md changed"), "{line}");
     let page = server.get("/renew-card/web/");
     assert!(
