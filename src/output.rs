@@ -179,17 +179,19 @@ fn remove_ours(dir: &Path) -> io::Result<()> {
             dir.display()
         )));
     }
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        if e.file_name() == STAMP {
-            continue;
-        }
-        if e.file_type()?.is_dir() {
-            std::fs::remove_dir_all(e.path())?;
-        } else {
-            std::fs::remove_file(e.path())?;
-        }
-    }
+    // a site's output is a folder per guide: deleted side by side
+    use rayon::prelude::*;
+    let entries = std::fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
+    entries
+        .par_iter()
+        .filter(|e| e.file_name() != STAMP)
+        .try_for_each(|e| {
+            if e.file_type()?.is_dir() {
+                std::fs::remove_dir_all(e.path())
+            } else {
+                std::fs::remove_file(e.path())
+            }
+        })?;
     match std::fs::remove_file(dir.join(STAMP)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}

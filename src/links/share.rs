@@ -100,40 +100,46 @@ pub fn guides<'a>(
         )
     };
     // each guide's page and channel pages, in one pass (a site has thousands)
-    let mut by_guide: Vec<(Option<usize>, Vec<usize>)> =
-        vec![(None, Vec::new()); site.guides.len()];
+    // each guide's page, channel pages and aliases (to any of them), in one pass over each (a
+    // site has thousands of pages; a guide's own share page looks at one guide)
+    let slot = |gi: usize| match only {
+        Some(o) => (o == gi).then_some(0),
+        None => (gi < site.guides.len()).then_some(gi),
+    };
+    let wanted = only.map_or(site.guides.len(), |_| 1);
+    let mut by_guide: Vec<(Option<usize>, Vec<usize>, Vec<usize>)> =
+        vec![(None, Vec::new(), Vec::new()); wanted];
     for (pi, p) in links.pages.iter().enumerate() {
-        let Some(gi) = p
-            .guide
-            .filter(|&g| g < site.guides.len() && only.is_none_or(|o| o == g))
-        else {
+        let Some(at) = p.guide.and_then(slot) else {
             continue;
         };
         match p.kind {
-            PageKind::Guide => by_guide[gi].0 = Some(pi),
-            PageKind::Channel => by_guide[gi].1.push(pi),
+            PageKind::Guide => by_guide[at].0 = Some(pi),
+            PageKind::Channel => by_guide[at].1.push(pi),
             _ => {}
         }
     }
-    let mut alias_targets: Vec<Vec<usize>> = vec![Vec::new(); links.pages.len()];
     for (ai, a) in links.aliases.iter().enumerate() {
-        if let Some(t) = alias_targets.get_mut(a.target) {
-            t.push(ai);
+        let target = links.pages.get(a.target);
+        if let Some(at) = target.and_then(|t| t.guide).and_then(slot)
+            && matches!(
+                target.map(|t| t.kind),
+                Some(PageKind::Guide | PageKind::Channel)
+            )
+        {
+            by_guide[at].2.push(ai);
         }
     }
     by_guide
         .into_iter()
-        .enumerate()
-        .filter_map(|(gi, (guide_page_index, channel_pages))| {
+        .filter_map(|(guide_page_index, channel_pages, aliases)| {
             let pi = guide_page_index?;
             let gp = &links.pages[pi];
-            let g = &site.guides[gi];
+            let g = &site.guides[gp.guide?];
             let (url, href, qr_svg, qr_png) = page(gp);
             let mut channels = Vec::new();
-            let mut aliases: Vec<usize> = alias_targets[pi].clone();
             for ci in channel_pages {
                 let cp = &links.pages[ci];
-                aliases.extend(&alias_targets[ci]);
                 let c = &g.channels[cp.channel.unwrap_or_default()];
                 let (url, href, qr_svg, qr_png) = page(cp);
                 let steps = match steps {
@@ -161,7 +167,6 @@ pub fn guides<'a>(
                     qr_png,
                 });
             }
-            aliases.sort_unstable();
             let notice = guide_notice(g.meta.attachment.as_deref(), &g.meta.title, &url);
             let mut notice_full = notice.clone();
             for c in &channels {
