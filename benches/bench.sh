@@ -182,11 +182,11 @@ check_tool() {   # check_tool TOOL N CORPUS
     if grep -qiE '^[[:space:]]*warn' "$log"; then
         echo "bench: note: $tool printed warnings at N=$n, see $log" >&2
     fi
-    # guidepost's print layouts (GUIDE/print/index.html), its staff share page
-    # (share/index.html) and its search page (search/index.html) are not counted: the peers
-    # have none of them (they are still built and timed)
+    # guidepost's print layouts (GUIDE/print/index.html), its staff share pages
+    # (share/index.html, share/GUIDE/index.html) and its search page (search/index.html) are
+    # not counted: the peers have none of them (they are still built and timed)
     got=$(find "$out" -name index.html -type f -not -path '*/print/index.html' \
-        -not -path "$out/share/index.html" -not -path "$out/search/index.html" 2>/dev/null | wc -l)
+        -not -path "$out/share/*" -not -path "$out/search/index.html" 2>/dev/null | wc -l)
     if [ "$got" -ne "$pages" ]; then
         echo "bench: $tool wrote $got pages (index.html) at N=$n, expected $pages, see $out" >&2
         STATUS[$tool,$n]=failed; FAILED=1; return

@@ -7,7 +7,10 @@
 # The corpus is ../shared/bench/gen_corpus.py's (N guides, 4N pages), generated once into
 # BENCH_DIR (default /dev/shm/gpsearch). The build time is a full build into an empty folder
 # (release binary BIN, default target/release/guidepost), median of RUNS (default 5) runs,
-# alternating with the same site built with `search = false` in site.toml. The browser figures
+# alternating with the same site built with `search = false` in site.toml, the screenshot and
+# QR caches warm; with search twice: its index in the cache (`.guidepost-cache/search/`, as
+# after a build of the same text) and made anew (that cache deleted before each run, as after
+# an edit). The browser figures
 # come from examples/search_bench.rs (headless Chromium, the output served uncompressed from
 # 127.0.0.1): for each query in QUERIES, in a fresh tab, the search data the first query loads
 # (manifest, token shards, document shards of the first six results) and the median time of the
@@ -46,14 +49,16 @@ for N in $SIZES; do
     run() {   # run SITE LABEL
         local out=$BENCH_DIR/out-$2
         rm -rf "$out" "$BENCH_DIR/.out-$2.staging" "$BENCH_DIR/.out-$2.old"
+        [ "$2" != cold ] || rm -rf "$1/.guidepost-cache/search"
         "$TIME" -f '%e' -o "$BENCH_DIR/last" "$BIN" build --root "$1" --output "$out" --quiet --no-lock >/dev/null
         cat "$BENCH_DIR/last" >>"$BENCH_DIR/$2.times"
     }
-    rm -f "$BENCH_DIR"/on.times "$BENCH_DIR"/off.times
+    rm -f "$BENCH_DIR"/{on,off,cold}.times
     run "$ON" on && run "$OFF" off     # warm-up: caches, page cache
-    rm -f "$BENCH_DIR"/on.times "$BENCH_DIR"/off.times
-    for _ in $(seq "$RUNS"); do run "$OFF" off; run "$ON" on; done
+    rm -f "$BENCH_DIR"/{on,off,cold}.times
+    for _ in $(seq "$RUNS"); do run "$OFF" off; run "$ON" cold; run "$ON" on; done
     on=$(median <"$BENCH_DIR/on.times"); off=$(median <"$BENCH_DIR/off.times")
+    cold=$(median <"$BENCH_DIR/cold.times")
     PUB=$BENCH_DIR/out-on
     index=$(find "$PUB/search" -name '*.js' -printf '%s\n' | awk '{ s += $1 } END { print s }')
     files=$(find "$PUB/search" -name '*.js' | wc -l)
@@ -77,7 +82,8 @@ for root, _, files in os.walk(sys.argv[1]):
 print(total)
 PY
 )
-    echo "== N=$N guides: build $off s without search, $on s with ($(awk -v a="$off" -v b="$on" 'BEGIN { printf "%+.1f%%", (b / a - 1) * 100 }')), median of $RUNS"
+    pct() { awk -v a="$off" -v b="$1" 'BEGIN { printf "%+.1f%%", (b / a - 1) * 100 }'; }
+    echo "== N=$N guides: build $off s without search; with: $on s, index from the cache ($(pct "$on")), $cold s, index made anew ($(pct "$cold")); median of $RUNS"
     echo "   index: $index bytes in $files files; the site's HTML: $html bytes, its text $text bytes (index/text $(awk -v a="$index" -v b="$text" 'BEGIN { printf "%.2f", a / b }'))"
     # shellcheck disable=SC2086
     "$EXAMPLE" "$PUB" $QUERIES

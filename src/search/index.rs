@@ -328,6 +328,9 @@ fn guide_part(g: &Guide) -> Part {
             part.add(&mut scratch, ci, s.number, &format!("#{}", s.anchor), &f);
         }
     }
+    // every guide's part is kept until the shards are written: no spare capacity
+    part.postings.shrink_to_fit();
+    part.tokens.shrink_to_fit();
     part
 }
 
@@ -527,15 +530,27 @@ pub fn build(site: &Site, version: &str) -> Index {
                 s.push('"');
             }
             s.push('}');
-            s
+            match inline {
+                true => s,
+                false => format!("window.__gpSearch.shard({shard},{s});\n"),
+            }
         })
         .collect();
 
     // document shards: SHARD_DOCS documents each, in site order
     let doc_shards: Vec<String> = all_docs
         .par_chunks(SHARD_DOCS)
-        .map(|docs| doc_shard(&parts, docs))
+        .enumerate()
+        .map(|(i, docs)| {
+            let s = doc_shard(&parts, docs);
+            match inline {
+                true => s,
+                false => format!("window.__gpSearch.docs({i},{s});\n"),
+            }
+        })
         .collect();
+    drop(parts);
+    let doc_shard_count = doc_shards.len();
 
     let mut files = Vec::new();
     let mut manifest = format!(
@@ -550,13 +565,11 @@ pub fn build(site: &Site, version: &str) -> Index {
             doc_shards.join(",")
         );
     } else {
-        for (i, s) in token_shards.iter().enumerate() {
-            let bytes = format!("window.__gpSearch.shard({i},{s});\n").into_bytes();
-            files.push((format!("{DIR}/t-{i}.js"), bytes));
+        for (i, s) in token_shards.into_iter().enumerate() {
+            files.push((format!("{DIR}/t-{i}.js"), s.into_bytes()));
         }
-        for (i, s) in doc_shards.iter().enumerate() {
-            let bytes = format!("window.__gpSearch.docs({i},{s});\n").into_bytes();
-            files.push((format!("{DIR}/d-{i}.js"), bytes));
+        for (i, s) in doc_shards.into_iter().enumerate() {
+            files.push((format!("{DIR}/d-{i}.js"), s.into_bytes()));
         }
     }
     manifest.push_str("});\n");
@@ -565,7 +578,7 @@ pub fn build(site: &Site, version: &str) -> Index {
         files,
         documents,
         token_shards: if inline { 0 } else { shards },
-        doc_shards: if inline { 0 } else { doc_shards.len() },
+        doc_shards: if inline { 0 } else { doc_shard_count },
     }
 }
 

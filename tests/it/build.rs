@@ -364,3 +364,59 @@ fn drafts_are_left_out_unless_asked() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.path().join("public/renew-card/web/index.html").exists());
 }
+
+/// What `build` writes into an existing output after an edit (the screenshot, QR code and
+/// search caches warm from the build before) is, file for file and byte for byte, what a clean
+/// build of the edited site writes.
+#[test]
+fn a_rebuild_after_an_edit_equals_a_clean_build_of_the_edited_site() {
+    let edit = |site: &Path| {
+        let web = site.join("content/renew-card/web.md");
+        let text = std::fs::read_to_string(&web).unwrap();
+        assert!(text.contains("输入学号和密码"));
+        std::fs::write(&web, text.replace("输入学号和密码", "输入学号和口令")).unwrap();
+    };
+    let build_into = |site: &Path, out: &Path| {
+        let o = guidepost(&[
+            "build",
+            "--no-lock",
+            "--root",
+            site.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    let files = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        paths_under(dir, false)
+            .into_iter()
+            .map(|f| (f.clone(), std::fs::read(dir.join(&f)).unwrap()))
+            .collect()
+    };
+    let old = copy_fixture("basic");
+    let (site, out) = (old.path().join("site"), old.path().join("public"));
+    build_into(&site, &out);
+    let before = files(&out);
+    edit(&site);
+    build_into(&site, &out);
+    let rebuilt = files(&out);
+
+    let new = copy_fixture("basic");
+    let (clean_site, clean_out) = (new.path().join("site"), new.path().join("public"));
+    edit(&clean_site);
+    build_into(&clean_site, &clean_out);
+    let clean = files(&clean_out);
+    assert_eq!(
+        rebuilt.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        clean.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((path, a), (_, b)) in rebuilt.iter().zip(&clean) {
+        assert!(a == b, "{path} differs from a clean build's");
+    }
+    // the edit reached the page and the search index
+    assert_ne!(before, rebuilt);
+    let page = String::from_utf8(std::fs::read(out.join("renew-card/web/index.html")).unwrap());
+    assert!(page.unwrap().contains("输入学号和口令"));
+    let index = std::fs::read_to_string(out.join("search/index.js")).unwrap();
+    assert!(index.contains("口令"));
+}

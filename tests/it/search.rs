@@ -377,6 +377,37 @@ fn a_large_site_gets_sharded_index_files_versioned_by_what_they_are_made_of() {
     // and a page the edit did not touch stays byte for byte the same
     let page = |o: &Path| std::fs::read(o.join("public/g00/web/index.html")).unwrap();
     assert_eq!(page(out.path()), page(edited.path()));
+
+    // the index of a version is kept in the cache and linked by the next build of that text;
+    // what the cache gives is what a build without it makes
+    let files = |o: &Path| -> Vec<(String, Vec<u8>)> {
+        let dir = o.join("public/search");
+        paths_under(&dir, false)
+            .into_iter()
+            .map(|f| (f.clone(), std::fs::read(dir.join(&f)).unwrap()))
+            .collect()
+    };
+    let cache = t.path().join(".guidepost-cache/search");
+    let versions = paths_under(&cache, true);
+    let v2 = manifest(&edited.path().join("public"))["v"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        versions.iter().all(|p| p.starts_with(&v2)),
+        "only the newest version is kept: {versions:?}"
+    );
+    let (warm, _) = build(t.path());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(warm.path().join("public/search/index.js")).unwrap();
+        assert!(m.nlink() > 1, "linked from the cache, not written again");
+    }
+    std::fs::remove_dir_all(&cache).unwrap();
+    let (cold, _) = build(t.path());
+    assert_eq!(files(warm.path()), files(cold.path()));
+    assert_eq!(files(edited.path()), files(cold.path()));
 }
 
 // ---- in the browser ----
