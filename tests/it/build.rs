@@ -377,14 +377,7 @@ fn a_rebuild_after_an_edit_equals_a_clean_build_of_the_edited_site() {
         std::fs::write(&web, text.replace("输入学号和密码", "输入学号和口令")).unwrap();
     };
     let build_into = |site: &Path, out: &Path| {
-        let o = guidepost(&[
-            "build",
-            "--no-lock",
-            "--root",
-            site.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ]);
+        let o = build_into(site, out, &[]);
         assert!(o.status.success(), "{}", stderr(&o));
     };
     let files = |dir: &Path| -> Vec<(String, Vec<u8>)> {

@@ -51,7 +51,13 @@ pub fn build(root: &Path) -> (tempfile::TempDir, Output) {
 /// [`build`] with more arguments (`--drafts`, …).
 pub fn build_with(root: &Path, args: &[&str]) -> (tempfile::TempDir, Output) {
     let out = tempfile::tempdir().unwrap();
-    let public = out.path().join("public");
+    let o = build_into(root, &out.path().join("public"), args);
+    (out, o)
+}
+
+/// `guidepost build --no-lock` of `root` into `public` (which may hold an earlier build), with
+/// more arguments.
+pub fn build_into(root: &Path, public: &Path, args: &[&str]) -> Output {
     let mut all = vec![
         "build",
         "--no-lock",
@@ -61,8 +67,7 @@ pub fn build_with(root: &Path, args: &[&str]) -> (tempfile::TempDir, Output) {
         public.to_str().unwrap(),
     ];
     all.extend_from_slice(args);
-    let o = guidepost(&all);
-    (out, o)
+    guidepost(&all)
 }
 
 /// The paths under `dir` (files, and folders too with `folders`), relative, `/`-separated,
