@@ -326,7 +326,7 @@ pub fn process(
         Seen::default()
     };
     let progress = Running::start(pass.progress, Task::Screenshots, jobs.len());
-    type Ran = (Result<Done, ()>, Vec<Diagnostic>, Option<(Stat, String)>);
+    type Ran = (Result<Done, ()>, Vec<Diagnostic>, Option<Learnt>);
     let results: Vec<Ran> = jobs
         .par_iter()
         .map(|job| {
@@ -348,9 +348,15 @@ pub fn process(
     drop(progress);
     if use_seen {
         let mut now_seen = seen.clone();
+        now_seen.entries.clear();
         for (job, (_, _, learnt)) in jobs.iter().zip(&results) {
             match learnt {
-                Some((stat, hash)) => now_seen.learn(&job.path, stat, hash),
+                Some(l) => {
+                    now_seen.learn(&job.path, &l.stat, &l.hash);
+                    if let Some((key, m, day)) = &l.entry {
+                        now_seen.entries.insert(key.clone(), (m.clone(), *day));
+                    }
+                }
                 None => now_seen.forget(&job.path),
             }
         }
@@ -562,7 +568,7 @@ fn run(
     cache: &Cache,
     seen: &Seen,
     encode_pixels: bool,
-    learnt: &mut Option<(Stat, String)>,
+    learnt: &mut Option<Learnt>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Done> {
     let path = &job.path;
@@ -612,23 +618,25 @@ fn run(
         }
     };
     let mut key = key_of(&hash);
-    let mut hit = cache.get(&key);
+    let mut hit = cache.get(&key, seen);
     if hit.is_none() && bytes.is_none() {
         let (b, h) = read(diags)?;
         if h != hash {
             key = key_of(&h);
-            hit = cache.get(&key);
+            hit = cache.get(&key, seen);
             hash = h;
         }
         bytes = Some(b);
     }
+    let mut used_day = None;
     let (manifest, blobs, from_cache) = match (hit, bytes.as_deref()) {
-        (Some((m, dir)), _) => {
+        (Some((m, dir, day)), _) => {
             let blobs = m
                 .files
                 .iter()
                 .map(|f| Blob::Cached(dir.join(&f.name)))
                 .collect();
+            used_day = Some(day);
             (m, blobs, true)
         }
         (None, Some(bytes)) if encode_pixels => {
@@ -642,7 +650,18 @@ fn run(
         }
         (None, None) => unreachable!("read above"),
     };
-    *learnt = Some((stat, hash));
+    // an entry in the cache folder is remembered with its manifest (one made now was marked
+    // used today)
+    let stored = blobs.iter().all(|b| matches!(b, Blob::Cached(_)));
+    let entry = stored.then(|| {
+        let day = used_day.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() / 86_400)
+        });
+        (key.clone(), manifest.clone(), day)
+    });
+    *learnt = Some(Learnt { stat, hash, entry });
     let (w, h) = (manifest.width, manifest.height);
     // highlights are not part of the key: checked on every build
     if let Some((file, s)) = job.sidecar {
@@ -1164,7 +1183,7 @@ fn smallest(img: &DynamicImage, jpeg_source: bool) -> (&'static str, Vec<u8>) {
 // ---------------------------------------------------------------------------------------------
 // The cache
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Manifest {
     version: u32,
     width: u32,
@@ -1172,7 +1191,7 @@ struct Manifest {
     files: Vec<CachedFile>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct CachedFile {
     role: Role,
     name: String,
@@ -1221,12 +1240,25 @@ impl Stat {
     }
 }
 
+/// What a screenshot's run tells the memo: the file's stat and content hash, and the cache
+/// entry it used (key, manifest, day it was marked used), if that entry is in the cache folder.
+struct Learnt {
+    stat: Stat,
+    hash: String,
+    entry: Option<(String, Manifest, u64)>,
+}
+
 /// The content hash of each screenshot file (by its path in `content/`) as of the last build,
 /// with the stat it had then: `.guidepost-cache/images/seen.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Seen {
     version: u32,
     files: HashMap<String, (Stat, String)>,
+    /// The manifests of the cache entries those files used (by key), with the day their
+    /// `manifest.json` was last marked used: a build checks an entry's files without reading
+    /// its manifest again.
+    #[serde(default)]
+    entries: HashMap<String, (Manifest, u64)>,
 }
 
 impl Seen {
@@ -1301,7 +1333,7 @@ impl Cache {
             .filter(|s| s.version == VERSION)
             .unwrap_or(Seen {
                 version: VERSION,
-                files: HashMap::new(),
+                ..Seen::default()
             })
     }
 
@@ -1317,14 +1349,28 @@ impl Cache {
 
     /// A valid entry: its manifest reads, and every file has the size and time it was written
     /// with (or, if only the time changed, still the same hash).
-    fn get(&self, key: &str) -> Option<(Manifest, PathBuf)> {
+    fn get(&self, key: &str, seen: &Seen) -> Option<(Manifest, PathBuf, u64)> {
         use std::io::Read;
         let dir = self.dir.as_ref()?.join(key);
-        let mut file = std::fs::File::open(dir.join("manifest.json")).ok()?;
-        let used = file.metadata().ok()?.modified().ok();
-        let mut text = Vec::new();
-        file.read_to_end(&mut text).ok()?;
-        let m: Manifest = serde_json::from_slice(&text).ok()?;
+        let now = std::time::SystemTime::now();
+        let today = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 86_400);
+        // the manifest as the memo has it, else as the entry has it
+        let (m, used_day, file) = match seen.entries.get(key) {
+            Some((m, day)) => (m.clone(), *day, None),
+            None => {
+                let mut file = std::fs::File::open(dir.join("manifest.json")).ok()?;
+                let used = file.metadata().ok()?.modified().ok();
+                let mut text = Vec::new();
+                file.read_to_end(&mut text).ok()?;
+                let m: Manifest = serde_json::from_slice(&text).ok()?;
+                let day = used
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_secs() / 86_400);
+                (m, day, Some(file))
+            }
+        };
         if m.version != VERSION || m.files.is_empty() {
             return None;
         }
@@ -1343,13 +1389,20 @@ impl Cache {
         }
         // the manifest's time says when the entry was last used (see `prune`): refreshed once a
         // day at most, not on every build
-        let now = std::time::SystemTime::now();
-        if self.write
-            && used.and_then(|t| now.duration_since(t).ok()) > Some(Duration::from_secs(86_400))
-        {
-            let _ = file.set_modified(now);
+        if self.write && used_day < today {
+            let marked = match file {
+                Some(f) => f.set_modified(now).is_ok(),
+                None => std::fs::File::options()
+                    .write(true)
+                    .open(dir.join("manifest.json"))
+                    .and_then(|f| f.set_modified(now))
+                    .is_ok(),
+            };
+            if marked {
+                return Some((m, dir, today));
+            }
         }
-        Some((m, dir))
+        Some((m, dir, used_day))
     }
 
     /// Removes entries unused for [`PRUNE_AFTER`] and temporary folders a killed build left.

@@ -80,16 +80,6 @@ pub fn screenshot_site() -> (tempfile::TempDir, PathBuf) {
     (t, root)
 }
 
-fn build_into(root: &Path, out: &Path) -> std::process::Output {
-    guidepost(&[
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ])
-}
-
 fn decode(path: &Path) -> image::DynamicImage {
     image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -139,7 +129,7 @@ fn target(public: &Path, page_dir: &str, url: &str) -> PathBuf {
 fn variants_have_the_widths_of_the_theme() {
     let (t, root) = screenshot_site();
     let out = t.path().join("public");
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("screenshots: 5 published, 5 processed, 0 from the cache"),
@@ -215,7 +205,7 @@ fn variants_have_the_widths_of_the_theme() {
 fn redactions_are_burned_into_every_published_picture() {
     let (t, root) = screenshot_site();
     let out = t.path().join("public");
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let pics: Vec<PathBuf> = files_under(&out.join("renew/images"))
         .into_iter()
@@ -263,7 +253,7 @@ fn redactions_are_burned_into_every_published_picture() {
 fn originals_and_their_metadata_are_never_published() {
     let (t, root) = screenshot_site();
     let out = t.path().join("public");
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let originals: Vec<Vec<u8>> = files_under(&root.join("content/renew/images"))
         .iter()
@@ -302,7 +292,7 @@ fn originals_and_their_metadata_are_never_published() {
 fn highlights_are_an_overlay_described_in_text() {
     let (t, root) = screenshot_site();
     let out = t.path().join("public");
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let doc =
         crate::parse_html(&std::fs::read_to_string(out.join("renew/app/index.html")).unwrap());
@@ -339,7 +329,7 @@ fn highlights_are_an_overlay_described_in_text() {
 fn a_rebuild_uses_the_cache_and_redoes_a_corrupt_entry() {
     let (t, root) = screenshot_site();
     let out = t.path().join("public");
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(
         stderr(&o).contains("5 published, 5 processed, 0 from the cache"),
         "{}",
@@ -352,7 +342,7 @@ fn a_rebuild_uses_the_cache_and_redoes_a_corrupt_entry() {
             (p, b)
         })
         .collect();
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(
         stderr(&o).contains("5 published, 0 processed, 5 from the cache"),
         "{}",
@@ -388,7 +378,7 @@ fn a_rebuild_uses_the_cache_and_redoes_a_corrupt_entry() {
         .unwrap()
         .set_len(len / 2)
         .unwrap();
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(
         stderr(&o).contains("5 published, 2 processed, 3 from the cache"),
         "{}",
@@ -408,7 +398,7 @@ fn a_rebuild_uses_the_cache_and_redoes_a_corrupt_entry() {
         "[[redact]]\nrect = [0, 0, 100, 100]\n",
     )
     .unwrap();
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(
         stderr(&o).contains("5 published, 1 processed, 4 from the cache"),
         "{}",
@@ -440,7 +430,7 @@ fn bad_images_are_diagnostics_and_placeholders() {
     write_bad_pngs(&img);
     std::fs::write(img.join("anim.gif"), b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap();
     let out = t.path().join("public");
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     let s = stderr(&o);
     assert!(o.status.success(), "{s}");
     for expected in [
@@ -490,7 +480,7 @@ fn screenshot_settings_errors_stop_the_build() {
     )
     .unwrap();
     let out = t.path().join("public");
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert_eq!(o.status.code(), Some(1));
     let s = stderr(&o);
     assert!(
@@ -502,7 +492,7 @@ fn screenshot_settings_errors_stop_the_build() {
         "[[redact]]\nrect = [60, 2500, 600, 90]\n",
     )
     .unwrap();
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert_eq!(o.status.code(), Some(1));
     let s = stderr(&o);
     assert!(
@@ -516,7 +506,7 @@ fn screenshot_settings_errors_stop_the_build() {
         "[[highlight]]\nfrom = [1000, 2400]\nto = [1300, 2600]\n",
     )
     .unwrap();
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     let s = stderr(&o);
     assert!(o.status.success(), "{s}");
     assert!(
@@ -553,7 +543,7 @@ fn a_screenshot_seen_before_is_not_read_again_but_a_replaced_one_is() {
             .unwrap();
     }
     let out = t.path().join("public");
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let seen = std::fs::read_to_string(root.join(".guidepost-cache/images/seen.json")).unwrap();
     assert!(seen.contains("renew/images/login.png"), "{seen}");
@@ -567,9 +557,45 @@ fn a_screenshot_seen_before_is_not_read_again_but_a_replaced_one_is() {
     let before = published(&out);
 
     // unchanged: every screenshot comes from the cache
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("5 from the cache"), "{}", stderr(&o));
+    assert_eq!(published(&out), before);
+
+    // the memo keeps the cache entries' manifests too: an entry is checked by its files' sizes
+    // and times, not by reading its manifest again; a cache file changed behind the build's
+    // back (the output's hard link edited in place) is still caught
+    let cache = root.join(".guidepost-cache/images");
+    let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("manifest.json").is_file())
+        .collect();
+    assert_eq!(entries.len(), 5);
+    let memo = std::fs::read_to_string(cache.join("seen.json")).unwrap();
+    for e in &entries {
+        let key = e.file_name().unwrap().to_str().unwrap();
+        assert!(memo.contains(key), "{key} in the memo");
+    }
+    let manifest = entries[0].join("manifest.json");
+    let saved = std::fs::read(&manifest).unwrap();
+    std::fs::remove_file(&manifest).unwrap();
+    let o = build_into(&root, &out, &[]);
+    assert!(stderr(&o).contains("5 from the cache"), "{}", stderr(&o));
+    std::fs::write(&manifest, saved).unwrap();
+    let variant = std::fs::read_dir(&entries[1])
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap() != "manifest.json")
+        .unwrap();
+    std::fs::write(&variant, b"not a picture any more").unwrap();
+    let o = build_into(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 processed, 4 from the cache"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(published(&out), before);
 
     // login.png rewritten in place (same inode) with another picture, its old time put back
@@ -582,7 +608,7 @@ fn a_screenshot_seen_before_is_not_read_again_but_a_replaced_one_is() {
         .unwrap()
         .set_modified(old)
         .unwrap();
-    let o = build_into(&root, &out);
+    let o = build_into(&root, &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("1 processed, 4 from the cache"),
