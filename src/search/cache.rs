@@ -4,7 +4,9 @@
 //! instead of making it again. One version is kept: storing a new one removes the others.
 //!
 //! A version's folder is complete or absent: its files are written into a hidden folder, with
-//! the list of them last, and the folder is renamed into place.
+//! the list of them last, and the folder is renamed into place. The list has each file's size
+//! and modification time: the output links these files, so one edited in place there (or in the
+//! cache) is noticed, and the index made again, never published changed.
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +15,19 @@ use crate::cache::Blob;
 
 /// The cache's part for the index.
 const SUB: &str = "search";
-/// The list of a version's files, written last.
+/// The list of a version's files (`NAME SIZE MTIME-NS` a line), written last.
 const LIST: &str = "files.txt";
+
+/// A file's size and modification time (nanoseconds since the epoch), as the list records them.
+fn stamp(p: &Path) -> Option<(u64, u128)> {
+    let m = std::fs::metadata(p).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some((m.len(), t.as_nanos()))
+}
 
 /// The files of the index of `version` (paths in the output, under `search/`), from the cache
 /// when an earlier build stored them, else made by `make` and stored (`write`: may the cache be
@@ -54,8 +67,13 @@ fn plain_name(name: &str) -> bool {
 fn read(dir: &Path) -> Option<Vec<(String, Blob)>> {
     let list = std::fs::read_to_string(dir.join(LIST)).ok()?;
     list.lines()
-        .map(|name| {
-            plain_name(name).then(|| (format!("{DIR}/{name}"), Blob::Cached(dir.join(name))))
+        .map(|line| {
+            let mut parts = line.split(' ');
+            let (name, len, time) = (parts.next()?, parts.next()?, parts.next()?);
+            let want = (len.parse().ok()?, time.parse().ok()?);
+            let path = dir.join(name);
+            (plain_name(name) && parts.next().is_none() && stamp(&path) == Some(want))
+                .then(|| (format!("{DIR}/{name}"), Blob::Cached(path)))
         })
         .collect()
 }
@@ -72,14 +90,20 @@ fn store(root: &Path, version: &str, index: &Index) -> Option<Vec<(String, Blob)
         let name = rel
             .strip_prefix(&format!("{DIR}/"))
             .filter(|n| plain_name(n));
-        let written = name.and_then(|n| std::fs::write(tmp.join(n), bytes).ok().map(|_| n));
-        let Some(name) = written else {
+        let written = name.and_then(|n| {
+            std::fs::write(tmp.join(n), bytes).ok()?;
+            Some((n, stamp(&tmp.join(n))?))
+        });
+        let Some((name, (len, time))) = written else {
             let _ = std::fs::remove_dir_all(&tmp);
             return None;
         };
-        list.push_str(name);
-        list.push('\n');
+        list.push_str(&format!("{name} {len} {time}\n"));
         files.push((rel.clone(), Blob::Cached(done.join(name))));
+    }
+    // a folder of this version that did not read (a file changed in place) is replaced
+    if std::fs::symlink_metadata(&done).is_ok() {
+        let _ = std::fs::remove_dir_all(&done);
     }
     if std::fs::write(tmp.join(LIST), list).is_err() || std::fs::rename(&tmp, &done).is_err() {
         // another build stored the same version meanwhile, or the cache is not writable
@@ -158,7 +182,13 @@ mod tests {
 
         let dir = root.path().join(crate::cache::DIR).join(SUB).join("cccc");
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(LIST), "index.js\n../../site.toml\n").unwrap();
+        std::fs::write(dir.join("index.js"), "m").unwrap();
+        let (len, time) = stamp(&dir.join("index.js")).unwrap();
+        std::fs::write(
+            dir.join(LIST),
+            format!("index.js {len} {time}\n../../site.toml {len} {time}\n"),
+        )
+        .unwrap();
         let mut made = false;
         super::index(root.path(), "cccc", false, || {
             made = true;
@@ -168,5 +198,35 @@ mod tests {
             made,
             "a list naming a path outside the version's folder is not used"
         );
+    }
+
+    #[test]
+    fn a_stored_file_changed_in_place_makes_the_index_again() {
+        let root = tempfile::tempdir().unwrap();
+        let one = [("search/index.js", "m1"), ("search/t-0.js", "t1")];
+        let want: Vec<(String, Vec<u8>)> = one
+            .iter()
+            .map(|(r, b)| (r.to_string(), b.as_bytes().to_vec()))
+            .collect();
+        let files = super::index(root.path(), "aaaa", true, || index(&one));
+        let Blob::Cached(shard) = &files[1].1 else {
+            panic!("stored in the cache")
+        };
+        // what an edit of the output's hard link does
+        std::fs::write(shard, "tampered!").unwrap();
+        let mut made = 0;
+        let again = super::index(root.path(), "aaaa", true, || {
+            made += 1;
+            index(&one)
+        });
+        assert_eq!(made, 1, "the changed file is not linked");
+        assert_eq!(bytes(&again), want);
+        // stored anew: the next build links it
+        let third = super::index(root.path(), "aaaa", true, || {
+            made += 1;
+            index(&one)
+        });
+        assert_eq!(made, 1);
+        assert_eq!(bytes(&third), want);
     }
 }
