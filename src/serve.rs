@@ -228,7 +228,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
     let (change_tx, change_rx) = mpsc::channel::<Vec<PathBuf>>();
     let watcher = Watcher::start(&root, opts.poll, change_tx)?;
 
-    let mut session = Session::new(&root, opts.drafts).with_progress(opts.progress.clone());
+    // the open pages reload as soon as their pages are rendered; the search index after
+    let mut session = Session::new(&root, opts.drafts)
+        .with_progress(opts.progress.clone())
+        .deferring_index();
     let first = session.rebuild_all("start");
     let generation = u64::from(!matches!(first.outcome, Outcome::Failed(_)));
     log(&first, color, generation);
@@ -472,6 +475,10 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// How long the preview waits after a rebuild for the next save before it makes the search
+/// index of the new text (0.4 s at 1,000 guides): saves in a row each reload at once.
+const INDEX_AFTER: Duration = Duration::from_millis(300);
+
 fn rebuild_loop(
     mut session: Session,
     mut watcher: Watcher,
@@ -480,7 +487,9 @@ fn rebuild_loop(
     mut generation: u64,
     color: bool,
 ) {
-    while let Ok(mut paths) = changes.recv() {
+    // changes that came while the loop waited to make the search index
+    let mut next: Option<Vec<PathBuf>> = None;
+    while let Some(mut paths) = next.take().or_else(|| changes.recv().ok()) {
         // changes that arrived while the last rebuild ran go into this one
         while let Ok(more) = changes.try_recv() {
             paths.extend(more);
@@ -531,6 +540,25 @@ fn rebuild_loop(
         // an editor's temporary files come and go: only a source file saved unchanged is news
         if !noop || session.changed().iter().any(|c| c.ends_with(".md")) {
             log(&report, color, generation);
+        }
+        // then the search index of the new text, once the author pauses (the previous index is
+        // served until then): a save that follows at once is rendered first
+        if !matches!(report.outcome, Outcome::Failed(_)) {
+            match changes.recv_timeout(INDEX_AFTER) {
+                Ok(more) => {
+                    next = Some(more);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            let made =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.finish_index()));
+            if made.is_err() {
+                eprintln!(
+                    "error: guidepost failed while making the search index (a bug: please report it with the file you changed)"
+                );
+            }
         }
     }
 }

@@ -273,6 +273,9 @@ struct State {
     /// The search index's version as the pages now served link to it, and its files.
     search_version: Option<String>,
     search_files: Vec<(String, Bytes)>,
+    /// The version the index is to be made for, when the session defers it (see
+    /// [`Session::finish_index`]): `Some(None)` to drop it (`search = false`).
+    index_due: Option<Option<String>>,
 }
 
 /// A key for the set of output paths: everything a path of the output is made of (guide and
@@ -354,6 +357,8 @@ pub struct Session {
     changed: Vec<String>,
     /// Told how the image stage gets on.
     progress: Arc<dyn Progress + Send>,
+    /// Does an update leave the search index to [`Session::finish_index`]?
+    defer_index: bool,
 }
 
 impl Session {
@@ -370,6 +375,23 @@ impl Session {
             failing: false,
             changed: Vec::new(),
             progress: Arc::new(crate::progress::Quiet),
+            defer_index: false,
+        }
+    }
+
+    /// The session, leaving the search index an update changes to [`Session::finish_index`]:
+    /// the preview tells the open pages to reload first (the pages do not depend on the index;
+    /// until it is made again the previous one is served, whole, under its own version).
+    pub fn deferring_index(mut self) -> Session {
+        self.defer_index = true;
+        self
+    }
+
+    /// Makes the search index the last update left to do, and serves it. `true` if it did.
+    pub fn finish_index(&mut self) -> bool {
+        match &mut self.state {
+            Some(state) => state.finish_index(&self.files),
+            None => false,
         }
     }
 
@@ -408,7 +430,9 @@ impl Session {
         let published = fresh.published;
         let was_published = self.published;
         let keep = self.files.clone();
+        let defer_index = self.defer_index;
         *self = fresh;
+        self.defer_index = defer_index;
         if published {
             *keep.write().unwrap_or_else(|e| e.into_inner()) = files;
         }
@@ -525,6 +549,7 @@ impl Session {
             owners_clean: None,
             search_version: None,
             search_files: Vec::new(),
+            index_due: None,
         };
         state.anchors = load::anchors(&state.site);
         state.check_links();
@@ -605,7 +630,9 @@ impl Session {
         if diags.has_errors() {
             return report(Outcome::Failed(diags));
         }
-        match state.render(&self.dirty, &self.files) {
+        // a whole-site read makes the index at once (nothing is served before it)
+        let defer = self.defer_index && !self.dirty.all;
+        match state.render(&self.dirty, &self.files, defer) {
             Err(errors) => {
                 diags.extend(errors);
                 diags.sort();
@@ -986,6 +1013,7 @@ impl State {
         &mut self,
         dirty: &Dirty,
         files: &RwLock<Files>,
+        defer_index: bool,
     ) -> Result<Vec<String>, Vec<Diagnostic>> {
         let intro = match &self.intro_html {
             Ok(i) => i.clone(),
@@ -1018,7 +1046,9 @@ impl State {
             .config
             .search
             .then(|| crate::search::index::version(&self.site));
-        let new_index = search_version != self.search_version;
+        let changed_index = search_version != self.search_version;
+        // made now, or left to `finish_index`
+        let new_index = changed_index && !defer_index;
         let site = &self.site;
         // links: aliases and the lock, as `build` checks them (the lock is only read)
         let sources = self.inputs.sources();
@@ -1178,8 +1208,39 @@ impl State {
             }
         }
         drop(out);
-        self.search_version = search_version;
+        if new_index {
+            self.search_version = search_version;
+            self.index_due = None;
+        } else if changed_index {
+            self.index_due = Some(search_version);
+        }
         Ok(paths)
+    }
+
+    /// Makes the index [`State::render`] left to do, and serves it in place of the old one.
+    fn finish_index(&mut self, files: &RwLock<Files>) -> bool {
+        let Some(version) = self.index_due.take() else {
+            return false;
+        };
+        let index = version
+            .as_deref()
+            .map(|v| crate::search::index::build(&self.site, v));
+        self.search_files = index
+            .map(|i| {
+                i.files
+                    .into_iter()
+                    .map(|(p, b)| (p, Bytes::from(b)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut out = files.write().unwrap_or_else(|e| e.into_inner());
+        out.files.retain(|p, _| !p.starts_with("search/"));
+        for (p, b) in &self.search_files {
+            out.files.insert(p.clone(), Body::Bytes(b.clone()));
+        }
+        drop(out);
+        self.search_version = version;
+        true
     }
 
     /// Screenshots and linked files, by their output path.
@@ -1268,6 +1329,55 @@ mod tests {
         let mut files: Vec<_> = f.files.keys().cloned().collect();
         files.sort();
         (pages, files)
+    }
+
+    /// The search index's files as served.
+    fn served_index(s: &Session) -> Vec<(String, Vec<u8>)> {
+        let f = s.files.read().unwrap();
+        let mut v: Vec<_> = f
+            .files
+            .iter()
+            .filter(|(p, _)| p.starts_with("search/"))
+            .map(|(p, b)| match b {
+                Body::Bytes(b) => (p.clone(), b.to_vec()),
+                _ => panic!("{p} is not in memory"),
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A session that defers the index (the preview's) renders the pages of a save at once and
+    /// keeps serving the previous index, whole, until `finish_index` makes the new one: then it
+    /// serves what a fresh build makes.
+    #[test]
+    fn a_deferred_index_is_served_old_until_it_is_made_then_as_a_fresh_build_makes_it() {
+        let t = site("basic");
+        let root = t.path();
+        let mut s = Session::new(root, false).deferring_index();
+        s.rebuild_all("start");
+        let before = served_index(&s);
+        assert!(
+            !before.is_empty(),
+            "the first build makes the index at once"
+        );
+        assert!(!s.finish_index(), "nothing left to make");
+        let web = root.join("content/renew-card/web.md");
+        let text = std::fs::read_to_string(&web).unwrap();
+        std::fs::write(&web, text.replace("输入学号和密码", "输入学号和口令")).unwrap();
+        let r = s.update(&[web]);
+        assert!(matches!(r.outcome, Outcome::Some { .. }), "{r:?}");
+        assert_eq!(
+            served_index(&s),
+            before,
+            "the previous index until it is made"
+        );
+        assert!(s.finish_index());
+        let mut fresh = Session::new(root, false);
+        fresh.rebuild_all("fresh");
+        assert_ne!(served_index(&s), before);
+        assert_eq!(served_index(&s), served_index(&fresh));
+        assert!(snapshot(&s) == snapshot(&fresh), "pages as a fresh build's");
     }
 
     /// The preview checks `links.lock` as the build does, and reads it again when it changes on
