@@ -134,6 +134,9 @@ pub struct Links<'a> {
     pub qr: HashMap<String, crate::links::qr::Files>,
     /// The picture a shared link shows, once the pipeline's `plan_links` made it.
     pub card: Option<card::Card>,
+    /// The pages of each guide (its guide page and channel pages), by the guide's place in the
+    /// site: a guide's pages are next to each other in `pages`.
+    pub guide_pages: Vec<std::ops::Range<usize>>,
     /// Page index by path, for pages and aliases.
     by_path: HashMap<String, usize>,
 }
@@ -158,6 +161,7 @@ impl<'a> Links<'a> {
             excerpt: None,
         }];
         let mut aliases = Vec::new();
+        let mut guide_pages = Vec::with_capacity(site.guides.len());
         for (gi, g) in site.guides.iter().enumerate() {
             let gpath = format!("/{}/", encode(&g.id.0));
             let excerpt = if g.meta.summary.is_none() {
@@ -246,6 +250,7 @@ impl<'a> Links<'a> {
                     }
                 }
             }
+            guide_pages.push(guide_index..pages.len());
         }
         // an implied alias gives way to a page or an alias of the same address
         let explicit: HashSet<String> = pages
@@ -276,6 +281,7 @@ impl<'a> Links<'a> {
             base_url: site.config.base_url.as_deref(),
             qr: HashMap::new(),
             card: None,
+            guide_pages,
             by_path,
         }
     }

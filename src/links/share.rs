@@ -109,7 +109,11 @@ pub fn guides<'a>(
     let wanted = only.map_or(site.guides.len(), |_| 1);
     let mut by_guide: Vec<(Option<usize>, Vec<usize>, Vec<usize>)> =
         vec![(None, Vec::new(), Vec::new()); wanted];
-    for (pi, p) in links.pages.iter().enumerate() {
+    let pages = match only {
+        Some(gi) => links.guide_pages.get(gi).cloned().unwrap_or_default(),
+        None => 0..links.pages.len(),
+    };
+    for (pi, p) in pages.map(|pi| (pi, &links.pages[pi])) {
         let Some(at) = p.guide.and_then(slot) else {
             continue;
         };

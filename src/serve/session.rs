@@ -278,6 +278,16 @@ struct State {
     index_due: Option<Option<String>>,
 }
 
+/// The files of an index (none without one), as the session serves them.
+fn index_files(index: Option<crate::search::index::Index>) -> Vec<(String, Bytes)> {
+    index.map_or_else(Vec::new, |i| {
+        i.files
+            .into_iter()
+            .map(|(p, b)| (p, Bytes::from(b)))
+            .collect()
+    })
+}
+
 /// A key for the set of output paths: everything a path of the output is made of (guide and
 /// channel ids, alias files, linked files, screenshots, static files), combined without regard to
 /// order. Equal keys: the same paths (short of a hash collision).
@@ -1192,20 +1202,10 @@ impl State {
             out.files = a;
         }
         if new_index {
-            self.search_files = index
-                .map(|i| {
-                    i.files
-                        .into_iter()
-                        .map(|(p, b)| (p, Bytes::from(b)))
-                        .collect()
-                })
-                .unwrap_or_default();
+            self.search_files = index_files(index);
         }
         if new_index || files_replaced {
-            out.files.retain(|p, _| !p.starts_with("search/"));
-            for (p, b) in &self.search_files {
-                out.files.insert(p.clone(), Body::Bytes(b.clone()));
-            }
+            self.serve_index(&mut out);
         }
         drop(out);
         if new_index {
@@ -1225,22 +1225,18 @@ impl State {
         let index = version
             .as_deref()
             .map(|v| crate::search::index::build(&self.site, v));
-        self.search_files = index
-            .map(|i| {
-                i.files
-                    .into_iter()
-                    .map(|(p, b)| (p, Bytes::from(b)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut out = files.write().unwrap_or_else(|e| e.into_inner());
+        self.search_files = index_files(index);
+        self.serve_index(&mut files.write().unwrap_or_else(|e| e.into_inner()));
+        self.search_version = version;
+        true
+    }
+
+    /// Serves [`State::search_files`] in place of whatever index `out` served.
+    fn serve_index(&self, out: &mut Files) {
         out.files.retain(|p, _| !p.starts_with("search/"));
         for (p, b) in &self.search_files {
             out.files.insert(p.clone(), Body::Bytes(b.clone()));
         }
-        drop(out);
-        self.search_version = version;
-        true
     }
 
     /// Screenshots and linked files, by their output path.

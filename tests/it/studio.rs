@@ -71,6 +71,18 @@ fn post(
     server.request_bytes(&bytes)
 }
 
+/// The headers of a write from the preview's own page: its host and origin, `token`, the body's
+/// type.
+fn own_headers(server: &Server, token: String, mime: &str) -> Vec<(&'static str, String)> {
+    let host = format!("127.0.0.1:{}", server.port);
+    vec![
+        ("Host", host.clone()),
+        ("Origin", format!("http://{host}")),
+        ("X-Guidepost-Token", token),
+        ("Content-Type", mime.to_string()),
+    ]
+}
+
 fn decode(bytes: &[u8]) -> image::RgbImage {
     image::load_from_memory(bytes).unwrap().to_rgb8()
 }
@@ -210,13 +222,7 @@ fn the_studio_never_writes_through_a_symbolic_link() {
     std::os::unix::fs::symlink(outside.path(), g.join("images")).unwrap();
     let server = Server::start(root.as_path(), &[]);
     let token = token(&server);
-    let host = format!("127.0.0.1:{}", server.port);
-    let headers = vec![
-        ("Host", host.clone()),
-        ("Origin", format!("http://{host}")),
-        ("X-Guidepost-Token", token),
-        ("Content-Type", "image/png".to_string()),
-    ];
+    let headers = own_headers(&server, token, "image/png");
     let r = post(
         &server,
         "upload",
@@ -236,13 +242,7 @@ fn bound_to_the_network_the_studio_is_off_unless_allowed() {
     server.wait_log("--allow-edit");
     let page = server.get("/card/web/").text();
     assert!(!page.contains("studio.js"), "{page}");
-    let host = format!("127.0.0.1:{}", server.port);
-    let headers = vec![
-        ("Host", host.clone()),
-        ("Origin", format!("http://{host}")),
-        ("X-Guidepost-Token", "0".repeat(32)),
-        ("Content-Type", "image/png".to_string()),
-    ];
+    let headers = own_headers(&server, "0".repeat(32), "image/png");
     let r = post(
         &server,
         "upload",
@@ -286,13 +286,7 @@ fn the_reminder_s_answer_is_recorded_in_the_settings_keeping_them() {
     let page = server.get("/card/web/").text();
     // the channel mentions 姓名 and 学号: its screenshot gets the reminder
     assert!(page.contains("\"personal\":true"), "{page}");
-    let host = format!("127.0.0.1:{}", server.port);
-    let headers = vec![
-        ("Host", host.clone()),
-        ("Origin", format!("http://{host}")),
-        ("X-Guidepost-Token", token(&server)),
-        ("Content-Type", "application/json".to_string()),
-    ];
+    let headers = own_headers(&server, token(&server), "application/json");
     let r = post(
         &server,
         "dismiss",
