@@ -413,3 +413,25 @@ fn a_rebuild_after_an_edit_equals_a_clean_build_of_the_edited_site() {
     let index = std::fs::read_to_string(out.join("search/index.js")).unwrap();
     assert!(index.contains("口令"));
 }
+
+/// The allocator's options of `src/main.rs` reach jemalloc (its symbol name follows the crate's
+/// prefix: a wrong one would be ignored without a word): one arena per CPU.
+#[cfg(unix)]
+#[test]
+fn the_binary_runs_jemalloc_with_one_arena_per_cpu() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_guidepost"))
+        .arg("--version")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .unwrap();
+    let stats = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stats.contains("opt.percpu_arena: \"percpu\""),
+        "jemalloc's options: {}",
+        stats
+            .lines()
+            .filter(|l| l.contains("opt."))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
