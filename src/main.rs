@@ -13,7 +13,8 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// wait for each other's arena, and fewer half-used arenas lower the peak memory: at 5,000
 /// guides 436–441 MB against 464–466 MB, at 1,000 guides 113–117 MB against 118–120 MB, in the
 /// same time (3–5 alternating runs; `_RJEM_MALLOC_CONF` in the environment still overrides it).
-#[cfg(unix)]
+/// Linux only: elsewhere jemalloc cannot tell a thread's CPU and would warn on every run.
+#[cfg(target_os = "linux")]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 pub static MALLOC_CONF: &[u8; 20] = b"percpu_arena:percpu\0";
 

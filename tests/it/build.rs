@@ -416,7 +416,7 @@ fn a_rebuild_after_an_edit_equals_a_clean_build_of_the_edited_site() {
 
 /// The allocator's options of `src/main.rs` reach jemalloc (its symbol name follows the crate's
 /// prefix: a wrong one would be ignored without a word): one arena per CPU.
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[test]
 fn the_binary_runs_jemalloc_with_one_arena_per_cpu() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_guidepost"))
