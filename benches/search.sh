@@ -22,7 +22,7 @@ RUNS=${RUNS:-5}
 BENCH_DIR=${BENCH_DIR:-/dev/shm/gpsearch}
 BIN=${BIN:-$REPO/target/release/guidepost}
 GEN_CORPUS=${GEN_CORPUS:-$REPO/../shared/bench/gen_corpus.py}
-QUERIES=${QUERIES:-采集码 公众号 码 app 学信网账号登录 ＶＰＮ 火星基地}
+QUERIES=${QUERIES:-采集码 公众号 码 app 图像采集码 学信网账号登录 登录学信网后点击学籍学历信息页面底部的图像采集码按钮 ＶＰＮ 火星基地}
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "search.sh: GNU time is needed (apt-get install time)" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "search.sh: no $BIN (cargo build --release, or BIN=…)" >&2; exit 2; }

@@ -128,34 +128,102 @@
 
   function weight(fields) { return fields & 4 ? 6 : fields & 2 ? 3 : 1; }
 
+  /* At most this many token shards for one query, so that a first query loads at most about
+   * 300 KB: a query of a few words loads every token of it, a longer one (a pasted sentence) is
+   * planned by `plan`. */
+  var MAX_SHARDS = 8;
+
+  /* The tokens of a query to load, and what a result must have: every word, and every CJK
+   * character, alone or in a pair with a neighbour (a document with the pair has both). A query
+   * within MAX_SHARDS loads every token; past it, the lone characters that pairs cover are left
+   * out, then every other pair (ab, cd, ef… still cover every character), and then, if still
+   * past it, what follows the first MAX_SHARDS shards (`partial`: the rest of the query is not
+   * searched). `shardOf(token)` is the token's shard. */
+  function plan(query, shardOf) {
+    var words = [], chars = [], pairs = [], seen = new Set();
+    function add(list, t) { if (!seen.has(t.t)) { seen.add(t.t); list.push(t); } }
+    runs(query).forEach(function (r) {
+      if (r.k === "w") { add(words, { t: r.t, k: "w" }); return; }
+      var cs = Array.from(r.t);
+      cs.forEach(function (c, i) {
+        add(chars, { t: c, k: "c", covers: [c] });
+        if (i > 0) add(pairs, { t: cs[i - 1] + c, k: "b", covers: [cs[i - 1], c], at: i - 1, run: r.t });
+      });
+    });
+    function shards(toks) {
+      var set = new Set();
+      toks.forEach(function (t) { set.add(shardOf(t.t)); });
+      return set.size;
+    }
+    var load = words.concat(chars, pairs), partial = false;
+    if (shards(load) > MAX_SHARDS) {
+      var covered = new Set();
+      pairs.forEach(function (p) { covered.add(p.covers[0]); covered.add(p.covers[1]); });
+      load = words.concat(chars.filter(function (c) { return !covered.has(c.t); }), pairs);
+    }
+    if (shards(load) > MAX_SHARDS) {
+      // of each run's pairs, the 1st, 3rd, 5th… and its last (which covers an odd run's end)
+      load = load.filter(function (t) {
+        return t.k !== "b" || t.at % 2 === 0 || t.at === Array.from(t.run).length - 2;
+      });
+    }
+    if (shards(load) > MAX_SHARDS) {
+      var kept = [], set = new Set();
+      load.forEach(function (t) {
+        var sh = shardOf(t.t);
+        if (set.has(sh) || set.size < MAX_SHARDS) { set.add(sh); kept.push(t); }
+      });
+      partial = kept.length < load.length;
+      load = kept;
+    }
+    // what a result must have: each word loaded, each character loaded alone or in a pair
+    var needs = [];
+    words.forEach(function (w) { if (load.indexOf(w) >= 0) needs.push([w]); });
+    chars.forEach(function (c) {
+      var by = load.filter(function (t) { return t.k !== "w" && t.covers.indexOf(c.t) >= 0; });
+      if (by.length) needs.push(by);
+    });
+    return { load: load, needs: needs, partial: partial };
+  }
+  G.plan = plan; // for tests
+
   /* Documents matching every word and every character of the query, best first: a match in a
    * title over the text over a caption, and the query's character pairs (the phrase) count ten
-   * times a lone character, so the exact phrase ranks above scattered characters. */
+   * times a lone character, so the exact phrase ranks above scattered characters. The array's
+   * `partial` says a long query was searched only in part (see `plan`). */
   Index.prototype.search = async function (query) {
-    var toks = tokenize(query), seen = new Set(), uniq = [];
-    toks.forEach(function (t) { if (!seen.has(t.t)) { seen.add(t.t); uniq.push(t); } });
-    if (!uniq.length) return [];
     var m = await this.manifest(), self = this;
-    var shards = uniq.map(function (t) { return hash(t.t) % m.shards; });
-    var data = await Promise.all(shards.map(function (i) { return self.tokenShard(m, i); }));
-    var lists = uniq.map(function (t, i) {
-      var p = data[i][t.t];
-      return { k: t.k, map: p ? decode(p) : new Map() };
+    var p = plan(query, function (t) { return hash(t) % m.shards; });
+    if (!p.needs.length) return [];
+    var data = await Promise.all(p.load.map(function (t) {
+      return self.tokenShard(m, hash(t.t) % m.shards);
+    }));
+    var maps = new Map();
+    p.load.forEach(function (t, i) {
+      var s = data[i][t.t];
+      maps.set(t, s ? decode(s) : new Map());
     });
-    var required = lists.filter(function (l) { return l.k !== "b"; });
-    if (!required.length) return [];
-    required.sort(function (a, b) { return a.map.size - b.map.size; });
+    // the candidates: the documents of the need with the fewest
+    var needs = p.needs.map(function (n) {
+      return { toks: n, size: n.reduce(function (a, t) { return a + maps.get(t).size; }, 0) };
+    });
+    needs.sort(function (a, b) { return a.size - b.size; });
+    var candidates = new Set();
+    needs[0].toks.forEach(function (t) { maps.get(t).forEach(function (_, doc) { candidates.add(doc); }); });
     var out = [];
-    required[0].map.forEach(function (_, doc) {
-      var score = 0;
-      for (var l of lists) {
-        var f = l.map.get(doc);
-        if (f === undefined) { if (l.k !== "b") return; continue; }
-        score += weight(f) * (l.k === "b" ? 10 : 1);
+    candidates.forEach(function (doc) {
+      for (var n of needs) {
+        if (!n.toks.some(function (t) { return maps.get(t).has(doc); })) return;
       }
+      var score = 0;
+      p.load.forEach(function (t) {
+        var f = maps.get(t).get(doc);
+        if (f !== undefined) score += weight(f) * (t.k === "b" ? 10 : 1);
+      });
       out.push({ doc: doc, score: score });
     });
     out.sort(function (a, b) { return b.score - a.score || a.doc - b.doc; });
+    out.partial = p.partial;
     return out;
   };
 
@@ -210,11 +278,26 @@
     });
     return html + esc(text.slice(at, to));
   }
+  /* About 90 characters of `text` around its best match: of the windows that start a little
+   * before a match, the one with the most of the query marked (the earliest of equals), moved
+   * back when it would end short; the text's start when nothing matches. */
   function snippet(text, rs) {
-    var r = ranges(text, rs), len = 90;
     if (!text) return "";
-    var start = r.length ? Math.max(0, r[0][0] - 24) : 0, end = Math.min(text.length, start + len);
+    var r = ranges(text, rs), len = 90, start = 0, best = -1;
+    r.forEach(function (a) {
+      var s = Math.max(0, Math.min(a[0] - 24, text.length - len)), n = 0;
+      r.forEach(function (b) { n += Math.max(0, Math.min(b[1], s + len) - Math.max(b[0], s)); });
+      if (n > best) { best = n; start = s; }
+    });
+    var end = Math.min(text.length, start + len);
+    // never between the two halves of a character outside the BMP
+    if (start > 0 && isLow(text, start)) start--;
+    if (end < text.length && isLow(text, end)) end++;
     return (start > 0 ? "…" : "") + marked(text, rs, start, end) + (end < text.length ? "…" : "");
+  }
+  function isLow(text, i) {
+    var u = text.charCodeAt(i);
+    return u >= 0xDC00 && u <= 0xDFFF;
   }
   function label(d) {
     var parts = [d.guide];
@@ -323,7 +406,8 @@
         "<span class=\"search-hint\">试试更短的关键词（如“采集码”）、换一种说法，或<a href=\"" +
         esc(this.root) + "index.html\">浏览全部指南</a>。</span>";
     } else {
-      this.status.textContent = "找到 " + results.length + " 条结果";
+      this.status.textContent = "找到 " + results.length + " 条结果" +
+        (results.partial ? "（搜索词较长，只按前面一部分查找）" : "");
     }
     var html = "";
     docs.forEach(function (d) {

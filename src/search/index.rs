@@ -15,7 +15,8 @@
 //!   caption), as a string of base-32 digits (see [`encode`]);
 //! - *document shards* `search/d-N.js` (`__gpSearch.docs(N, {...})`): [`SHARD_DOCS`] documents
 //!   each (document `n` in shard `n / SHARD_DOCS`), with their guide, channel, anchor, title and
-//!   the first [`SNIPPET_CHARS`] characters of their text, loaded only for the results shown.
+//!   the first [`TEXT_CHARS`] characters of their text (captions after it), loaded only for the
+//!   results shown: the browser cuts a result's snippet around its best match.
 //!
 //! A small site (the sample) gets all of it inline in the manifest: one small file. File names
 //! stay the same from build to build. The pages name the manifest alone, which the browser loads
@@ -53,14 +54,17 @@ const SHARD_POSTINGS: usize = 7_000;
 /// Documents per document shard: a result loads the shard of its document, so few documents
 /// (about 5 KB) keep the bytes of a first query low.
 pub const SHARD_DOCS: usize = 8;
-/// Characters of a document's text kept for its result's snippet (a step's text beyond them is
-/// searched but not shown): about two lines on a phone, more than most steps.
-pub const SNIPPET_CHARS: usize = 150;
+/// Characters of a document's text (and captions) kept for its result's snippet, which the
+/// browser cuts around the best match: more than nearly every step (99% of the benchmark's steps
+/// have fewer than 800), so a match anywhere in a step shows in its snippet; text beyond them
+/// (a pasted table, say) is searched and ranked but never shown, so one huge step cannot make
+/// its document shard huge.
+pub const TEXT_CHARS: usize = 1000;
 /// Below these, everything goes into the manifest.
 const INLINE_POSTINGS: usize = 8_000;
 const INLINE_DOC_BYTES: usize = 24 * 1024;
 /// The index's format: part of its version, so a browser never keeps a shard of another format.
-const FORMAT: &str = "2";
+const FORMAT: &str = "3";
 
 /// The files of the index.
 #[derive(Debug, Default)]
@@ -224,9 +228,9 @@ fn json(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// At most [`SNIPPET_CHARS`] characters of `text` (the caller marks a cut with `…`).
-fn snippet(text: &str) -> &str {
-    match text.char_indices().nth(SNIPPET_CHARS) {
+/// At most [`TEXT_CHARS`] characters of `text` (the caller marks a cut with `…`).
+fn kept(text: &str) -> &str {
+    match text.char_indices().nth(TEXT_CHARS) {
         Some((i, _)) => &text[..i],
         None => text,
     }
@@ -262,15 +266,15 @@ impl Part {
                 }
             });
         }
-        // the text as far as a snippet shows it, captions after it (they count as text)
-        let mut text = String::from(snippet(&f.body));
+        // the text as far as a snippet may show it, captions after it (they count as text)
+        let mut text = String::from(kept(&f.body));
         let mut cut = text.len() < f.body.len();
         if !cut && !f.caption.is_empty() {
             if !text.is_empty() {
                 text.push(' ');
             }
             text.push_str(&f.caption);
-            let n = snippet(&text).len();
+            let n = kept(&text).len();
             cut = n < text.len();
             text.truncate(n);
         }
@@ -513,8 +517,9 @@ pub fn build(site: &Site, version: &str) -> Index {
                         .map(|e| (p.tokens[e.token as usize].0, e.doc + (off << 3))),
                 );
             }
-            // stable: each token's documents stay in site order
-            merged.sort_by_key(|e| e.0);
+            // by token, and each token's documents in site order (a token has one posting a
+            // document, so the pairs are distinct and an unstable sort gives the one order)
+            merged.sort_unstable();
             let mut s = String::with_capacity(merged.len() * 2 + 16);
             s.push('{');
             let mut tok = String::new();
@@ -637,9 +642,9 @@ mod tests {
     }
 
     #[test]
-    fn snippets_are_cut_by_characters() {
-        let long = "字".repeat(SNIPPET_CHARS + 5);
-        assert_eq!(snippet(&long).chars().count(), SNIPPET_CHARS);
-        assert_eq!(snippet("短"), "短");
+    fn kept_text_is_cut_by_characters() {
+        let long = "字".repeat(TEXT_CHARS + 5);
+        assert_eq!(kept(&long).chars().count(), TEXT_CHARS);
+        assert_eq!(kept("短"), "短");
     }
 }

@@ -103,10 +103,26 @@ fn the_javascript_tokenizer_agrees_with_the_rust_one() {
     .map(|s| s.to_string())
     .collect();
     texts.extend(generated(500));
+    let js: Vec<Vec<(String, String, u32)>> = run_search_js(node, JS_TOKENS, &texts);
+    assert_eq!(js.len(), texts.len());
+    for (text, js) in texts.iter().zip(js) {
+        assert_eq!(rust_tokens(text), js, "the tokenizers disagree on {text:?}");
+    }
+    // the table is not trivially empty: the comparison above compared real tokens
+    assert_eq!(rust_tokens("ＶＰＮ客户端")[0].1, "vpn");
+}
+
+/// Runs `script` under Node with static/search.js as its argument and `input` as JSON on its
+/// standard input; its standard output, parsed as JSON.
+fn run_search_js<T: serde::de::DeserializeOwned>(
+    node: &str,
+    script: &str,
+    input: &impl serde::Serialize,
+) -> T {
     let mut child = Command::new(node)
         .args([
             "-e",
-            JS_TOKENS,
+            script,
             repo().join("static/search.js").to_str().unwrap(),
         ])
         .stdin(Stdio::piped())
@@ -117,18 +133,83 @@ fn the_javascript_tokenizer_agrees_with_the_rust_one() {
         use std::io::Write;
         let mut stdin = child.stdin.take().unwrap();
         stdin
-            .write_all(serde_json::to_string(&texts).unwrap().as_bytes())
+            .write_all(serde_json::to_string(input).unwrap().as_bytes())
             .unwrap();
     }
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "node failed");
-    let js: Vec<Vec<(String, String, u32)>> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(js.len(), texts.len());
-    for (text, js) in texts.iter().zip(js) {
-        assert_eq!(rust_tokens(text), js, "the tokenizers disagree on {text:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const JS_PLAN: &str = r#"
+const fs = require("fs"), vm = require("vm");
+const window = {};
+vm.runInNewContext(fs.readFileSync(process.argv[1], "utf8"), { window });
+const queries = JSON.parse(fs.readFileSync(0, "utf8"));
+// every token its own shard: the most shards a query can need
+const shardOf = () => { const seen = new Map(); return t => { if (!seen.has(t)) seen.set(t, seen.size); return seen.get(t); }; };
+process.stdout.write(JSON.stringify(queries.map(q => {
+  const p = window.__gpSearch.plan(q, shardOf());
+  return { load: p.load.map(t => t.t), needs: p.needs.map(n => n.map(t => t.t)), partial: p.partial };
+})));
+"#;
+
+/// A long query (a pasted sentence) loads at most 8 token shards (`plan` in static/search.js),
+/// still requiring every character where it can; a short one loads every token.
+#[test]
+fn a_long_query_loads_a_bounded_number_of_shards() {
+    let Some(node) = node("a_long_query_loads_a_bounded_number_of_shards") else {
+        return;
+    };
+    let sentence = "登录学信网后点击学籍学历信息页面底部的图像采集码按钮并保存截图出示给工作人员";
+    let queries = [
+        "采集码",
+        "VPN 客户端",
+        "学信网账号登录",
+        &sentence[..16 * 3],
+        sentence,
+    ];
+    let plans: Vec<serde_json::Value> = run_search_js(node, JS_PLAN, &queries);
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    for (q, p) in queries.iter().zip(&plans) {
+        let load = strings(&p["load"]);
+        assert!(load.len() <= 8, "{q}: {p}");
+        let needs: Vec<Vec<String>> = p["needs"].as_array().unwrap().iter().map(strings).collect();
+        // every need is met by a loaded token that holds the character
+        for n in &needs {
+            assert!(
+                !n.is_empty() && n.iter().all(|t| load.contains(t)),
+                "{q}: {p}"
+            );
+        }
+        let partial = p["partial"].as_bool().unwrap();
+        // every CJK character of the query is needed, unless the query was cut
+        let chars: std::collections::BTreeSet<char> =
+            q.chars().filter(|c| !c.is_ascii() && *c != ' ').collect();
+        let needed: std::collections::BTreeSet<char> = needs
+            .iter()
+            .flat_map(|n| n.iter().flat_map(|t| t.chars()))
+            .filter(|c| !c.is_ascii())
+            .collect();
+        assert_eq!(needed.is_superset(&chars), !partial, "{q}: {p}");
     }
-    // the table is not trivially empty: the comparison above compared real tokens
-    assert_eq!(rust_tokens("ＶＰＮ客户端")[0].1, "vpn");
+    let load = |i: usize| strings(&plans[i]["load"]);
+    // short queries: every character and every pair
+    assert_eq!(load(0), ["采", "集", "码", "采集", "集码"]);
+    assert_eq!(load(1), ["vpn", "客", "户", "端", "客户", "户端"]);
+    // 7 characters: the 6 pairs, which hold every character
+    assert_eq!(load(2), ["学信", "信网", "网账", "账号", "号登", "登录"]);
+    // 16 characters: every other pair
+    assert_eq!(load(3).len(), 8);
+    assert_eq!(load(3)[..3], ["登录", "学信", "网后"]);
+    // a whole sentence: its beginning
+    assert_eq!(plans[4]["partial"], true);
 }
 
 /// A site with a published channel, a draft channel and a channel that opted out.
@@ -258,12 +339,24 @@ fn search_false_in_site_toml_leaves_out_the_index_the_page_and_the_field() {
     assert!(select(&doc, "script[src*=search]").is_empty());
 }
 
+/// The text of step `s` of each channel of guide `g` in [`large_site`]: 300 characters (and
+/// two more if `edited`).
+fn step_text(g: usize, s: usize, edited: bool) -> String {
+    let words = "图像采集码学信网公众号客户端账号登录绑定学籍学历信息选择页面点击查看获取保存截图出示毕业生环节注册有效期";
+    let chars: Vec<char> = words.chars().collect();
+    let mut body: String = (0..300)
+        .map(|i| chars[(g * 7 + s * 13 + i * i) % chars.len()])
+        .collect();
+    if edited {
+        body.push_str("改动");
+    }
+    body
+}
+
 /// A site of 60 guides of 3 channels of 5 long steps: more than the one-file limit. `edit`
 /// changes one step's text.
 fn large_site(root: &Path, edit: bool) {
     std::fs::write(root.join("site.toml"), "title = \"大站\"\n").unwrap();
-    let words = "图像采集码学信网公众号客户端账号登录绑定学籍学历信息选择页面点击查看获取保存截图出示毕业生环节注册有效期";
-    let chars: Vec<char> = words.chars().collect();
     for g in 0..60 {
         let dir = root.join(format!("content/g{g:02}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -275,12 +368,7 @@ fn large_site(root: &Path, edit: bool) {
         for c in ["web", "wechat", "app"] {
             let mut md = format!("+++\ntitle = \"{c}\"\n+++\n");
             for s in 0..5 {
-                let mut body: String = (0..300)
-                    .map(|i| chars[(g * 7 + s * 13 + i * i) % chars.len()])
-                    .collect();
-                if edit && g == 59 && c == "app" && s == 4 {
-                    body.push_str("改动");
-                }
+                let body = step_text(g, s, edit && g == 59 && c == "app" && s == 4);
                 md.push_str(&format!("\n## 第{s}步 word{g}x{s}\n\n{body}\n"));
             }
             std::fs::write(dir.join(format!("{c}.md")), md).unwrap();
@@ -353,12 +441,8 @@ fn a_large_site_gets_sharded_index_files_versioned_by_what_they_are_made_of() {
         channel.starts_with("g59/") && channel.ends_with("/index.html"),
         "{channel}"
     );
-    // a snippet, not the whole text
-    let snippet = doc[5].as_str().unwrap();
-    assert!(
-        snippet.ends_with('…') && snippet.chars().count() <= 151,
-        "{snippet}"
-    );
+    // the step's whole text, for the browser to cut a snippet around its match
+    assert_eq!(doc[5].as_str().unwrap(), step_text(59, 4, false));
     // the index's version changes with the text and only with it
     let v = m["v"].as_str().unwrap().to_string();
     let page = html(out.path(), "g00/web/index.html");
@@ -619,4 +703,43 @@ fn in_chromium_the_field_finds_steps_from_file_urls() {
     viewport(&tab, 1280, 800);
     let home = guidepost::output::pdf::file_url(&out.path().join("public/index.html"));
     queries_find_what_students_type(&tab, &home);
+}
+
+#[test]
+fn in_chromium_a_match_deep_in_a_long_step_shows_in_its_snippet() {
+    let test = "in_chromium_a_match_deep_in_a_long_step_shows_in_its_snippet";
+    let Some(chromium) = tools_or_skip(test) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    // the match is 600 characters into the step: past what a snippet of its beginning shows
+    let filler = |n: usize| "请按页面提示填写本人信息，".repeat(n / 13 + 1);
+    let step = format!("{}在“图像校对”中查看照片。{}", filler(600), filler(300));
+    let md = format!("+++\ntitle = \"网页\"\n+++\n\n## 登录\n\n{step}\n");
+    write_site(t.path(), &[("web.md", md.as_bytes())]);
+    let (out, o) = build(t.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let browser = launch(chromium);
+    let tab = browser.new_tab().unwrap();
+    viewport(&tab, 390, 844);
+    open(
+        &tab,
+        &guidepost::output::pdf::file_url(&out.path().join("public/index.html")),
+    );
+    wait_for(
+        &tab,
+        "!document.querySelector('form.site-search').hidden",
+        "the search field to show",
+    );
+    let s = type_query(&tab, "#site-search-q", "图像校对");
+    assert_eq!(s.paths, ["指南 › 网页 › 第 1 步"], "{}", s.status);
+    assert_eq!(s.marks, ["图像校对"], "the match is not in the snippet");
+    let snippet = eval_string(
+        &tab,
+        "document.querySelector('.search-snippet').textContent",
+    );
+    assert!(
+        snippet.starts_with('…') && snippet.ends_with('…') && snippet.chars().count() < 100,
+        "a window around the match, cut on both sides: {snippet}"
+    );
 }
