@@ -8,9 +8,11 @@
 # BENCH_DIR (default /dev/shm/gpsearch). The build time is a full build into an empty folder
 # (release binary BIN, default target/release/guidepost), median of RUNS (default 5) runs,
 # alternating with the same site built with `search = false` in site.toml, the screenshot and
-# QR caches warm; with search twice: its index in the cache (`.guidepost-cache/search/`, as
-# after a build of the same text) and made anew (that cache deleted before each run, as after
-# an edit). The browser figures
+# QR caches warm; with search three ways: its index in the cache (`.guidepost-cache/search/`,
+# as after a build of the same text), after an edit (a line added to one channel file before
+# each run: the index is assembled again from the guides' parts in
+# `.guidepost-cache/search/parts.bin`, one of them made anew), and made anew (that cache deleted
+# before each run, as in a first build). The browser figures
 # come from examples/search_bench.rs (headless Chromium, the output served uncompressed from
 # 127.0.0.1): for each query in QUERIES, in a fresh tab, the search data the first query loads
 # (manifest, token shards, document shards of the first six results) and the median time of the
@@ -50,15 +52,22 @@ for N in $SIZES; do
         local out=$BENCH_DIR/out-$2
         rm -rf "$out" "$BENCH_DIR/.out-$2.staging" "$BENCH_DIR/.out-$2.old"
         [ "$2" != cold ] || rm -rf "$1/.guidepost-cache/search"
+        if [ "$2" = edit ]; then
+            edits=$((edits + 1))
+            printf '\n补充说明第 %d 条。\n' "$edits" >>"$EDITED"
+        fi
         "$TIME" -f '%e' -o "$BENCH_DIR/last" "$BIN" build --root "$1" --output "$out" --quiet --no-lock >/dev/null
         cat "$BENCH_DIR/last" >>"$BENCH_DIR/$2.times"
     }
-    rm -f "$BENCH_DIR"/{on,off,cold}.times
+    # the channel file the edit runs add a line to (the last guide's first channel)
+    EDITED=$(find "$ON/content" -name '*.md' ! -name '_index.md' | sort | tail -n 1)
+    edits=0
+    rm -f "$BENCH_DIR"/{on,off,cold,edit}.times
     run "$ON" on && run "$OFF" off     # warm-up: caches, page cache
-    rm -f "$BENCH_DIR"/{on,off,cold}.times
-    for _ in $(seq "$RUNS"); do run "$OFF" off; run "$ON" cold; run "$ON" on; done
+    rm -f "$BENCH_DIR"/{on,off,cold,edit}.times
+    for _ in $(seq "$RUNS"); do run "$OFF" off; run "$ON" cold; run "$ON" on; run "$ON" edit; done
     on=$(median <"$BENCH_DIR/on.times"); off=$(median <"$BENCH_DIR/off.times")
-    cold=$(median <"$BENCH_DIR/cold.times")
+    cold=$(median <"$BENCH_DIR/cold.times"); edit=$(median <"$BENCH_DIR/edit.times")
     PUB=$BENCH_DIR/out-on
     index=$(find "$PUB/search" -name '*.js' -printf '%s\n' | awk '{ s += $1 } END { print s }')
     files=$(find "$PUB/search" -name '*.js' | wc -l)
@@ -83,7 +92,7 @@ print(total)
 PY
 )
     pct() { awk -v a="$off" -v b="$1" 'BEGIN { printf "%+.1f%%", (b / a - 1) * 100 }'; }
-    echo "== N=$N guides: build $off s without search; with: $on s, index from the cache ($(pct "$on")), $cold s, index made anew ($(pct "$cold")); median of $RUNS"
+    echo "== N=$N guides: build $off s without search; with: $on s, index from the cache ($(pct "$on")), $edit s after an edit ($(pct "$edit")), $cold s, index made anew ($(pct "$cold")); median of $RUNS"
     echo "   index: $index bytes in $files files; the site's HTML: $html bytes, its text $text bytes (index/text $(awk -v a="$index" -v b="$text" 'BEGIN { printf "%.2f", a / b }'))"
     # shellcheck disable=SC2086
     "$EXAMPLE" "$PUB" $QUERIES

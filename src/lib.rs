@@ -238,7 +238,7 @@ fn finish(
     };
     // the pages link to the search index by its path alone (its manifest is loaded afresh), so
     // it is built beside them
-    let search_version = site.config.search.then(|| search::index::version(site));
+    let search_plan = site.config.search.then(|| search::index::plan(site));
     let renderer = Renderer {
         site,
         theme,
@@ -356,9 +356,14 @@ fn finish(
             .collect()
     };
     let build_index = || {
-        search_version
-            .as_deref()
-            .map(|v| search::cache::index(&opts.root, v, true, || search::index::build(site, v)))
+        search_plan.as_ref().map(|plan| {
+            search::cache::index(&opts.root, &plan.version, true, || {
+                let parts = search::cache::Parts::open(&opts.root, true);
+                let index = search::index::build_with(site, plan, &parts);
+                parts.store(plan);
+                index
+            })
+        })
     };
     let (guides_done, index) = rayon::join(render_guides, build_index);
     let mut page_errors = Vec::new();

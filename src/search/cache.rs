@@ -2,6 +2,9 @@
 //! while its [`version`](super::index::version) (a hash of everything the index is made of)
 //! stays the same: a build whose text did not change links the files of the index from there
 //! instead of making it again. One version is kept: storing a new one removes the others.
+//! When the version changed, the index is assembled from the guides' [`Part`]s, which
+//! [`Parts`] keeps in `.guidepost-cache/search/parts.bin`: only the guides whose text changed
+//! are tokenized again.
 //!
 //! A version's folder is complete or absent: its files are written into a hidden folder, with
 //! the list of them last, and the folder is renamed into place. The list has each file's size
@@ -10,7 +13,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::index::{DIR, Index};
+use std::sync::Arc;
+
+use super::index::{DIR, Index, Part, Plan};
 use crate::cache::Blob;
 
 /// The cache's part for the index.
@@ -119,6 +124,118 @@ fn store(root: &Path, version: &str, index: &Index) -> Option<Vec<(String, Blob)
     Some(files)
 }
 
+/// The file of the guides' parts, in the cache's part for the index.
+const PACK: &str = "parts.bin";
+/// The first bytes of the pack.
+const PACK_MAGIC: &[u8; 8] = b"gpparts1";
+
+/// The guides' parts of the index kept on disk (a [`super::index::Store`]): one file,
+/// `.guidepost-cache/search/parts.bin`, read whole when the index is made again and written
+/// again (atomically, with exactly the parts of the new index) when a part was made: one read
+/// and one write, not a file per guide. A part that does not read is made again.
+pub struct Parts {
+    /// The site's root, when new parts may be stored.
+    root: Option<PathBuf>,
+    /// The pack as read, and where each part is in it.
+    old: Vec<u8>,
+    at: std::collections::HashMap<String, std::ops::Range<usize>>,
+    /// Parts made by this build.
+    new: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+}
+
+impl Parts {
+    /// The parts of the site at `root` (`write`: may new parts be stored?).
+    pub fn open(root: &Path, write: bool) -> Parts {
+        let path = root.join(crate::cache::DIR).join(SUB).join(PACK);
+        let old = std::fs::read(&path).unwrap_or_default();
+        let at = unpack(&old).unwrap_or_default();
+        Parts {
+            root: write.then(|| root.to_path_buf()),
+            old,
+            at,
+            new: Default::default(),
+        }
+    }
+
+    /// Stores the parts of `plan` (and no others) when this build made one, or the pack holds
+    /// others; leaves the pack as it is otherwise.
+    pub fn store(self, plan: &Plan) {
+        let Some(root) = self.root else { return };
+        let new = self.new.into_inner().unwrap_or_else(|e| e.into_inner());
+        if new.is_empty() && self.at.len() == plan.keys().count() {
+            return;
+        }
+        let mut index = Vec::new();
+        let mut data: Vec<&[u8]> = Vec::new();
+        for key in plan.keys() {
+            let Some(bytes) = new
+                .get(key)
+                .map(Vec::as_slice)
+                .or_else(|| self.at.get(key).map(|r| &self.old[r.clone()]))
+            else {
+                return;
+            };
+            index.push((key, bytes.len()));
+            data.push(bytes);
+        }
+        let mut out = Vec::with_capacity(data.iter().map(|d| d.len() + 48).sum::<usize>() + 16);
+        out.extend_from_slice(PACK_MAGIC);
+        out.extend_from_slice(&(index.len() as u64).to_le_bytes());
+        for (key, len) in &index {
+            out.extend_from_slice(&(key.len() as u64).to_le_bytes());
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(&(*len as u64).to_le_bytes());
+        }
+        for d in data {
+            out.extend_from_slice(d);
+        }
+        // a pack that cannot be written costs the next build the time to make the parts
+        if let Some(dir) = crate::cache::open(&root, SUB) {
+            let _ = crate::atomic::write(&dir.join(PACK), &out);
+        }
+    }
+}
+
+/// Where each part is in a pack; `None` for anything but a pack.
+fn unpack(b: &[u8]) -> Option<std::collections::HashMap<String, std::ops::Range<usize>>> {
+    let mut r = b.strip_prefix(PACK_MAGIC)?;
+    let u64 = |r: &mut &[u8]| -> Option<usize> {
+        let (v, rest) = r.split_first_chunk::<8>()?;
+        *r = rest;
+        usize::try_from(u64::from_le_bytes(*v)).ok()
+    };
+    let n = u64(&mut r)?;
+    let mut index = Vec::new();
+    for _ in 0..n.min(r.len() / 16) {
+        let len = u64(&mut r)?;
+        let key = std::str::from_utf8(r.get(..len)?).ok()?.to_string();
+        r = &r[len..];
+        index.push((key, u64(&mut r)?));
+    }
+    let mut at = b.len() - r.len();
+    let mut map = std::collections::HashMap::new();
+    for (key, len) in index {
+        let end = at.checked_add(len).filter(|&e| e <= b.len())?;
+        map.insert(key, at..end);
+        at = end;
+    }
+    Some(map)
+}
+
+impl super::index::Store for Parts {
+    fn get(&self, key: &str) -> Option<Arc<Part>> {
+        let range = self.at.get(key)?;
+        Part::from_bytes(&self.old[range.clone()]).map(Arc::new)
+    }
+
+    fn put(&self, key: &str, part: &Arc<Part>) {
+        if self.root.is_some() {
+            let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
+            new.insert(key.to_string(), part.to_bytes());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +315,47 @@ mod tests {
             made,
             "a list naming a path outside the version's folder is not used"
         );
+    }
+
+    #[test]
+    fn the_pack_keeps_the_parts_of_the_last_index_and_a_damaged_pack_is_made_again() {
+        use crate::search::index::Store;
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (Arc::new(Part::default()), Arc::new(Part::default()));
+        let plan = |keys: &[&str]| Plan::of_keys(keys);
+        let parts = Parts::open(root.path(), true);
+        assert!(parts.get("aa").is_none());
+        parts.put("aa", &a);
+        parts.put("bb", &b);
+        parts.store(&plan(&["aa", "bb"]));
+        let pack = root.path().join(crate::cache::DIR).join(SUB).join(PACK);
+        let written = std::fs::metadata(&pack).unwrap().modified().unwrap();
+
+        let again = Parts::open(root.path(), true);
+        assert_eq!(again.get("aa").unwrap().to_bytes(), a.to_bytes());
+        assert!(again.get("bb").is_some() && again.get("cc").is_none());
+        // nothing made, the same parts: the pack is not written again
+        again.store(&plan(&["aa", "bb"]));
+        assert_eq!(
+            std::fs::metadata(&pack).unwrap().modified().unwrap(),
+            written
+        );
+        // a guide removed: its part goes
+        Parts::open(root.path(), true).store(&plan(&["bb"]));
+        let third = Parts::open(root.path(), true);
+        assert!(third.get("aa").is_none() && third.get("bb").is_some());
+
+        // a read-only build reads the pack and writes nothing
+        let ro = Parts::open(root.path(), false);
+        ro.put("cc", &a);
+        ro.store(&plan(&["bb", "cc"]));
+        assert!(Parts::open(root.path(), false).get("cc").is_none());
+
+        // a damaged pack is no pack: every part is made again
+        let mut bytes = std::fs::read(&pack).unwrap();
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&pack, &bytes).unwrap();
+        assert!(Parts::open(root.path(), true).get("bb").is_none());
     }
 
     #[test]

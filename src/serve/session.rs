@@ -273,9 +273,11 @@ struct State {
     /// The search index's version as the pages now served link to it, and its files.
     search_version: Option<String>,
     search_files: Vec<(String, Bytes)>,
+    /// The guides' parts of the index, by key: a save tokenizes the changed guide alone.
+    search_parts: crate::search::index::Memory,
     /// The version the index is to be made for, when the session defers it (see
     /// [`Session::finish_index`]): `Some(None)` to drop it (`search = false`).
-    index_due: Option<Option<String>>,
+    index_due: Option<Option<crate::search::index::Plan>>,
 }
 
 /// The files of an index (none without one), as the session serves them.
@@ -559,6 +561,7 @@ impl Session {
             owners_clean: None,
             search_version: None,
             search_files: Vec::new(),
+            search_parts: Default::default(),
             index_due: None,
         };
         state.anchors = load::anchors(&state.site);
@@ -1051,11 +1054,12 @@ impl State {
         }
         let prepared = Prepared { intro, guides };
         // the search index, made again (as `build` writes it) when what it is made of changed
-        let search_version = self
+        let search_plan = self
             .site
             .config
             .search
-            .then(|| crate::search::index::version(&self.site));
+            .then(|| crate::search::index::plan(&self.site));
+        let search_version = search_plan.as_ref().map(|p| p.version.clone());
         let changed_index = search_version != self.search_version;
         // made now, or left to `finish_index`
         let new_index = changed_index && !defer_index;
@@ -1149,10 +1153,10 @@ impl State {
                     .collect()
             },
             || {
-                search_version
-                    .as_deref()
+                search_plan
+                    .as_ref()
                     .filter(|_| new_index)
-                    .map(|v| crate::search::index::build(site, v))
+                    .map(|p| self.search_parts.build(site, p))
             },
         );
         for (g, h) in self.site.guides.iter().zip(prepared.guides) {
@@ -1212,22 +1216,22 @@ impl State {
             self.search_version = search_version;
             self.index_due = None;
         } else if changed_index {
-            self.index_due = Some(search_version);
+            self.index_due = Some(search_plan);
         }
         Ok(paths)
     }
 
     /// Makes the index [`State::render`] left to do, and serves it in place of the old one.
     fn finish_index(&mut self, files: &RwLock<Files>) -> bool {
-        let Some(version) = self.index_due.take() else {
+        let Some(plan) = self.index_due.take() else {
             return false;
         };
-        let index = version
-            .as_deref()
-            .map(|v| crate::search::index::build(&self.site, v));
+        let index = plan
+            .as_ref()
+            .map(|p| self.search_parts.build(&self.site, p));
         self.search_files = index_files(index);
         self.serve_index(&mut files.write().unwrap_or_else(|e| e.into_inner()));
-        self.search_version = version;
+        self.search_version = plan.map(|p| p.version);
         true
     }
 
