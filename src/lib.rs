@@ -249,7 +249,10 @@ fn finish(
         search: site.config.search.then_some(search::index::MANIFEST),
     };
 
-    let staging = output::Staging::new(output)
+    // the previous output is brought up to date: its pages of unchanged keys stay
+    let page_keys = render::key::keys(site, theme, links.card.as_ref(), renderer.search);
+    let manifests = output::spare::manifests(&opts.root);
+    let staging = output::Staging::new(output, Some(&manifests))
         .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
     // folders first, so parallel writers never race to create them
     let mut dirs: Vec<String> = vec!["static".into(), "share".into()];
@@ -309,16 +312,21 @@ fn finish(
     let io_err = |path: &str, e: std::io::Error| {
         Diagnostic::error("io", format!("cannot write {path}: {e}"))
     };
-    let write = |job: &Job, r: &Renderer<'_>| -> Option<Diagnostic> {
+    let write = |job: &Job, r: &Renderer<'_>, key: render::key::PageKey| -> Option<Diagnostic> {
         let path = job.path(site);
         // a cached QR code is linked, not read and written
         if let Some(cache::Blob::Cached(p)) = r.qr_file(job) {
             return staging.link(p, &path).err().map(|e| io_err(&path, e));
         }
+        let key = job.is_rendered().then_some(key);
         match r.render(job) {
-            Ok(bytes) => staging.write(&path, &bytes).err().map(|e| io_err(&path, e)),
+            Ok(bytes) => (staging.write_page(&path, &bytes, key).err()).map(|e| io_err(&path, e)),
             Err(d) => Some(d),
         }
+    };
+    // a page the previous output has, rendered from the same key, stays as it is
+    let kept = |job: &Job, key: render::key::PageKey| {
+        job.is_rendered() && staging.keep_page(&job.path(site), key)
     };
     let render_guides = || -> Vec<(pdf::PdfState, String, Vec<Diagnostic>)> {
         by_guide
@@ -326,28 +334,41 @@ fn finish(
             .enumerate()
             .map(|(gi, jobs)| {
                 let g = &site.guides[gi];
+                let page_key = page_keys.guides[gi];
+                // pages of a guide that may have a PDF are rendered: whether they link to it is
+                // decided from the print page
+                let no_pdf = planner.none_for(g);
+                let jobs: Vec<&Job> = (jobs.iter().copied())
+                    .filter(|j| !(no_pdf && kept(j, page_key)))
+                    .collect();
+                if !jobs.iter().any(|j| j.is_rendered()) {
+                    let errors = jobs.iter().filter_map(|j| write(j, &renderer, page_key));
+                    return (pdf::PdfState::None, String::new(), errors.collect());
+                }
                 let mut html = match render::prepare_guide(theme, g) {
                     Ok(h) => h,
                     Err(d) => return (pdf::PdfState::None, String::new(), vec![d]),
                 };
                 // the print page keys the PDF; a guide with a PDF links to it, so its pages (and
                 // print page) are rendered with that link
-                let print = renderer.for_guide(gi, &html).render(&Job::Print(gi));
+                let print =
+                    (!no_pdf).then(|| renderer.for_guide(gi, &html).render(&Job::Print(gi)));
                 let (state, key) = match &print {
-                    Ok(page) => planner.state(g, page),
-                    Err(_) => (pdf::PdfState::None, String::new()),
+                    Some(Ok(page)) => planner.state(g, page),
+                    _ => (pdf::PdfState::None, String::new()),
                 };
                 html.pdf = state != pdf::PdfState::None;
                 let r = renderer.for_guide(gi, &html);
                 let mut errors = Vec::new();
                 for job in jobs {
                     let e = match (job, &print) {
-                        (Job::Print(_), Ok(page)) if !html.pdf => {
+                        (Job::Print(_), Some(Ok(page))) if !html.pdf => {
                             let path = job.path(site);
-                            staging.write(&path, page).err().map(|e| io_err(&path, e))
+                            (staging.write_page(&path, page, Some(page_key)).err())
+                                .map(|e| io_err(&path, e))
                         }
-                        (Job::Print(_), Err(d)) => Some(d.clone()),
-                        _ => write(job, &r),
+                        (Job::Print(_), Some(Err(d))) => Some(d.clone()),
+                        _ => write(job, &r, page_key),
                     };
                     errors.extend(e);
                 }
@@ -377,7 +398,8 @@ fn finish(
     page_errors.extend(
         site_jobs
             .par_iter()
-            .filter_map(|job| write(job, &renderer))
+            .filter(|job| !kept(job, page_keys.site))
+            .filter_map(|job| write(job, &renderer, page_keys.site))
             .collect::<Vec<_>>(),
     );
     let index_files = index.as_deref().unwrap_or_default();

@@ -4,6 +4,8 @@
 //! every page was written, swaps it in (atomically on Linux, see [`Staging::commit`]). A failed
 //! or killed build leaves the previous output as it was; leftovers of a killed build are cleaned
 //! up (or, if a two-rename swap was cut short, the previous output is put back) by the next one.
+//! On Unix the replaced output stays in the staging folder as the [`spare`], which the next
+//! build brings up to date rather than writing every file again.
 //! Two builds of the same output at the same moment take turns (on Linux, a lock on the output's
 //! parent folder). Nothing is flushed to disk (`fsync`): the guarantees hold against a killed
 //! process, not against a power cut. Nothing outside the output folder
@@ -11,9 +13,14 @@
 
 pub mod owners;
 pub mod pdf;
+pub mod spare;
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::render::key::PageKey;
 
 /// The file guidepost leaves in every output folder, so it knows the folder is its own.
 pub const STAMP: &str = ".guidepost";
@@ -26,6 +33,16 @@ pub struct Staging {
     /// when dropped, or by the kernel when the process dies): two builds of the same output
     /// (`serve` and a `build` in another terminal) take turns instead of mixing their files.
     _lock: Option<std::fs::File>,
+    /// What the staging folder held when the build began (empty when it was made afresh).
+    spare: spare::Spare,
+    /// The staging folder was made afresh by this build (a failed build deletes it).
+    fresh: bool,
+    /// Where the generations' manifests are kept; `None`: no spare is kept or used.
+    manifests: Option<PathBuf>,
+    /// The paths of the new output, written or kept.
+    produced: Mutex<HashSet<String>>,
+    /// The rendered pages of the new output with their keys: the new generation's manifest.
+    pages: Mutex<spare::Manifest>,
 }
 
 fn sibling(target: &Path, suffix: &str) -> PathBuf {
@@ -200,8 +217,10 @@ fn remove_ours(dir: &Path) -> io::Result<()> {
 }
 
 impl Staging {
-    /// Prepares a fresh staging folder for `target`, first repairing what a killed build left.
-    pub fn new(target: &Path) -> io::Result<Staging> {
+    /// Prepares the staging folder for `target`, first repairing what a killed build left.
+    /// With `manifests` (the folder of the generations' manifests, see [`spare`]) a staging
+    /// folder of an earlier build is kept as the spare, on Unix; without, it is made afresh.
+    pub fn new(target: &Path, manifests: Option<&Path>) -> io::Result<Staging> {
         let old = sibling(target, "old");
         let dir = sibling(target, "staging");
         let parent = target
@@ -220,71 +239,231 @@ impl Staging {
                 remove_ours(&old)?; // refuses, with the reason
             }
         }
+        let manifests = manifests.filter(|_| cfg!(unix)).map(Path::to_path_buf);
+        let mut spare = None;
         if std::fs::symlink_metadata(&dir).is_ok() {
-            remove_ours(&dir)?;
+            #[cfg(unix)]
+            if let Some(m) = &manifests
+                && leftover_of_ours(&dir)
+            {
+                spare = spare::Spare::read(&dir, m).ok();
+            }
+            if spare.is_none() {
+                remove_ours(&dir)?;
+            }
         }
-        std::fs::create_dir(&dir)?;
-        std::fs::write(dir.join(STAMP), STAMP_TEXT)?;
+        let fresh = spare.is_none();
+        if fresh {
+            std::fs::create_dir(&dir)?;
+        }
+        if !stamped(&dir) {
+            // (an empty folder of a build killed at its start)
+            std::fs::write(dir.join(STAMP), STAMP_TEXT)?;
+        }
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
             _lock: lock,
+            fresh,
+            spare: spare.unwrap_or_default(),
+            manifests,
+            produced: Mutex::default(),
+            pages: Mutex::default(),
         })
+    }
+
+    /// Files the spare held before this build.
+    pub fn spare_files(&self) -> usize {
+        self.spare.files.len()
+    }
+
+    fn produced(&self, rel: &str) {
+        let mut p = self.produced.lock().unwrap_or_else(|e| e.into_inner());
+        p.insert(rel.to_string());
+    }
+
+    /// Clears the way for a new file at `rel`: what the spare has there goes first, so that a
+    /// file is never written in place (a spare's file may be a hard link into the cache).
+    fn clear(&self, rel: &str, path: &Path) -> io::Result<()> {
+        let r = if self.spare.files.contains_key(rel) {
+            std::fs::remove_file(path)
+        } else if self.spare.dirs.contains(rel) {
+            std::fs::remove_dir_all(path)
+        } else {
+            return Ok(());
+        };
+        match r {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Writes `bytes` to `rel` (a `/`-separated path inside the output).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         let path = self.dir.join(rel);
+        self.clear(rel, &path)?;
         match std::fs::write(&path, bytes) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 std::fs::create_dir_all(path.parent().unwrap_or(&self.dir))?;
                 std::fs::write(&path, bytes)
             }
             r => r,
+        }?;
+        self.produced(rel);
+        Ok(())
+    }
+
+    /// Writes the rendered page `rel` of `key` (see [`Staging::keep_page`]).
+    pub fn write_page(&self, rel: &str, bytes: &[u8], key: Option<PageKey>) -> io::Result<()> {
+        self.write(rel, bytes)?;
+        #[cfg(unix)]
+        if let (Some(key), Some(_)) = (key, &self.manifests) {
+            let stat = spare::Stat::of(&std::fs::symlink_metadata(self.dir.join(rel))?);
+            let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+            pages.push((rel.to_string(), (key, stat)));
+        }
+        Ok(())
+    }
+
+    /// Whether the spare already holds the page `rel` rendered from `key`, as its generation
+    /// wrote it; if so it is part of the new output as it is.
+    pub fn keep_page(&self, rel: &str, key: PageKey) -> bool {
+        match self.spare.pages.get(rel) {
+            Some((had, stat)) if *had == key => {
+                self.produced(rel);
+                let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+                pages.push((rel.to_string(), (key, *stat)));
+                true
+            }
+            _ => false,
         }
     }
 
     /// Copies the file `src` to `rel`.
     pub fn copy(&self, src: &Path, rel: &str) -> io::Result<()> {
         let path = self.dir.join(rel);
+        self.clear(rel, &path)?;
         match std::fs::copy(src, &path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound && src.exists() => {
                 std::fs::create_dir_all(path.parent().unwrap_or(&self.dir))?;
                 std::fs::copy(src, &path).map(|_| ())
             }
             r => r.map(|_| ()),
-        }
+        }?;
+        self.produced(rel);
+        Ok(())
     }
 
     /// Puts the file `src` (of guidepost's cache) at `rel`: a hard link when the file system
-    /// allows one (no bytes copied), else a copy.
+    /// allows one (no bytes copied), else a copy. A spare's file that is `src` itself stays.
     pub fn link(&self, src: &Path, rel: &str) -> io::Result<()> {
+        #[cfg(unix)]
+        if let Some(&had) = self.spare.files.get(rel)
+            && let Ok(m) = std::fs::symlink_metadata(src)
+        {
+            use std::os::unix::fs::MetadataExt;
+            if (m.dev(), m.ino()) == (self.spare.dev, had) {
+                self.produced(rel);
+                return Ok(());
+            }
+        }
         let path = self.dir.join(rel);
-        std::fs::hard_link(src, &path).or_else(|_| self.copy(src, rel))
+        self.clear(rel, &path)?;
+        if std::fs::hard_link(src, &path).is_ok() {
+            self.produced(rel);
+            return Ok(());
+        }
+        self.copy(src, rel)
     }
 
     /// Creates the folders `rels` ahead of writing, so parallel writers need not.
     pub fn create_dirs<'a>(&self, rels: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
         for r in rels {
-            std::fs::create_dir_all(self.dir.join(r))?;
+            if self.spare.dirs.contains(r) {
+                continue;
+            }
+            let path = self.dir.join(r);
+            // a file of the spare where the new output has a folder
+            for (i, _) in r.match_indices('/').chain(std::iter::once((r.len(), ""))) {
+                if self.spare.files.contains_key(&r[..i]) {
+                    let _ = std::fs::remove_file(self.dir.join(&r[..i]));
+                }
+            }
+            std::fs::create_dir_all(path)?;
         }
         Ok(())
     }
 
-    /// Swaps the staging folder in place of the output. The previous output is removed only
-    /// after the new one is in place.
+    /// Deletes what the spare had that the new output does not, and records the new
+    /// generation (its manifest, then its stamp).
+    fn finish_spare(&self, manifests: &Path) -> io::Result<()> {
+        use rayon::prelude::*;
+        let produced = self.produced.lock().unwrap_or_else(|e| e.into_inner());
+        self.spare
+            .files
+            .par_iter()
+            .filter(|(rel, _)| !produced.contains(*rel))
+            .try_for_each(|(rel, _)| match std::fs::remove_file(self.dir.join(rel)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            })?;
+        let mut needed = HashSet::new();
+        for p in produced.iter() {
+            for (i, _) in p.match_indices('/') {
+                needed.insert(&p[..i]);
+            }
+        }
+        let mut stale: Vec<&String> = (self.spare.dirs.iter())
+            .filter(|d| !needed.contains(d.as_str()))
+            .collect();
+        stale.sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
+        for d in stale {
+            match std::fs::remove_dir_all(self.dir.join(d)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        // a new stamp file names the new generation's manifest; killed before the manifest is
+        // written, the folder has none (and the next build makes its pages again)
+        let stamp = self.dir.join(STAMP);
+        match std::fs::remove_file(&stamp) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        std::fs::write(&stamp, STAMP_TEXT)?;
+        let Some(id) = spare::generation(&self.dir) else {
+            return Ok(());
+        };
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        spare::write_manifest(
+            manifests,
+            &id,
+            &pages,
+            spare::generation(&self.target).as_deref(),
+        )
+    }
+
+    /// Swaps the staging folder in place of the output. The previous output is kept as the
+    /// spare of the next build (see [`spare`]), or removed, only after the new one is in place.
     ///
     /// On Linux the swap is one atomic `renameat2(RENAME_EXCHANGE)`: at every instant the output
     /// folder holds either the complete old site or the complete new one, even if the process is
     /// killed. Elsewhere (or on a file system without it) it is two renames, and a build killed
     /// between them leaves the old site aside as `.NAME.old`, which the next build puts back.
     pub fn commit(self) -> io::Result<()> {
+        if let Some(m) = &self.manifests {
+            self.finish_spare(m)?;
+        }
+        let keep = self.manifests.is_some();
         let old = sibling(&self.target, "old");
         #[cfg(target_os = "linux")]
         if self.target.is_dir() && exchange(&self.dir, &self.target).is_ok() {
-            // the staging name now holds the previous output; a build killed while deleting
-            // it leaves a part of it (stamped still), which the next build deletes
-            let _ = remove_ours(&self.dir);
+            // the staging name now holds the previous output: the next build's spare, or
+            // deleted (a build killed while deleting it leaves a part of it, stamped still,
+            // which the next build deletes)
+            if !keep {
+                let _ = remove_ours(&self.dir);
+            }
             return Ok(());
         }
         if self.target.exists() {
@@ -295,14 +474,22 @@ impl Staging {
             return Err(e);
         }
         if std::fs::symlink_metadata(&old).is_ok() {
-            remove_ours(&old)?;
+            if keep {
+                std::fs::rename(&old, &self.dir)?;
+            } else {
+                remove_ours(&old)?;
+            }
         }
         Ok(())
     }
 
-    /// Throws the staging folder away; the output stays as it was.
+    /// Gives up; the output stays as it was. A spare stays the next build's spare (what this
+    /// build changed in it does not match its manifest, and is made again); a staging folder
+    /// this build made is thrown away.
     pub fn abandon(self) {
-        let _ = remove_ours(&self.dir);
+        if self.manifests.is_none() || self.fresh {
+            let _ = remove_ours(&self.dir);
+        }
     }
 }
 
@@ -357,18 +544,18 @@ mod tests {
     fn commit_replaces_and_killed_swap_is_repaired() {
         let t = tempfile::tempdir().unwrap();
         let target = t.path().join("public");
-        let s = Staging::new(&target).unwrap();
+        let s = Staging::new(&target, None).unwrap();
         s.write("a/index.html", b"one").unwrap();
         s.commit().unwrap();
         assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"one");
         // a swap killed after the first rename: the old output sits aside
         std::fs::rename(&target, sibling(&target, "old")).unwrap();
-        let s = Staging::new(&target).unwrap();
+        let s = Staging::new(&target, None).unwrap();
         assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"one");
         s.abandon();
         assert!(!sibling(&target, "staging").exists());
         // replacing an existing output leaves nothing beside it
-        let s = Staging::new(&target).unwrap();
+        let s = Staging::new(&target, None).unwrap();
         s.write("a/index.html", b"two").unwrap();
         s.commit().unwrap();
         assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"two");

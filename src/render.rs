@@ -8,6 +8,7 @@
 
 pub mod theme;
 
+pub mod key;
 pub mod print;
 
 use serde::Serialize;
@@ -390,6 +391,12 @@ impl Job {
             | Job::Search
             | Job::ShareCard { .. } => None,
         }
+    }
+
+    /// Is it rendered through a template (not a file made elsewhere: a QR code, the share
+    /// card)? Such a file has a [`key::PageKey`].
+    pub fn is_rendered(&self) -> bool {
+        !matches!(self, Job::Qr { .. } | Job::ShareCard { .. })
     }
 
     /// Is it a page readers read (counted in the build summary)?

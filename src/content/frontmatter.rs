@@ -593,7 +593,7 @@ fn fullwidth_comma_in_list(line: &str, from: usize) -> Option<usize> {
 }
 
 /// A calendar date (`updated = 2026-11-20` in TOML, or a `"2026-11-20"` string in either format).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub jiff::civil::Date);
 
 impl std::fmt::Display for Date {

@@ -22,7 +22,7 @@ pub struct GuideId(pub String);
 pub struct ChannelId(pub String);
 
 /// The screen a channel's screenshots come from; it sets their frame and the slot's shape.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Device {
     #[default]
@@ -31,7 +31,7 @@ pub enum Device {
 }
 
 /// `site.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Hash, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     pub title: String,
@@ -65,7 +65,7 @@ fn default_language() -> String {
     "zh-CN".into()
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Hash, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelDefaults {
     pub name: Option<String>,
@@ -74,7 +74,7 @@ pub struct ChannelDefaults {
 }
 
 /// Front matter of `content/GUIDE/_index.md`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuideMeta {
     pub title: String,
@@ -99,7 +99,7 @@ pub struct GuideMeta {
 }
 
 /// Front matter of `content/GUIDE/CHANNEL.md`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Hash, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelMeta {
     pub title: String,
@@ -136,7 +136,7 @@ pub struct Site {
     pub guides: Vec<Guide>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Guide {
     pub id: GuideId,
     pub meta: GuideMeta,
@@ -146,7 +146,7 @@ pub struct Guide {
     pub channels: Vec<Channel>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Channel {
     pub id: ChannelId,
     pub title: String,
@@ -214,7 +214,7 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Step {
     /// 1-based position within the channel.
     pub number: usize,
@@ -230,7 +230,7 @@ pub struct Step {
 
 /// A piece of rendered Markdown. Components (figures, slots, callouts) stay values here so that
 /// the theme renders them through its own templates.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum Block {
     /// HTML rendered from Markdown. Site-internal URLs in it start with [`ROOT_MARKER`], and
     /// anchors of the page's own channel with [`ANCHOR_MARKER`]; the page resolves both.
@@ -342,7 +342,7 @@ pub const ROOT_MARKER: &str = "\u{E000}";
 /// the channel's own page).
 pub const ANCHOR_MARKER: &str = "\u{E002}";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Figure {
     /// URL from the site root, percent-encoded (prefix it with the page's root).
     pub url: String,
@@ -359,7 +359,7 @@ pub struct Figure {
 }
 
 /// One published picture of a screenshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct Variant {
     /// URL from the site root, percent-encoded.
     pub url: String,
@@ -368,7 +368,7 @@ pub struct Variant {
 }
 
 /// A highlight as the template draws it, in pixels of the full picture.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize)]
 pub struct Mark {
     pub number: usize,
     pub x: u32,
@@ -383,7 +383,7 @@ pub struct Mark {
 }
 
 /// What the image stage (`images`) adds to a figure.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Published {
     /// Ascending widths: 1x and 2x of the display width (fewer for small pictures).
     pub variants: Vec<Variant>,
@@ -394,7 +394,7 @@ pub struct Published {
     pub eager: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Slot {
     /// The description the author wrote (the image's alt text).
     pub alt: String,
@@ -405,7 +405,7 @@ pub struct Slot {
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Hash, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CalloutKind {
     Note,

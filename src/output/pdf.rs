@@ -509,6 +509,14 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Whether guide `g` certainly has no PDF in the output, without its print page: none was
+    /// asked for and none was printed before. (Its pages can then be kept from the previous
+    /// output: whether they link to a PDF is not in question.)
+    pub fn none_for(&self, g: &Guide) -> bool {
+        let asked = (self.opts).is_some_and(|o| o.guides.is_empty() || o.guides.contains(&g.id.0));
+        !asked && (!self.have_cache || !self.cache.join(pdf_name(g)).exists())
+    }
+
     /// The state and key of guide `g`'s PDF. `page` is the guide's print page; the key covers
     /// it, the theme's static files (`asset_version`) and the guide's screenshots.
     pub fn state(&self, g: &Guide, page: &[u8]) -> (PdfState, String) {

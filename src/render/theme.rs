@@ -29,6 +29,9 @@ pub struct Theme {
     pub statics: BTreeMap<String, StaticSource>,
     /// A short hash of the static files, for cache busting.
     pub asset_version: String,
+    /// A hash of every template's name and text and of the static files: what a page's
+    /// [`super::key::PageKey`] takes of the theme.
+    pub fingerprint: [u8; 32],
 }
 
 fn walk_embedded(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
@@ -99,6 +102,13 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Theme> {
             sources.insert(name, (rel, text));
         }
     }
+    let mut fingerprint = blake3::Hasher::new();
+    for (name, (_, text)) in &sources {
+        for s in [name, text] {
+            fingerprint.update(&(s.len() as u64).to_le_bytes());
+            fingerprint.update(s.as_bytes());
+        }
+    }
     let mut tera = tera::Tera::new();
     tera.autoescape_on(vec![".html", ".htm", ".xml"]);
     // all at once: a template may extend one that comes later in the alphabet
@@ -136,10 +146,12 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<Theme> {
         }
     }
     let asset_version = format!("{:08x}", h.finish() as u32);
+    fingerprint.update(asset_version.as_bytes());
     Some(Theme {
         tera,
         statics,
         asset_version,
+        fingerprint: fingerprint.finalize().into(),
     })
 }
 

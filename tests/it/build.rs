@@ -435,3 +435,147 @@ fn the_binary_runs_jemalloc_with_one_arena_per_cpu() {
             .join("\n")
     );
 }
+
+/// A rebuild starts from the output before last (the spare, `.public.staging`), keeps the pages
+/// whose key did not change and the linked files that are still the cache's, and replaces the
+/// rest: after every kind of change, the output is, file for file and byte for byte, what a
+/// clean build of the same site writes; and what did not change was not written again.
+#[cfg(unix)]
+#[test]
+fn a_rebuild_keeps_what_did_not_change_and_equals_a_clean_build() {
+    use std::os::unix::fs::MetadataExt;
+    let t = copy_fixture("basic");
+    let (site, out) = (t.path().join("site"), t.path().join("public"));
+    // a second guide, which the edits below leave alone
+    let other = site.join("content/other-card");
+    std::fs::create_dir_all(other.join("images")).unwrap();
+    for f in ["_index.md", "web.md", "wechat.md", "images/login.png"] {
+        std::fs::copy(site.join("content/renew-card").join(f), other.join(f)).unwrap();
+    }
+    let index = other.join("_index.md");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, text.replace("校园卡补办", "另一张卡")).unwrap();
+    let files = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        paths_under(dir, false)
+            .into_iter()
+            .map(|f| (f.clone(), std::fs::read(dir.join(&f)).unwrap()))
+            .collect()
+    };
+    let ino = |p: &str| std::fs::metadata(out.join(p)).unwrap().ino();
+    let rebuild = |what: &str| {
+        let o = build_into(&site, &out, &[]);
+        assert!(o.status.success(), "{what}: {}", stderr(&o));
+        let clean = tempfile::tempdir().unwrap();
+        let copy = clean.path().join("site");
+        for e in walkdir::WalkDir::new(&site) {
+            let e = e.unwrap();
+            let dest = copy.join(e.path().strip_prefix(&site).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&dest).unwrap();
+            } else if !e.path().starts_with(site.join(".guidepost-cache")) {
+                std::fs::copy(e.path(), &dest).unwrap();
+            }
+        }
+        let o = build_into(&copy, &clean.path().join("public"), &[]);
+        assert!(o.status.success(), "{what}: {}", stderr(&o));
+        let (got, want) = (files(&out), files(&clean.path().join("public")));
+        assert_eq!(
+            got.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            want.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            "{what}: the files"
+        );
+        for ((path, a), (_, b)) in got.iter().zip(&want) {
+            assert!(a == b, "{what}: {path} differs from a clean build's");
+        }
+    };
+    let edit = |path: &str, from: &str, to: &str| {
+        let p = site.join(path);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{path} has {from}");
+        std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    };
+    // two builds: the output and, beside it, the spare; from then on each build brings the
+    // spare (the output before last) up to date, so a kept file has the inode it had two
+    // builds before
+    let inodes = std::cell::RefCell::new(Vec::new());
+    let kept = |what: &str, p: &str| {
+        let mut v = inodes.borrow_mut();
+        v.push(ino(p));
+        let n = v.len();
+        assert!(
+            n >= 3 && v[n - 1] == v[n - 3],
+            "{what}: {p} was written again"
+        );
+    };
+    rebuild("first build");
+    let page = "other-card/web/index.html";
+    inodes.borrow_mut().push(ino(page));
+    rebuild("second build");
+    inodes.borrow_mut().push(ino(page));
+    assert!(t.path().join(".public.staging/.guidepost").is_file());
+    rebuild("nothing changed");
+    kept("nothing changed", page);
+    rebuild("nothing changed again");
+    kept("nothing changed again", page);
+    let shot = paths_under(&out, false)
+        .into_iter()
+        .find(|p| p.starts_with("other-card/") && p.ends_with(".webp"))
+        .unwrap();
+    let cached = ino(&shot);
+
+    edit(
+        "content/renew-card/web.md",
+        "输入学号和密码",
+        "输入学号和口令",
+    );
+    rebuild("a step edited");
+    kept("a step edited", page);
+    assert_eq!(ino(&shot), cached, "a screenshot still the cache's is kept");
+    rebuild("a step edited, again");
+    kept("a step edited, again", page);
+    assert!(
+        std::fs::read_to_string(out.join("renew-card/web/index.html"))
+            .unwrap()
+            .contains("口令")
+    );
+
+    edit("content/other-card/_index.md", "另一张卡", "第二张卡");
+    rebuild("a guide's title");
+    rebuild("a guide's title, again");
+    edit("site.toml", "测试站点", "测试站");
+    rebuild("site.toml");
+    rebuild("site.toml, again");
+    std::fs::create_dir_all(site.join("templates")).unwrap();
+    std::fs::write(
+        site.join("templates/404.html"),
+        "{% extends \"base.html\" %}\n{% block content %}<p>找不到这一页。</p>{% endblock content %}\n",
+    )
+    .unwrap();
+    rebuild("a template");
+    rebuild("a template, again");
+    // a screenshot replaced: its new variants, the old ones gone
+    let png = std::fs::read(site.join("content/other-card/images/login.png")).unwrap();
+    let img = image::load_from_memory(&png).unwrap();
+    let mut flipped = Vec::new();
+    img.fliph()
+        .write_to(
+            &mut std::io::Cursor::new(&mut flipped),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    std::fs::write(site.join("content/other-card/images/login.png"), flipped).unwrap();
+    rebuild("a screenshot");
+    rebuild("a screenshot, again");
+    // files changed or added in the output by hand are put right within two builds (the output
+    // becomes the spare of the build after next)
+    std::fs::write(out.join(page), "手工改过").unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::remove_file(out.join("renew-card/index.html")).unwrap();
+    rebuild("hand edits, the build after");
+    rebuild("hand edits, the build after next");
+    // a guide removed
+    std::fs::remove_dir_all(site.join("content/other-card")).unwrap();
+    rebuild("a guide removed");
+    rebuild("a guide removed, again");
+    assert!(!out.join("other-card").exists());
+}

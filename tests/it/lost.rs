@@ -143,11 +143,14 @@ fn a_build_killed_at_any_moment_leaves_old_or_new() {
     let root = if next == "a" { &a } else { &b };
     assert!(build_cmd(root, &public).status().unwrap().success());
     assert_eq!(snapshot(&public), want[next]);
-    let names: Vec<_> = std::fs::read_dir(t.path().join("out"))
+    // beside the output, only the previous one, kept (stamped) for the next build to reuse
+    let mut names: Vec<_> = std::fs::read_dir(t.path().join("out"))
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, [std::ffi::OsString::from("public")]);
+    names.sort();
+    assert_eq!(names, [".public.staging", "public"]);
+    assert!(t.path().join("out/.public.staging/.guidepost").is_file());
 }
 
 /// The output guard refuses folders guidepost did not make, and the site itself.
@@ -197,9 +200,12 @@ fn concurrent_builds_take_turns() {
             "round {round}: the output mixes two builds"
         );
     }
-    let names: Vec<_> = std::fs::read_dir(t.path().join("out"))
+    // beside the output, only the previous one, kept (stamped) for the next build to reuse
+    let mut names: Vec<_> = std::fs::read_dir(t.path().join("out"))
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, [std::ffi::OsString::from("public")]);
+    names.sort();
+    assert_eq!(names, [".public.staging", "public"]);
+    assert!(t.path().join("out/.public.staging/.guidepost").is_file());
 }
