@@ -9,7 +9,10 @@
 #     zola --root CORPUS/zola build --output-dir OUT            (if $ZOLA runs)
 #     hugo --source CORPUS/hugo --destination OUT --quiet       (if $HUGO runs)
 #   and guidepost's rebuilds into its existing output: after one channel file was edited
-#   ("rebuild, 1 channel edited") and with nothing changed ("rebuild, nothing changed"). The
+#   ("rebuild, 1 channel edited", a new edit before each run) and with nothing changed
+#   ("rebuild, nothing changed"), in the steady state: a rebuild starts from the output before
+#   last, which guidepost keeps beside the output (.NAME.staging), so the first rebuild after a
+#   full build is not counted, and a full build starts with neither folder. The
 #   peers have no such case (each renders everything on every build), so their full build is
 #   the reference for both.
 #
@@ -149,9 +152,14 @@ corpus() {   # corpus N -> prints the corpus folder
 
 # --- measuring ----------------------------------------------------------------
 
-# Make sure $1 does not exist, without deleting anything now (see the header).
+# Make sure $1 does not exist, without deleting anything now (see the header); nor guidepost's
+# previous output kept beside it (.NAME.staging), which a rebuild starts from: a full build
+# starts from nothing.
 clear_output() {
+    local spare
+    spare="$(dirname "$1")/.$(basename "$1").staging"
     if [ -e "$1" ]; then mv "$1" "$(mktemp -d "$TRASH/XXXXXXXX")/"; fi
+    if [ -e "$spare" ]; then mv "$spare" "$(mktemp -d "$TRASH/XXXXXXXX")/"; fi
     sync
 }
 
@@ -221,16 +229,13 @@ summarise() {   # summarise ROW N
     STATUS[$row,$n]=${STATUS[$row,$n]:-ok}
 }
 
-# The channel file the rebuild case edits: a line appended to the first guide's web channel,
-# then taken away again on the next run (so every run sees a change), restored at the end.
+# The channel file the rebuild case edits: a new line added to the first guide's web channel
+# before every run (so every run sees an edit neither of the two outputs before it had, the
+# search index included), the file restored at the end.
 edit_channel() {   # edit_channel CORPUS RUN
     local f=$1/guidepost/content/00001-chsi-image-code/web.md
     [ -f "$f.orig" ] || cp -p "$f" "$f.orig"
-    if [ $(($2 % 2)) -eq 1 ]; then
-        { cat "$f.orig"; printf '\n补充说明：第 %s 次修改。\n' "$2"; } > "$f"
-    else
-        cp "$f.orig" "$f"
-    fi
+    printf '\n补充说明：第 %s 次修改。\n' "$2" >> "$f"
 }
 
 # on tmpfs, deleting does not slow later file creation (the ext4 effect of the header), while
@@ -248,15 +253,23 @@ for n in "${SIZES[@]}"; do
             if [ "${STATUS[$tool,$n]}" = ok ]; then timed "$tool" "$n" "$dir" "$tool" 1 || true; fi
         done
     done
-    # guidepost's rebuilds into the output of its last full build
+    # guidepost's rebuilds into the output of its last full build: a rebuild starts from the
+    # output before last (kept beside it), so the first rebuild after a full build, which has
+    # none, is not counted; then each timed run after a new edit
     if [ "${STATUS[guidepost,$n]:-}" = ok ]; then
+        edit_channel "$dir" 0
+        timed "$EDIT" "$n" "$dir" guidepost 0 || true   # the first rebuild: not counted
+        WALLS[$EDIT,$n]=""; CPUS[$EDIT,$n]=""; RSS[$EDIT,$n]=""
         for ((run = 1; run <= RUNS; run++)); do
             edit_channel "$dir" "$run"
             timed "$EDIT" "$n" "$dir" guidepost 0 || break
         done
         f=$dir/guidepost/content/00001-chsi-image-code/web.md
         if [ -f "$f.orig" ]; then mv "$f.orig" "$f"; fi
-        timed "$NONE" "$n" "$dir" guidepost 0 || true   # takes the edit back: not counted
+        # takes the edit back, twice (so that the output and the one before it are of the same
+        # text): not counted
+        timed "$NONE" "$n" "$dir" guidepost 0 || true
+        timed "$NONE" "$n" "$dir" guidepost 0 || true
         WALLS[$NONE,$n]=""; CPUS[$NONE,$n]=""; RSS[$NONE,$n]=""
         for ((run = 1; run <= RUNS; run++)); do timed "$NONE" "$n" "$dir" guidepost 0 || break; done
     fi

@@ -60,7 +60,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 TIMEFORMAT=%R
 run() { # label, then the command; prints the wall time
     local out=$BENCH_DIR/out
-    rm -rf "$out"
+    rm -rf "$out" "$BENCH_DIR/.out.staging"
     { time "$BIN" build --root "$SITE" --output "$out" --quiet >/dev/null 2>"$BENCH_DIR/$1.log"; } 2>&1
 }
 
