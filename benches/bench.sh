@@ -40,7 +40,7 @@
 #   tool and N (Hugo writes ~120 MB per 1000 guides). For the same reason, leave a few
 #   minutes between two invocations on a journal-less disk. Setting BENCH_DIR to a tmpfs
 #   (/dev/shm/...) takes the disk out of the measurement altogether; there old outputs are
-#   deleted as soon as a tool is done with a size (tmpfs has no such slowdown, and keeping
+#   deleted before each run, outside the timing (tmpfs has no such slowdown, and keeping
 #   them all runs out of inodes at 5,000 guides).
 #
 #   Columns: wall s (elapsed), CPU s (user+sys, all threads), peak MB (max RSS of the
@@ -93,6 +93,8 @@ LOGS=$BENCH_DIR/logs
 OUTS=$BENCH_DIR/out
 TRASH=$BENCH_DIR/trash
 mkdir -p "$LOGS" "$OUTS" "$TRASH"
+on_tmpfs=false
+[ "$(stat -f -c %T "$BENCH_DIR" 2>/dev/null)" = tmpfs ] && on_tmpfs=true
 
 want() { [[ " $TOOLS " == *" $1 "* ]]; }
 
@@ -160,6 +162,9 @@ clear_output() {
     spare="$(dirname "$1")/.$(basename "$1").staging"
     if [ -e "$1" ]; then mv "$1" "$(mktemp -d "$TRASH/XXXXXXXX")/"; fi
     if [ -e "$spare" ]; then mv "$spare" "$(mktemp -d "$TRASH/XXXXXXXX")/"; fi
+    # on tmpfs deleting costs later builds nothing, and keeping the old outputs runs out of
+    # inodes at 5,000 guides (three tools, their runs, guidepost's kept output)
+    if $on_tmpfs; then rm -rf "$TRASH"; mkdir -p "$TRASH"; fi
     sync
 }
 
@@ -241,8 +246,6 @@ edit_channel() {   # edit_channel CORPUS RUN
 # on tmpfs, deleting does not slow later file creation (the ext4 effect of the header), while
 # keeping every old output until the end runs out of inodes at 5,000 guides: empty the trash
 # after each size
-on_tmpfs=false
-[ "$(stat -f -c %T "$BENCH_DIR" 2>/dev/null)" = tmpfs ] && on_tmpfs=true
 for n in "${SIZES[@]}"; do
     dir=$(corpus "$n")
     for tool in "${ACTIVE[@]}"; do check_tool "$tool" "$n" "$dir"; done

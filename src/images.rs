@@ -1472,7 +1472,12 @@ impl Cache {
                 .collect(),
         };
         let stored = self.dir.as_ref().filter(|_| self.write).and_then(|base| {
-            let tmp = base.join(format!("{key}.tmp{}", std::process::id()));
+            // a folder of this call's own: two screenshots of the same bytes are stored by two
+            // threads at once (each then finds the entry complete, the files having the same
+            // names and bytes)
+            static CALL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let call = CALL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = base.join(format!("{key}.tmp{}-{call}", std::process::id()));
             let target = base.join(key);
             let _ = std::fs::remove_dir_all(&tmp);
             std::fs::create_dir(&tmp).ok()?;

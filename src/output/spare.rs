@@ -135,7 +135,10 @@ impl Spare {
             .map(|top| {
                 let (mut files, mut dirs) = (Vec::new(), Vec::new());
                 let base = dir.join(top);
-                for e in walkdir::WalkDir::new(&base).min_depth(1).same_file_system(true) {
+                for e in walkdir::WalkDir::new(&base)
+                    .min_depth(1)
+                    .same_file_system(true)
+                {
                     let e = e.map_err(io::Error::other)?;
                     let rel = e.path().strip_prefix(&base).unwrap_or(e.path());
                     let rel = format!("{top}/{}", rel.to_string_lossy());

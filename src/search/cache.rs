@@ -7,9 +7,12 @@
 //! are tokenized again.
 //!
 //! A version's folder is complete or absent: its files are written into a hidden folder, with
-//! the list of them last, and the folder is renamed into place. The list has each file's size
-//! and modification time: the output links these files, so one edited in place there (or in the
-//! cache) is noticed, and the index made again, never published changed.
+//! the list of them last, and the folder is renamed into place. The list has each file's size,
+//! modification time and a hash of its bytes: the output links these files, so one edited in
+//! place there (or in the cache) is noticed, and the index made again, never published changed;
+//! and a file of a new version with the bytes of the previous version's file of that name (most
+//! of them, after an edit of one guide) is a hard link to it, not a new file, so the output's
+//! link to it stays as it is (see `output::spare`).
 
 use std::path::{Path, PathBuf};
 
@@ -20,8 +23,34 @@ use crate::cache::Blob;
 
 /// The cache's part for the index.
 const SUB: &str = "search";
-/// The list of a version's files (`NAME SIZE MTIME-NS` a line), written last.
+/// The list of a version's files (`NAME SIZE MTIME-NS HASH` a line), written last.
 const LIST: &str = "files.txt";
+
+/// A line of a version's list.
+struct Listed {
+    name: String,
+    len: u64,
+    time: u128,
+    /// The first 32 hex digits of the BLAKE3 hash of its bytes.
+    hash: String,
+}
+
+/// The list of the version in `dir`; `None` when it is missing or not a list.
+fn list(dir: &Path) -> Option<Vec<Listed>> {
+    let text = std::fs::read_to_string(dir.join(LIST)).ok()?;
+    text.lines()
+        .map(|line| {
+            let mut f = line.split(' ');
+            let l = Listed {
+                name: f.next()?.to_string(),
+                len: f.next()?.parse().ok()?,
+                time: f.next()?.parse().ok()?,
+                hash: f.next()?.to_string(),
+            };
+            (plain_name(&l.name) && f.next().is_none()).then_some(l)
+        })
+        .collect()
+}
 
 /// A file's size and modification time (nanoseconds since the epoch), as the list records them.
 fn stamp(p: &Path) -> Option<(u64, u128)> {
@@ -70,47 +99,79 @@ fn plain_name(name: &str) -> bool {
 }
 
 fn read(dir: &Path) -> Option<Vec<(String, Blob)>> {
-    let list = std::fs::read_to_string(dir.join(LIST)).ok()?;
-    list.lines()
-        .map(|line| {
-            let mut parts = line.split(' ');
-            let (name, len, time) = (parts.next()?, parts.next()?, parts.next()?);
-            let want = (len.parse().ok()?, time.parse().ok()?);
-            let path = dir.join(name);
-            (plain_name(name) && parts.next().is_none() && stamp(&path) == Some(want))
-                .then(|| (format!("{DIR}/{name}"), Blob::Cached(path)))
+    list(dir)?
+        .into_iter()
+        .map(|l| {
+            let path = dir.join(&l.name);
+            (stamp(&path) == Some((l.len, l.time)))
+                .then(|| (format!("{DIR}/{}", l.name), Blob::Cached(path)))
         })
         .collect()
 }
 
 fn store(root: &Path, version: &str, index: &Index) -> Option<Vec<(String, Blob)>> {
+    use rayon::prelude::*;
     let dir = crate::cache::open(root, SUB)?;
     let tmp = dir.join(format!(".new-{version}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir(&tmp).ok()?;
-    let mut list = String::new();
-    let mut files = Vec::with_capacity(index.files.len());
     let done: PathBuf = dir.join(version);
-    for (rel, bytes) in &index.files {
-        let name = rel
-            .strip_prefix(&format!("{DIR}/"))
-            .filter(|n| plain_name(n));
-        let written = name.and_then(|n| {
-            std::fs::write(tmp.join(n), bytes).ok()?;
-            Some((n, stamp(&tmp.join(n))?))
-        });
-        let Some((name, (len, time))) = written else {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return None;
-        };
-        list.push_str(&format!("{name} {len} {time}\n"));
-        files.push((rel.clone(), Blob::Cached(done.join(name))));
+    // the files of the versions kept, by name and hash (one version, but after a killed build)
+    let mut before = std::collections::HashMap::new();
+    for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = e.file_name();
+        if name == *version || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        for l in list(&e.path()).unwrap_or_default() {
+            let path = e.path().join(&l.name);
+            before.insert((l.name, l.hash), (path, (l.len, l.time)));
+        }
+    }
+    let stored: Option<Vec<(String, Listed)>> = index
+        .files
+        .par_iter()
+        .map(|(rel, bytes)| {
+            let name = rel
+                .strip_prefix(&format!("{DIR}/"))
+                .filter(|n| plain_name(n))?;
+            let hash = blake3::hash(bytes).to_hex()[..32].to_string();
+            let new = tmp.join(name);
+            let linked = before
+                .get(&(name.to_string(), hash.clone()))
+                .filter(|(path, was)| stamp(path) == Some(*was))
+                .is_some_and(|(path, _)| std::fs::hard_link(path, &new).is_ok());
+            if !linked {
+                std::fs::write(&new, bytes).ok()?;
+            }
+            let (len, time) = stamp(&new)?;
+            let name = name.to_string();
+            Some((
+                rel.clone(),
+                Listed {
+                    name,
+                    len,
+                    time,
+                    hash,
+                },
+            ))
+        })
+        .collect();
+    let Some(stored) = stored else {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return None;
+    };
+    let mut text = String::with_capacity(stored.len() * 64);
+    let mut files = Vec::with_capacity(stored.len());
+    for (rel, l) in stored {
+        text.push_str(&format!("{} {} {} {}\n", l.name, l.len, l.time, l.hash));
+        files.push((rel, Blob::Cached(done.join(l.name))));
     }
     // a folder of this version that did not read (a file changed in place) is replaced
     if std::fs::symlink_metadata(&done).is_ok() {
         let _ = std::fs::remove_dir_all(&done);
     }
-    if std::fs::write(tmp.join(LIST), list).is_err() || std::fs::rename(&tmp, &done).is_err() {
+    if std::fs::write(tmp.join(LIST), text).is_err() || std::fs::rename(&tmp, &done).is_err() {
         // another build stored the same version meanwhile, or the cache is not writable
         let _ = std::fs::remove_dir_all(&tmp);
         return read(&done);
@@ -303,7 +364,7 @@ mod tests {
         let (len, time) = stamp(&dir.join("index.js")).unwrap();
         std::fs::write(
             dir.join(LIST),
-            format!("index.js {len} {time}\n../../site.toml {len} {time}\n"),
+            format!("index.js {len} {time} 00\n../../site.toml {len} {time} 00\n"),
         )
         .unwrap();
         let mut made = false;
@@ -356,6 +417,33 @@ mod tests {
         bytes.truncate(bytes.len() / 2);
         std::fs::write(&pack, &bytes).unwrap();
         assert!(Parts::open(root.path(), true).get("bb").is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_version_links_the_files_the_previous_one_had_with_the_same_bytes() {
+        use std::os::unix::fs::MetadataExt;
+        let root = tempfile::tempdir().unwrap();
+        let ino = |files: &[(String, Blob)], i: usize| match &files[i].1 {
+            Blob::Cached(p) => std::fs::metadata(p).unwrap().ino(),
+            Blob::Memory(_) => panic!("stored"),
+        };
+        let one = [
+            ("search/index.js", "m1"),
+            ("search/t-0.js", "same"),
+            ("search/t-1.js", "a"),
+        ];
+        let first = super::index(root.path(), "aaaa", true, || index(&one));
+        let (same, other) = (ino(&first, 1), ino(&first, 2));
+        let two = [
+            ("search/index.js", "m2"),
+            ("search/t-0.js", "same"),
+            ("search/t-1.js", "b"),
+        ];
+        let second = super::index(root.path(), "bbbb", true, || index(&two));
+        assert_eq!(same, ino(&second, 1), "the same bytes: linked");
+        assert_ne!(other, ino(&second, 2), "other bytes: written");
+        assert_eq!(bytes(&second)[2].1, b"b");
     }
 
     #[test]

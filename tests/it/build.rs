@@ -446,7 +446,9 @@ fn a_rebuild_keeps_what_did_not_change_and_equals_a_clean_build() {
     use std::os::unix::fs::MetadataExt;
     let t = copy_fixture("basic");
     let (site, out) = (t.path().join("site"), t.path().join("public"));
-    // a second guide, which the edits below leave alone
+    // a second guide, which the edits below leave alone; its screenshot has the bytes of the
+    // first guide's (two threads store one cache entry at once: they once shared a temporary
+    // folder, and the entry went missing now and then)
     let other = site.join("content/other-card");
     std::fs::create_dir_all(other.join("images")).unwrap();
     for f in ["_index.md", "web.md", "wechat.md", "images/login.png"] {
