@@ -242,7 +242,6 @@ impl Staging {
         let manifests = manifests.filter(|_| cfg!(unix)).map(Path::to_path_buf);
         let mut spare = None;
         if std::fs::symlink_metadata(&dir).is_ok() {
-            #[cfg(unix)]
             if let Some(m) = &manifests
                 && leftover_of_ours(&dir)
             {
@@ -316,7 +315,6 @@ impl Staging {
     /// Writes the rendered page `rel` of `key` (see [`Staging::keep_page`]).
     pub fn write_page(&self, rel: &str, bytes: &[u8], key: Option<PageKey>) -> io::Result<()> {
         self.write(rel, bytes)?;
-        #[cfg(unix)]
         if let (Some(key), Some(_)) = (key, &self.manifests) {
             let stat = spare::Stat::of(&std::fs::symlink_metadata(self.dir.join(rel))?);
             let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());

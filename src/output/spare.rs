@@ -22,6 +22,8 @@
 //! that does not match is made again. Nothing here is trusted that a look at the file cannot
 //! confirm.
 
+#![cfg_attr(not(unix), allow(dead_code))]
+
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -55,6 +57,18 @@ pub struct Stat {
 }
 
 impl Stat {
+    #[cfg(not(unix))]
+    pub fn of(m: &std::fs::Metadata) -> Stat {
+        // (never used to keep a file: no spare is kept off Unix)
+        Stat {
+            dev: 0,
+            ino: 0,
+            len: m.len(),
+            mtime_ns: 0,
+            nlink: 1,
+        }
+    }
+
     #[cfg(unix)]
     pub fn of(m: &std::fs::Metadata) -> Stat {
         use std::os::unix::fs::MetadataExt;
@@ -107,6 +121,12 @@ fn plain(id: &str) -> bool {
 }
 
 impl Spare {
+    /// No spare is kept off Unix (no inodes to tell a file by).
+    #[cfg(not(unix))]
+    pub fn read(_dir: &Path, _manifests: &Path) -> io::Result<Spare> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+
     /// Reads the spare in `dir`, with the manifest of its generation from `manifests`.
     #[cfg(unix)]
     pub fn read(dir: &Path, manifests: &Path) -> io::Result<Spare> {
