@@ -9,4 +9,5 @@
 
 pub mod cache;
 pub mod index;
+pub mod part;
 pub mod tokenizer;

@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use super::index::{DIR, Index, Part, Plan};
+use super::index::{DIR, Index, Plan};
+use super::part::Part;
 use crate::cache::Blob;
 
 /// The cache's part for the index.
@@ -185,115 +186,187 @@ fn store(root: &Path, version: &str, index: &Index) -> Option<Vec<(String, Blob)
     Some(files)
 }
 
-/// The file of the guides' parts, in the cache's part for the index.
+/// The file of the guides' parts, in the cache's part for the index, and the file of the parts
+/// made since it was written.
 const PACK: &str = "parts.bin";
-/// The first bytes of the pack.
-const PACK_MAGIC: &[u8; 8] = b"gpparts1";
+const DELTA: &str = "parts-new.bin";
+/// The first bytes of both.
+const PACK_MAGIC: &[u8; 8] = b"gpparts2";
 
-/// The guides' parts of the index kept on disk (a [`super::index::Store`]): one file,
-/// `.guidepost-cache/search/parts.bin`, read whole when the index is made again and written
-/// again (atomically, with exactly the parts of the new index) when a part was made: one read
-/// and one write, not a file per guide. A part that does not read is made again.
+/// Parts as a pack holds them: by key, text and numbers.
+type Packed = std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>;
+/// A part's key, text and numbers, to be packed.
+type ToPack<'a> = (&'a str, (&'a [u8], &'a [u8]));
+
+/// The guides' parts of the index kept on disk (a [`super::index::Store`]):
+/// `.guidepost-cache/search/parts.bin`, and `parts-new.bin` beside it with the parts made since
+/// (so that an edit of one guide writes a few kilobytes, not the whole pack; the pack is written
+/// again when the parts made since, or the parts no more in use, reach an eighth of it). Both
+/// are read whole when the index is made again, and written atomically. Each is a list of the
+/// parts' keys with the sizes of their text and numbers, then each part's text and numbers
+/// ([`Part::text`], [`Part::numbers`]), read into buffers of their own and checked by
+/// [`Part::read`] when asked for. A part that does not read is made again.
 pub struct Parts {
     /// The site's root, when new parts may be stored.
     root: Option<PathBuf>,
-    /// The pack as read, and where each part is in it.
-    old: Vec<u8>,
-    at: std::collections::HashMap<String, std::ops::Range<usize>>,
-    /// Parts made by this build.
-    new: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+    /// The parts as read, pack and then new ones (taken by `get`).
+    old: std::sync::Mutex<Packed>,
+    /// The keys of the pack (not of the new parts' file).
+    packed: std::collections::HashSet<String>,
+    /// The keys of the new parts' file.
+    delta: std::collections::HashSet<String>,
+    /// The parts of this build (read or made), for `store`.
+    parts: std::sync::Mutex<std::collections::HashMap<String, Arc<Part>>>,
+    /// A part did not read: the files are written again.
+    damaged: std::sync::atomic::AtomicBool,
 }
 
 impl Parts {
     /// The parts of the site at `root` (`write`: may new parts be stored?).
     pub fn open(root: &Path, write: bool) -> Parts {
-        let path = root.join(crate::cache::DIR).join(SUB).join(PACK);
-        let old = std::fs::read(&path).unwrap_or_default();
-        let at = unpack(&old).unwrap_or_default();
+        let dir = root.join(crate::cache::DIR).join(SUB);
+        let mut old = unpack(&dir.join(PACK)).unwrap_or_default();
+        let packed = old.keys().cloned().collect();
+        let new = unpack(&dir.join(DELTA)).unwrap_or_default();
+        let delta = new.keys().cloned().collect();
+        old.extend(new);
         Parts {
             root: write.then(|| root.to_path_buf()),
-            old,
-            at,
-            new: Default::default(),
+            old: std::sync::Mutex::new(old),
+            packed,
+            delta,
+            parts: Default::default(),
+            damaged: Default::default(),
         }
     }
 
-    /// Stores the parts of `plan` (and no others) when this build made one, or the pack holds
-    /// others; leaves the pack as it is otherwise.
+    /// Stores the parts of `plan`: the ones the pack lacks in the new parts' file, or all of
+    /// them in the pack (and no new parts' file) when those, or the pack's parts that `plan`
+    /// does not use, reach an eighth of the pack. Writes nothing when nothing changed.
     pub fn store(self, plan: &Plan) {
         let Some(root) = self.root else { return };
-        let new = self.new.into_inner().unwrap_or_else(|e| e.into_inner());
-        if new.is_empty() && self.at.len() == plan.keys().count() {
+        let parts = self.parts.into_inner().unwrap_or_else(|e| e.into_inner());
+        let old = self.old.into_inner().unwrap_or_else(|e| e.into_inner());
+        let keys: std::collections::HashSet<&str> = plan.keys().collect();
+        let unpacked: Vec<&str> = plan.keys().filter(|k| !self.packed.contains(*k)).collect();
+        let unused = self
+            .packed
+            .iter()
+            .filter(|k| !keys.contains(k.as_str()))
+            .count();
+        let repack = self.damaged.into_inner()
+            || self.packed.is_empty()
+            || (unpacked.len() + unused) * 8 > self.packed.len();
+        // each part's text and numbers: of this build's parts, or as the files had them
+        let bytes = |k: &str| match (parts.get(k), old.get(k)) {
+            (Some(p), _) => Some((p.text().as_bytes(), p.numbers())),
+            (None, Some((t, n))) => Some((t.as_slice(), n.as_slice())),
+            (None, None) => None,
+        };
+        let Some(dir) = crate::cache::open(&root, SUB) else {
             return;
-        }
-        let mut index = Vec::new();
-        let mut data: Vec<&[u8]> = Vec::new();
-        for key in plan.keys() {
-            let Some(bytes) = new
-                .get(key)
-                .map(Vec::as_slice)
-                .or_else(|| self.at.get(key).map(|r| &self.old[r.clone()]))
-            else {
-                return;
-            };
-            index.push((key, bytes.len()));
-            data.push(bytes);
-        }
-        let mut out = Vec::with_capacity(data.iter().map(|d| d.len() + 48).sum::<usize>() + 16);
-        out.extend_from_slice(PACK_MAGIC);
-        out.extend_from_slice(&(index.len() as u64).to_le_bytes());
-        for (key, len) in &index {
-            out.extend_from_slice(&(key.len() as u64).to_le_bytes());
-            out.extend_from_slice(key.as_bytes());
-            out.extend_from_slice(&(*len as u64).to_le_bytes());
-        }
-        for d in data {
-            out.extend_from_slice(d);
-        }
-        // a pack that cannot be written costs the next build the time to make the parts
-        if let Some(dir) = crate::cache::open(&root, SUB) {
-            let _ = crate::atomic::write(&dir.join(PACK), &out);
+        };
+        // (a file that cannot be written costs the next build the time to make the parts)
+        if repack {
+            if let Some(list) = plan.keys().map(|k| Some((k, bytes(k)?))).collect() {
+                let _ = crate::atomic::write(&dir.join(PACK), &pack(list));
+                let _ = std::fs::remove_file(dir.join(DELTA));
+            }
+        } else if unpacked.is_empty() {
+            if !self.delta.is_empty() {
+                let _ = std::fs::remove_file(dir.join(DELTA));
+            }
+        } else if unpacked.len() != self.delta.len()
+            || unpacked.iter().any(|k| !self.delta.contains(*k))
+        {
+            if let Some(list) = unpacked.iter().map(|k| Some((*k, bytes(k)?))).collect() {
+                let _ = crate::atomic::write(&dir.join(DELTA), &pack(list));
+            }
         }
     }
 }
 
-/// Where each part is in a pack; `None` for anything but a pack.
-fn unpack(b: &[u8]) -> Option<std::collections::HashMap<String, std::ops::Range<usize>>> {
-    let mut r = b.strip_prefix(PACK_MAGIC)?;
-    let u64 = |r: &mut &[u8]| -> Option<usize> {
-        let (v, rest) = r.split_first_chunk::<8>()?;
-        *r = rest;
-        usize::try_from(u64::from_le_bytes(*v)).ok()
+/// The bytes of a pack of `parts` (key, text, numbers).
+fn pack(parts: Vec<ToPack<'_>>) -> Vec<u8> {
+    let size: usize = parts
+        .iter()
+        .map(|(k, (t, n))| k.len() + t.len() + n.len() + 24)
+        .sum();
+    let mut out = Vec::with_capacity(size + 16);
+    out.extend_from_slice(PACK_MAGIC);
+    out.extend_from_slice(&(parts.len() as u64).to_le_bytes());
+    for (key, (t, n)) in &parts {
+        for len in [key.len(), t.len(), n.len()] {
+            out.extend_from_slice(&(len as u64).to_le_bytes());
+        }
+        out.extend_from_slice(key.as_bytes());
+    }
+    for (_, (t, n)) in &parts {
+        out.extend_from_slice(t);
+        out.extend_from_slice(n);
+    }
+    out
+}
+
+/// The parts of the pack at `path`, each as its text and numbers; `None` for anything but a
+/// pack.
+fn unpack(path: &Path) -> Option<Packed> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut head = [0u8; 16];
+    f.read_exact(&mut head).ok()?;
+    if head[..8] != PACK_MAGIC[..] {
+        return None;
+    }
+    let n = u64::from_le_bytes(head[8..].try_into().ok()?);
+    let u64 = |f: &mut std::fs::File| -> Option<u64> {
+        let mut b = [0u8; 8];
+        f.read_exact(&mut b).ok()?;
+        Some(u64::from_le_bytes(b))
     };
-    let n = u64(&mut r)?;
+    // no size may pass what the file holds (a damaged pack allocates nothing absurd)
+    let mut left = len.checked_sub(16)?;
+    let mut take = |n: u64| -> Option<usize> {
+        left = left.checked_sub(n)?;
+        usize::try_from(n).ok()
+    };
     let mut index = Vec::new();
-    for _ in 0..n.min(r.len() / 16) {
-        let len = u64(&mut r)?;
-        let key = std::str::from_utf8(r.get(..len)?).ok()?.to_string();
-        r = &r[len..];
-        index.push((key, u64(&mut r)?));
+    for _ in 0..n {
+        let (k, t, m) = (u64(&mut f)?, u64(&mut f)?, u64(&mut f)?);
+        take(24)?;
+        let mut key = vec![0u8; take(k)?];
+        f.read_exact(&mut key).ok()?;
+        index.push((String::from_utf8(key).ok()?, t, m));
     }
-    let mut at = b.len() - r.len();
-    let mut map = std::collections::HashMap::new();
-    for (key, len) in index {
-        let end = at.checked_add(len).filter(|&e| e <= b.len())?;
-        map.insert(key, at..end);
-        at = end;
+    let mut parts = std::collections::HashMap::with_capacity(index.len());
+    for (key, t, m) in index {
+        let mut text = vec![0u8; take(t)?];
+        f.read_exact(&mut text).ok()?;
+        let mut numbers = vec![0u8; take(m)?];
+        f.read_exact(&mut numbers).ok()?;
+        parts.insert(key, (text, numbers));
     }
-    Some(map)
+    Some(parts)
 }
 
 impl super::index::Store for Parts {
     fn get(&self, key: &str) -> Option<Arc<Part>> {
-        let range = self.at.get(key)?;
-        Part::from_bytes(&self.old[range.clone()]).map(Arc::new)
+        let taken = (self.old.lock().unwrap_or_else(|e| e.into_inner())).remove(key);
+        let (text, numbers) = taken?;
+        let Some(part) = Part::read(text, numbers).map(Arc::new) else {
+            self.damaged
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            return None;
+        };
+        let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        parts.insert(key.to_string(), part.clone());
+        Some(part)
     }
 
     fn put(&self, key: &str, part: &Arc<Part>) {
-        if self.root.is_some() {
-            let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
-            new.insert(key.to_string(), part.to_bytes());
-        }
+        let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        parts.insert(key.to_string(), part.clone());
     }
 }
 
@@ -382,41 +455,88 @@ mod tests {
     fn the_pack_keeps_the_parts_of_the_last_index_and_a_damaged_pack_is_made_again() {
         use crate::search::index::Store;
         let root = tempfile::tempdir().unwrap();
-        let (a, b) = (Arc::new(Part::default()), Arc::new(Part::default()));
-        let plan = |keys: &[&str]| Plan::of_keys(keys);
+        let dir = root.path().join(crate::cache::DIR).join(SUB);
+        let keys: Vec<String> = (0..20).map(|i| format!("{i:02}")).collect();
+        let plan =
+            |keys: &[String]| Plan::of_keys(&keys.iter().map(String::as_str).collect::<Vec<_>>());
+        let a = Arc::new(Part::empty());
         let parts = Parts::open(root.path(), true);
-        assert!(parts.get("aa").is_none());
-        parts.put("aa", &a);
-        parts.put("bb", &b);
-        parts.store(&plan(&["aa", "bb"]));
-        let pack = root.path().join(crate::cache::DIR).join(SUB).join(PACK);
-        let written = std::fs::metadata(&pack).unwrap().modified().unwrap();
+        assert!(parts.get("00").is_none());
+        for k in &keys {
+            parts.put(k, &a);
+        }
+        parts.store(&plan(&keys));
+        assert!(dir.join(PACK).is_file() && !dir.join(DELTA).exists());
+        let written = std::fs::metadata(dir.join(PACK))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let read_all = |keys: &[String]| {
+            let p = Parts::open(root.path(), true);
+            let all = keys
+                .iter()
+                .all(|k| p.get(k).is_some_and(|x| x.numbers() == a.numbers()));
+            (p, all)
+        };
 
-        let again = Parts::open(root.path(), true);
-        assert_eq!(again.get("aa").unwrap().to_bytes(), a.to_bytes());
-        assert!(again.get("bb").is_some() && again.get("cc").is_none());
-        // nothing made, the same parts: the pack is not written again
-        again.store(&plan(&["aa", "bb"]));
+        // nothing made, the same parts: nothing written
+        let (again, all) = read_all(&keys);
+        assert!(all);
+        again.store(&plan(&keys));
         assert_eq!(
-            std::fs::metadata(&pack).unwrap().modified().unwrap(),
+            std::fs::metadata(dir.join(PACK))
+                .unwrap()
+                .modified()
+                .unwrap(),
             written
         );
-        // a guide removed: its part goes
-        Parts::open(root.path(), true).store(&plan(&["bb"]));
-        let third = Parts::open(root.path(), true);
-        assert!(third.get("aa").is_none() && third.get("bb").is_some());
+        // a part made (an edit): it goes into the new parts' file, the pack stays
+        let mut edited = keys.clone();
+        edited[3] = "e3".into();
+        let (p, _) = read_all(&keys);
+        p.put("e3", &a);
+        p.store(&plan(&edited));
+        assert_eq!(
+            std::fs::metadata(dir.join(PACK))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            written
+        );
+        assert!(dir.join(DELTA).is_file());
+        let (p, all) = read_all(&edited);
+        assert!(all, "the new part is read from the new parts' file");
+        p.store(&plan(&edited));
+        // three more: past an eighth of the pack, which is written again, with no new parts' file
+        let mut more = edited.clone();
+        for (i, k) in more.iter_mut().enumerate().take(7).skip(4) {
+            *k = format!("e{i}");
+        }
+        let (p, _) = read_all(&edited);
+        for k in &more[4..7] {
+            p.put(k, &a);
+        }
+        p.store(&plan(&more));
+        assert!(!dir.join(DELTA).exists());
+        let (p, all) = read_all(&more);
+        assert!(
+            all && p.get("03").is_none(),
+            "the pack holds the parts in use only"
+        );
 
-        // a read-only build reads the pack and writes nothing
+        // a read-only build reads the files and writes nothing
         let ro = Parts::open(root.path(), false);
-        ro.put("cc", &a);
-        ro.store(&plan(&["bb", "cc"]));
-        assert!(Parts::open(root.path(), false).get("cc").is_none());
+        ro.put("zz", &a);
+        let mut with_zz = more.clone();
+        with_zz.push("zz".into());
+        ro.store(&plan(&with_zz));
+        assert!(Parts::open(root.path(), false).get("zz").is_none());
 
         // a damaged pack is no pack: every part is made again
-        let mut bytes = std::fs::read(&pack).unwrap();
+        let mut bytes = std::fs::read(dir.join(PACK)).unwrap();
         bytes.truncate(bytes.len() / 2);
-        std::fs::write(&pack, &bytes).unwrap();
-        assert!(Parts::open(root.path(), true).get("bb").is_none());
+        std::fs::write(dir.join(PACK), &bytes).unwrap();
+        assert!(Parts::open(root.path(), true).get("00").is_none());
     }
 
     #[cfg(unix)]

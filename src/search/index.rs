@@ -42,7 +42,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::tokenizer;
+use super::part::{self, Part, SIXTEENTHS, json, order};
 use crate::content::model::{Block, Guide, Site, walk};
 
 /// Fields of a document, as bits of a posting: a match in a title weighs most, then the text,
@@ -75,7 +75,7 @@ const INLINE_DOC_BYTES: usize = 24 * 1024;
 /// never keeps a shard of another format and no store hands back a part made another way.
 /// Change it with anything that changes what a part holds (the test
 /// `a_part_is_what_its_format_says` fails until it is changed).
-const FORMAT: &str = "4";
+const FORMAT: &str = "5";
 
 /// The files of the index.
 #[derive(Debug, Default)]
@@ -85,567 +85,6 @@ pub struct Index {
     pub documents: usize,
     pub token_shards: usize,
     pub doc_shards: usize,
-}
-
-/// A token as a number: a CJK character its code point, a bigram both code points, a word
-/// [`WORD`] and a 63-bit hash of it (spelled out through [`Part::words`]).
-type Key = u64;
-const WORD: Key = 1 << 63;
-
-fn key(t: tokenizer::Token<'_>) -> Key {
-    match t {
-        tokenizer::Token::Char(c) => c as Key,
-        tokenizer::Token::Bigram(a, b) => ((a as Key) << 21) | b as Key,
-        tokenizer::Token::Word(w) => {
-            use std::hash::{BuildHasher, BuildHasherDefault};
-            WORD | (BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(w) >> 1)
-        }
-    }
-}
-
-/// A key's token as text (a word's from `words`).
-fn spell(k: Key, words: &FxHashMap<Key, &str>, out: &mut String) {
-    if k & WORD != 0 {
-        out.push_str(words.get(&k).copied().unwrap_or_default());
-        return;
-    }
-    let (a, b) = ((k >> 21) as u32, (k & 0x1F_FFFF) as u32);
-    if let Some(a) = char::from_u32(a).filter(|_| a != 0) {
-        out.push(a);
-    }
-    out.extend(char::from_u32(b));
-}
-
-/// One posting while a part is made: a token of the part (its place in [`Tokens::tokens`]) in a
-/// document. `doc` is `(document << 3) | fields`. Eight bytes: a guide has a few thousand.
-#[derive(Clone, Copy)]
-struct Posting {
-    token: u32,
-    doc: u32,
-}
-
-/// Where a string of a part is: a byte range of [`Part::text`].
-#[derive(Clone, Copy, Debug, Default)]
-struct Span {
-    at: u32,
-    len: u32,
-}
-
-impl Span {
-    fn range(self) -> std::ops::Range<usize> {
-        self.at as usize..self.at as usize + self.len as usize
-    }
-
-    /// [`Span::range`], `None` past `usize` (a damaged file).
-    fn range_checked(self) -> Option<std::ops::Range<usize>> {
-        Some(self.at as usize..(self.at as usize).checked_add(self.len as usize)?)
-    }
-}
-
-/// A token's postings in the documents of one part: its first posting
-/// (`(document << 3) | fields`, the document numbered within the part), the document of its
-/// last, and the postings after the first already encoded as the shards spell them
-/// ([`encode_postings`]: gaps, which do not change when the part's documents are numbered
-/// after other guides'), so that [`assemble`] copies them without decoding.
-#[derive(Clone, Copy, Debug)]
-struct Run {
-    // (the runs of a part are in the order of `Run::order` of their hashes)
-    /// [`tokenizer::hash`] of the token: its shard.
-    hash: u32,
-    first: u32,
-    last: u32,
-    token: Span,
-    rest: Span,
-}
-
-impl Run {
-    /// The order of a part's runs, and of their text: by their hashes' bits from the lowest
-    /// up, so that the runs of any shard, and of any group of `2^k` shards by `hash % 2^k`,
-    /// are one stretch of them whatever the number of shards.
-    fn order(hash: u32) -> u32 {
-        hash.reverse_bits()
-    }
-}
-
-/// One guide's part of the index: its documents as results show them, and a [`Run`] for each of
-/// its tokens. Parts are made in parallel, one per guide, and kept by their guide's key (see
-/// [`Plan`]) in a [`Store`], so that a build after an edit tokenizes only the guides whose text
-/// changed; [`assemble`] makes the index's files from the parts. [`Part::to_bytes`] is the form a
-/// store keeps on disk.
-#[derive(Debug, Default)]
-pub struct Part {
-    /// Every string of the part, one after the other.
-    text: String,
-    /// The guide's `[title, url]` and its channels' `[name, url]`, as JSON.
-    guide: Span,
-    channels: Vec<Span>,
-    /// The documents: the channel (its place in `channels`, or -1 for the guide itself) and the
-    /// rest serialised, `step, anchor, title, snippet]`.
-    docs: Vec<(i32, Span)>,
-    runs: Vec<Run>,
-    /// Postings in the runs (the shard count is chosen from the site's sum).
-    postings: u32,
-}
-
-/// The first bytes of [`Part::to_bytes`].
-const PART_MAGIC: &[u8; 4] = b"gpsp";
-
-impl Part {
-    fn str(&self, s: Span) -> &str {
-        // spans are checked when a part is read (`from_bytes`) or made
-        self.text.get(s.range()).unwrap_or_default()
-    }
-
-    fn push(&mut self, s: &str) -> Span {
-        let span = Span {
-            at: self.text.len() as u32,
-            len: s.len() as u32,
-        };
-        self.text.push_str(s);
-        span
-    }
-
-    /// The part as bytes: what a [`Store`] keeps on disk and [`Part::from_bytes`] reads back.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        // numbers as LEB128 (seven bits a byte, low first), but for the hashes; the runs' token
-        // and rest follow each other in the text (as `make_part` puts them), so a run needs
-        // only their lengths
-        fn put(out: &mut Vec<u8>, mut v: u32) {
-            while v >= 0x80 {
-                out.push(v as u8 | 0x80);
-                v >>= 7;
-            }
-            out.push(v as u8);
-        }
-        let mut out = Vec::with_capacity(self.text.len() + self.runs.len() * 10 + 64);
-        out.extend_from_slice(PART_MAGIC);
-        put(&mut out, self.text.len() as u32);
-        out.extend_from_slice(self.text.as_bytes());
-        put(&mut out, self.postings);
-        let span = |out: &mut Vec<u8>, s: Span| {
-            put(out, s.at);
-            put(out, s.len);
-        };
-        span(&mut out, self.guide);
-        put(&mut out, self.channels.len() as u32);
-        for c in &self.channels {
-            span(&mut out, *c);
-        }
-        put(&mut out, self.docs.len() as u32);
-        for (channel, rest) in &self.docs {
-            put(&mut out, (*channel + 1) as u32);
-            span(&mut out, *rest);
-        }
-        put(&mut out, self.runs.len() as u32);
-        put(&mut out, self.runs.first().map_or(0, |r| r.token.at));
-        for r in &self.runs {
-            out.extend_from_slice(&r.hash.to_le_bytes());
-            put(&mut out, r.first);
-            put(&mut out, r.last);
-            put(&mut out, r.token.len);
-            put(&mut out, r.rest.len);
-        }
-        out
-    }
-
-    /// A part from [`Part::to_bytes`]; `None` for anything else (a damaged cache file).
-    pub fn from_bytes(b: &[u8]) -> Option<Part> {
-        struct Reader<'a>(&'a [u8]);
-        impl Reader<'_> {
-            fn u32(&mut self) -> Option<u32> {
-                let mut v: u32 = 0;
-                for shift in (0..35).step_by(7) {
-                    let (&byte, rest) = self.0.split_first()?;
-                    self.0 = rest;
-                    v |= ((byte & 0x7F) as u32).checked_shl(shift)?;
-                    if byte < 0x80 {
-                        return Some(v);
-                    }
-                }
-                None
-            }
-            fn fixed(&mut self) -> Option<u32> {
-                let (v, rest) = self.0.split_first_chunk::<4>()?;
-                self.0 = rest;
-                Some(u32::from_le_bytes(*v))
-            }
-            fn span(&mut self, text: &str) -> Option<Span> {
-                let s = Span {
-                    at: self.u32()?,
-                    len: self.u32()?,
-                };
-                text.get(s.range_checked()?)?;
-                Some(s)
-            }
-            /// A count of items of at least `size` bytes each, no more than the bytes left hold.
-            fn count(&mut self, size: usize) -> Option<usize> {
-                let n = self.u32()? as usize;
-                (n.checked_mul(size)? <= self.0.len()).then_some(n)
-            }
-        }
-        let mut r = Reader(b.strip_prefix(PART_MAGIC)?);
-        let len = r.u32()? as usize;
-        let text = std::str::from_utf8(r.0.get(..len)?).ok()?.to_string();
-        r.0 = &r.0[len..];
-        let postings = r.u32()?;
-        let guide = r.span(&text)?;
-        let n = r.count(2)?;
-        let channels = (0..n).map(|_| r.span(&text)).collect::<Option<Vec<_>>>()?;
-        let n = r.count(3)?;
-        let docs = (0..n)
-            .map(|_| Some(((r.u32()? as i32).checked_sub(1)?, r.span(&text)?)))
-            .collect::<Option<Vec<_>>>()?;
-        let n = r.count(8)?;
-        let mut at = r.u32()?;
-        let mut next = |len: u32| -> Option<Span> {
-            let s = Span { at, len };
-            text.get(s.range_checked()?)?;
-            at = at.checked_add(len)?;
-            Some(s)
-        };
-        let runs = (0..n)
-            .map(|_| {
-                let (hash, first, last) = (r.fixed()?, r.u32()?, r.u32()?);
-                let (token, rest) = (r.u32()?, r.u32()?);
-                Some(Run {
-                    hash,
-                    first,
-                    last,
-                    token: next(token)?,
-                    rest: next(rest)?,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let docs_ok = docs
-            .iter()
-            .all(|(c, _)| *c >= -1 && (*c as i64) < channels.len() as i64);
-        let runs_ok = runs.iter().all(|r| {
-            (r.first >> 3) <= r.last && (r.last as usize) < docs.len() && r.first & 7 != 0
-        }) && runs
-            .windows(2)
-            .all(|w| Run::order(w[0].hash) <= Run::order(w[1].hash));
-        (r.0.is_empty() && docs_ok && runs_ok).then_some(Part {
-            text,
-            guide,
-            channels,
-            docs,
-            runs,
-            postings,
-        })
-    }
-}
-
-/// What [`Tokens::add`] reuses from one document to the next.
-#[derive(Default)]
-struct Scratch {
-    /// The guide's tokens: their place in [`Tokens::tokens`].
-    ids: FxHashMap<Key, u32>,
-    /// By token: its latest posting (its place in [`Tokens::postings`]).
-    latest: Vec<u32>,
-}
-
-/// A guide's tokens and postings while its [`Part`] is made.
-#[derive(Default)]
-struct Tokens {
-    /// Its distinct tokens, with their [`tokenizer::hash`], in the order first seen.
-    tokens: Vec<(Key, u32)>,
-    /// Its postings, in document order.
-    postings: Vec<Posting>,
-    /// The words among its tokens.
-    words: FxHashMap<Key, String>,
-}
-
-/// Text of a document by field.
-#[derive(Default)]
-struct Fields {
-    title: String,
-    body: String,
-    caption: String,
-}
-fn push_text(out: &mut String, text: &str) {
-    for w in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-}
-
-/// The text of rendered HTML (tags dropped, character references decoded by html5gum, script
-/// and style contents left out), appended to `out` with spaces collapsed.
-pub fn html_text(html: &str, out: &mut String) {
-    use html5gum::Tokenizer;
-    use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
-    // events with strings borrowed from the tokenizer: no allocation per tag or text chunk
-    let (mut skip, mut script) = (false, false);
-    let emitter = CallbackEmitter::new(|event: CallbackEvent<'_>, _: html5gum::Span<()>| {
-        match event {
-            // text chunks join as they are ("“<strong>登录</strong>”" is one run of text)
-            CallbackEvent::String { value } if !skip => {
-                for c in String::from_utf8_lossy(value).chars() {
-                    if c.is_whitespace() {
-                        space(out);
-                    } else {
-                        out.push(c);
-                    }
-                }
-            }
-            CallbackEvent::OpenStartTag { name } => {
-                script = matches!(name, b"script" | b"style");
-                // block-level boundaries separate words ("第一步</p><p>第二步")
-                if !INLINE.contains(&name) {
-                    space(out);
-                }
-            }
-            CallbackEvent::CloseStartTag { self_closing } => skip = script && !self_closing,
-            CallbackEvent::EndTag { name } => {
-                skip = false;
-                if !INLINE.contains(&name) {
-                    space(out);
-                }
-            }
-            _ => {}
-        }
-        None::<()>
-    });
-    Tokenizer::new_with_emitter(html, emitter).for_each(drop);
-    if out.ends_with(' ') {
-        out.pop();
-    }
-}
-
-/// Tags inside a run of text: no word boundary at them.
-const INLINE: &[&[u8]] = &[
-    b"a", b"abbr", b"b", b"code", b"del", b"em", b"i", b"ins", b"kbd", b"mark", b"s", b"small",
-    b"span", b"strong", b"sub", b"sup", b"u",
-];
-
-/// One space, unless `out` is empty or ends with one.
-fn space(out: &mut String) {
-    if !out.is_empty() && !out.ends_with(' ') {
-        out.push(' ');
-    }
-}
-
-fn blocks_text(blocks: &[Block], f: &mut Fields) {
-    for b in walk(blocks) {
-        match b {
-            Block::Html(h) => html_text(h, &mut f.body),
-            Block::Figure(fig) => push_text(&mut f.caption, &fig.alt),
-            Block::Slot(s) => push_text(&mut f.caption, &s.alt),
-            Block::Callout { .. } => {}
-        }
-    }
-}
-
-fn json(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
-/// At most [`TEXT_CHARS`] characters of `text` (the caller marks a cut with `…`).
-fn kept(text: &str) -> &str {
-    match text.char_indices().nth(TEXT_CHARS) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    }
-}
-
-impl Tokens {
-    /// Adds document number `doc` (`fields`' tokens) to the postings.
-    fn add(&mut self, scratch: &mut Scratch, doc: u32, f: &Fields) {
-        // the document's postings start here: a token's latest posting before it is another
-        // document's
-        let first = self.postings.len() as u32;
-        for (text, field) in [(&f.title, TITLE), (&f.body, BODY), (&f.caption, CAPTION)] {
-            tokenizer::each(text, |t| {
-                let k = key(t);
-                let token = *scratch.ids.entry(k).or_insert_with(|| {
-                    if let tokenizer::Token::Word(w) = t {
-                        self.words.insert(k, w.to_string());
-                    }
-                    self.tokens.push((k, t.hash()));
-                    scratch.latest.push(u32::MAX);
-                    self.tokens.len() as u32 - 1
-                });
-                let latest = &mut scratch.latest[token as usize];
-                match self.postings.get_mut(*latest as usize) {
-                    Some(p) if *latest >= first => p.doc |= field as u32,
-                    _ => {
-                        *latest = self.postings.len() as u32;
-                        self.postings.push(Posting {
-                            token,
-                            doc: (doc << 3) | field as u32,
-                        });
-                    }
-                }
-            });
-        }
-    }
-
-    /// The runs of the tokens into `part`, in [`Run::order`]: each token's postings grouped
-    /// (a counting sort, which keeps them in document order), the first apart, the rest
-    /// encoded.
-    fn drain_runs(&mut self, part: &mut Part) {
-        let mut starts = vec![0u32; self.tokens.len() + 1];
-        for p in &self.postings {
-            starts[p.token as usize + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut at = starts.clone();
-        let mut docs = vec![0u32; self.postings.len()];
-        for p in &self.postings {
-            let slot = &mut at[p.token as usize];
-            docs[*slot as usize] = p.doc;
-            *slot += 1;
-        }
-        let words: FxHashMap<Key, &str> =
-            self.words.iter().map(|(k, w)| (*k, w.as_str())).collect();
-        let mut spelled = String::new();
-        let mut rest = String::new();
-        part.runs.reserve_exact(self.tokens.len());
-        // (order, token) in one number: a plain sort of integers
-        let mut tokens: Vec<u64> = (self.tokens.iter().enumerate())
-            .map(|(i, t)| ((Run::order(t.1) as u64) << 32) | i as u64)
-            .collect();
-        tokens.sort_unstable();
-        for i in tokens {
-            let i = (i & 0xFFFF_FFFF) as usize;
-            let (k, hash) = self.tokens[i];
-            let run = &docs[starts[i] as usize..starts[i + 1] as usize];
-            let (Some(&first), Some(&last)) = (run.first(), run.last()) else {
-                continue;
-            };
-            spelled.clear();
-            spell(k, &words, &mut spelled);
-            rest.clear();
-            let mut prev = first >> 3;
-            for &d in &run[1..] {
-                encode((((d >> 3) - prev) << 3) | (d & 7), &mut rest);
-                prev = d >> 3;
-            }
-            let token = part.push(&spelled);
-            let rest = part.push(&rest);
-            part.runs.push(Run {
-                hash,
-                first,
-                last: last >> 3,
-                token,
-                rest,
-            });
-        }
-        part.postings = self.postings.len() as u32;
-        self.tokens.clear();
-        self.postings.clear();
-        self.words.clear();
-    }
-}
-
-/// The JSON of one document as a result shows it: `step, anchor, title, snippet]` (after its
-/// guide and channel, which the document shard puts before it).
-fn doc_json(step: usize, anchor: &str, f: &Fields) -> String {
-    // the text as far as a snippet may show it, captions after it (they count as text)
-    let mut text = String::from(kept(&f.body));
-    let mut cut = text.len() < f.body.len();
-    if !cut && !f.caption.is_empty() {
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        text.push_str(&f.caption);
-        let n = kept(&text).len();
-        cut = n < text.len();
-        text.truncate(n);
-    }
-    if cut {
-        text.push('…');
-    }
-    format!(
-        "{step},{},{},{}]",
-        json(anchor),
-        json(&f.title),
-        json(&text)
-    )
-}
-
-/// What making a part needs besides the guide, reused from one guide to the next.
-#[derive(Default)]
-struct Work {
-    tokens: Tokens,
-    scratch: Scratch,
-}
-
-/// Makes the part of guide `g` from its text.
-pub fn guide_part(g: &Guide) -> Part {
-    make_part(g, &mut Work::default())
-}
-
-fn make_part(g: &Guide, work: &mut Work) -> Part {
-    let Work { tokens, scratch } = work;
-    scratch.ids.clear();
-    scratch.latest.clear();
-    let mut part = Part::default();
-    part.guide = part.push(&format!(
-        "[{},{}]",
-        json(&g.meta.title),
-        json(&format!("{}/index.html", g.id.0))
-    ));
-    let mut add = |part: &mut Part, channel: i32, step: usize, anchor: &str, f: &Fields| {
-        tokens.add(scratch, part.docs.len() as u32, f);
-        let rest = part.push(&doc_json(step, anchor, f));
-        part.docs.push((channel, rest));
-    };
-    let mut f = Fields::default();
-    push_text(&mut f.title, &g.meta.title);
-    push_text(&mut f.body, g.meta.summary.as_deref().unwrap_or_default());
-    blocks_text(&g.intro, &mut f);
-    add(&mut part, -1, 0, "", &f);
-    for c in g.channels.iter().filter(|c| !c.draft && c.search) {
-        let ci = part.channels.len() as i32;
-        let url = format!("{}/{}/index.html", g.id.0, c.id.0);
-        let span = part.push(&format!("[{},{}]", json(&c.name), json(&url)));
-        part.channels.push(span);
-        let mut f = Fields::default();
-        push_text(&mut f.title, &c.name);
-        if c.title != c.name {
-            push_text(&mut f.title, &c.title);
-        }
-        push_text(&mut f.body, c.note.as_deref().unwrap_or_default());
-        blocks_text(&c.intro, &mut f);
-        add(&mut part, ci, 0, "", &f);
-        for s in &c.steps {
-            let mut f = Fields::default();
-            push_text(&mut f.title, &s.title_text);
-            blocks_text(&s.body, &mut f);
-            add(&mut part, ci, s.number, &format!("#{}", s.anchor), &f);
-        }
-    }
-    tokens.drain_runs(&mut part);
-    part.text.shrink_to_fit();
-    part
-}
-
-/// Base-32 digits of `v` into `out`: the low five bits first, each digit but the last from the
-/// upper half of the alphabet (so a posting list needs no separators).
-pub fn encode(mut v: u32, out: &mut String) {
-    const DIGITS: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ-_+*/$";
-    while v >= 32 {
-        out.push(DIGITS[32 + (v & 31) as usize] as char);
-        v >>= 5;
-    }
-    out.push(DIGITS[v as usize] as char);
-}
-
-/// Postings as text: for each document, `(gap << 3) | fields`, the gap from the previous
-/// document (the first from -1). `docs` are `(document << 3) | fields`, ascending.
-#[cfg(test)]
-fn encode_postings(docs: impl Iterator<Item = u32>, out: &mut String) {
-    let mut prev: i64 = -1;
-    for d in docs {
-        let (doc, fields) = ((d >> 3) as i64, d & 7);
-        encode((((doc - prev) as u32) << 3) | fields, out);
-        prev = doc;
-    }
 }
 
 /// What the index of a site is made of, cheaper to know than the index: each searchable
@@ -796,9 +235,9 @@ impl Memory {
 pub fn parts(site: &Site, plan: &Plan, store: &dyn Store) -> Vec<Arc<Part>> {
     plan.guides
         .par_iter()
-        .map_init(Work::default, |work, (gi, key)| {
+        .map_init(part::Work::default, |work, (gi, key)| {
             store.get(key).unwrap_or_else(|| {
-                let part = Arc::new(make_part(&site.guides[*gi], work));
+                let part = Arc::new(part::make_part(&site.guides[*gi], work));
                 store.put(key, &part);
                 part
             })
@@ -822,21 +261,23 @@ fn doc_shard(parts: &[Arc<Part>], docs: &[(u32, u32)]) -> String {
             if !g.is_empty() {
                 g.push(',');
             }
-            g.push_str(part.str(part.guide));
-            for c in &part.channels {
+            g.push_str(part.guide());
+            for c in part.channels() {
                 if !ch.is_empty() {
                     ch.push(',');
                 }
-                ch.push_str(part.str(*c));
+                ch.push_str(c);
                 channels += 1;
             }
         }
-        let (channel, rest) = part.docs[i as usize];
+        let Some((channel, rest)) = part.docs().nth(i as usize) else {
+            continue;
+        };
         let c = if channel < 0 { -1 } else { channel as i64 + c0 };
         if !d.is_empty() {
             d.push(',');
         }
-        let _ = write!(d, "[{gi},{c},{}", part.str(rest));
+        let _ = write!(d, "[{gi},{c},{rest}");
     }
     format!("{{\"g\":[{g}],\"c\":[{ch}],\"d\":[{d}]}}")
 }
@@ -858,10 +299,7 @@ pub fn build(site: &Site, plan: &Plan) -> Index {
 /// last document so far, and the rest of it copied.
 pub fn assemble(parts: &[Arc<Part>], version: &str) -> Index {
     let postings: usize = parts.iter().map(|p| p.postings as usize).sum();
-    let doc_bytes: usize = parts
-        .iter()
-        .flat_map(|p| p.docs.iter().map(|d| d.1.len as usize))
-        .sum();
+    let doc_bytes: usize = parts.iter().map(|p| p.doc_bytes()).sum();
     let inline = postings <= INLINE_POSTINGS && doc_bytes <= INLINE_DOC_BYTES;
     let shards = if inline {
         1
@@ -876,42 +314,34 @@ pub fn assemble(parts: &[Arc<Part>], version: &str) -> Index {
     let mut all_docs: Vec<(u32, u32)> = Vec::new();
     for (pi, p) in parts.iter().enumerate() {
         offsets.push(all_docs.len() as i64);
-        all_docs.extend((0..p.docs.len() as u32).map(|i| (pi as u32, i)));
+        all_docs.extend((0..p.doc_count() as u32).map(|i| (pi as u32, i)));
     }
     let documents = all_docs.len();
 
     // token shards, each merged from every guide's part in site order. A task takes the
-    // shards `group % GROUPS`: one stretch of every part's runs (see `Run::order`), read once
-    // and in order.
-    let groups = shards.min(16);
+    // shards `group % groups`: one stretch of sixteenths of every part's runs (see
+    // `part::order`), read once and in order.
+    let groups = shards.min(SIXTEENTHS);
     let token_groups: Vec<Vec<(usize, String)>> = (0..groups)
         .into_par_iter()
         .map(|group| {
-            let group_mask = groups as u32 - 1;
-            let (lo, hi) = (
-                Run::order(group as u32),
-                Run::order(group as u32).saturating_add(Run::order(group_mask).wrapping_neg()),
-            );
+            // the group's sixteenths: those whose highest bits of the order are the group's
+            let from = (order(group as u32) >> 28) as usize;
+            let to = from + SIXTEENTHS / groups;
             // the group's tokens: their shard, postings so far and last document
             let mut at: FxHashMap<&str, usize> = FxHashMap::default();
             let mut merged: Vec<(u32, &str, String, i64)> = Vec::new();
             for (p, &off) in parts.iter().zip(&offsets) {
-                let from = p.runs.partition_point(|r| Run::order(r.hash) < lo);
-                let to = if group as u32 == group_mask {
-                    p.runs.len()
-                } else {
-                    p.runs.partition_point(|r| Run::order(r.hash) < hi)
-                };
-                for r in &p.runs[from..to.max(from)] {
-                    let token = p.str(r.token);
+                for r in p.runs(from, to) {
+                    let token = r.token;
                     let i = *at.entry(token).or_insert_with(|| {
                         merged.push((r.hash & mask, token, String::new(), -1));
                         merged.len() - 1
                     });
                     let (_, _, out, prev) = &mut merged[i];
                     let doc = (r.first >> 3) as i64 + off;
-                    encode((((doc - *prev) as u32) << 3) | (r.first & 7), out);
-                    out.push_str(p.str(r.rest));
+                    part::encode((((doc - *prev) as u32) << 3) | (r.first & 7), out);
+                    out.push_str(r.rest);
                     *prev = r.last as i64 + off;
                 }
             }
@@ -1001,56 +431,7 @@ pub fn assemble(parts: &[Arc<Part>], version: &str) -> Index {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn html_text_drops_tags_and_decodes_references() {
-        let mut s = String::new();
-        html_text(
-            "<p>点击“<strong>登录</strong>”&amp;进入</p>\n<p>下一段\n  两行</p><script>x()</script>",
-            &mut s,
-        );
-        assert_eq!(s, "点击“登录”&进入 下一段 两行");
-    }
-
-    #[test]
-    fn postings_are_gaps_and_fields_in_base_32() {
-        // doc 0 in the title: (1 << 3) | 4 = 12 → "c"; doc 40 in the body: gap 40 → 322 → 2 digits
-        let enc = |docs: &[(u32, u8)]| {
-            let mut s = String::new();
-            encode_postings(docs.iter().map(|&(d, f)| (d << 3) | f as u32), &mut s);
-            s
-        };
-        assert_eq!(enc(&[(0, TITLE)]), "c");
-        assert_eq!(enc(&[(0, TITLE), (40, BODY)]).len(), 3);
-        let mut one = String::new();
-        encode(31, &mut one);
-        assert_eq!(one, "v");
-        one.clear();
-        encode(32, &mut one);
-        assert_eq!(one, "A1");
-    }
-
-    #[test]
-    fn keys_spell_their_tokens() {
-        let mut words = FxHashMap::default();
-        tokenizer::each("采集码 VPN客户端 𠀀字", |t| {
-            let k = key(t);
-            if let tokenizer::Token::Word(w) = t {
-                words.insert(k, w.to_string());
-            }
-            let words: FxHashMap<Key, &str> = words.iter().map(|(k, w)| (*k, w.as_str())).collect();
-            let mut spelled = String::new();
-            spell(k, &words, &mut spelled);
-            let mut want = Vec::new();
-            tokenizer::tokens(&spelled, |s, kind| want.push((s.to_string(), kind)));
-            assert_eq!(
-                want.last().map(|w| w.1),
-                Some(t.kind()),
-                "{t:?} → {spelled}"
-            );
-            assert_eq!(tokenizer::hash(&spelled), t.hash());
-        });
-    }
+    use crate::search::part::guide_part;
 
     /// The model of a site of `files` (paths under `content/`), with its folder.
     fn site_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Site) {
@@ -1127,10 +508,10 @@ mod tests {
         let (_t, site) = site_with(&three_guides("登录后点击“学籍学历信息”"));
         for g in &site.guides {
             let part = guide_part(g);
-            assert!(!part.runs.is_empty() && part.docs.len() == 6);
-            let bytes = part.to_bytes();
-            let back = Part::from_bytes(&bytes).expect("reads back");
-            assert_eq!(back.to_bytes(), bytes);
+            assert!(part.runs(0, SIXTEENTHS).count() > 10 && part.doc_count() == 6);
+            let back = Part::read(part.text().as_bytes().to_vec(), part.numbers().to_vec())
+                .expect("reads back");
+            assert_eq!((back.text(), back.numbers()), (part.text(), part.numbers()));
             // an index of parts read back is the index of parts made
             let (made, read) = (Arc::new(part), Arc::new(back));
             let files = |p: &Arc<Part>| assemble(std::slice::from_ref(p), "v").files;
@@ -1141,16 +522,30 @@ mod tests {
     #[test]
     fn a_damaged_part_is_refused_never_a_panic() {
         let (_t, site) = site_with(&three_guides("登录"));
-        let bytes = guide_part(&site.guides[0]).to_bytes();
-        for n in 0..bytes.len() {
-            assert!(Part::from_bytes(&bytes[..n]).is_none(), "cut at {n}");
+        let part = guide_part(&site.guides[0]);
+        let (text, numbers) = (part.text().as_bytes(), part.numbers());
+        for n in 0..numbers.len() {
+            assert!(
+                Part::read(text.to_vec(), numbers[..n].to_vec()).is_none(),
+                "cut at {n}"
+            );
         }
         // every byte changed in turn: refused, or read as some part (its numbers still point
         // into its text), and assembled without a panic
-        for i in 0..bytes.len() {
-            let mut b = bytes.clone();
+        let mut read = 0;
+        for i in 0..numbers.len() {
+            let mut b = numbers.to_vec();
             b[i] ^= 0x5A;
-            if let Some(p) = Part::from_bytes(&b) {
+            if let Some(p) = Part::read(text.to_vec(), b) {
+                read += 1;
+                assemble(&[Arc::new(p)], "v");
+            }
+        }
+        assert!(read < numbers.len() / 2, "most damage is noticed: {read}");
+        for i in (0..text.len()).step_by(7) {
+            let mut b = text.to_vec();
+            b[i] ^= 0x80;
+            if let Some(p) = Part::read(b, numbers.to_vec()) {
                 assemble(&[Arc::new(p)], "v");
             }
         }
@@ -1182,15 +577,11 @@ mod tests {
     #[test]
     fn a_part_is_what_its_format_says() {
         let (_t, site) = site_with(&three_guides("登录"));
-        let bytes = guide_part(&site.guides[0]).to_bytes();
-        let hash = blake3::hash(&bytes).to_hex()[..16].to_string();
-        assert_eq!((FORMAT, hash.as_str()), ("4", "10d75f743165896b"));
-    }
-
-    #[test]
-    fn kept_text_is_cut_by_characters() {
-        let long = "字".repeat(TEXT_CHARS + 5);
-        assert_eq!(kept(&long).chars().count(), TEXT_CHARS);
-        assert_eq!(kept("短"), "短");
+        let part = guide_part(&site.guides[0]);
+        let mut h = blake3::Hasher::new();
+        h.update(part.text().as_bytes());
+        h.update(part.numbers());
+        let hash = h.finalize().to_hex()[..16].to_string();
+        assert_eq!((FORMAT, hash.as_str()), ("5", "35ad66a6280f4306"));
     }
 }

@@ -472,11 +472,12 @@ fn a_large_site_gets_sharded_index_files_versioned_by_what_they_are_made_of() {
             .collect()
     };
     let cache = t.path().join(".guidepost-cache/search");
-    // beside the versions, the guides' parts the edited build assembled its index from
-    assert!(cache.join("parts.bin").is_file());
+    // beside the versions, the guides' parts the edited build assembled its index from: the
+    // pack, and the edited guide's new part beside it
+    assert!(cache.join("parts.bin").is_file() && cache.join("parts-new.bin").is_file());
     let versions: Vec<String> = paths_under(&cache, true)
         .into_iter()
-        .filter(|p| p != "parts.bin")
+        .filter(|p| !p.starts_with("parts"))
         .collect();
     let v2 = manifest(&edited.path().join("public"))["v"]
         .as_str()
