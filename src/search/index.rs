@@ -1,4 +1,4 @@
-//! The search index: the site's text as [`tokenizer`] tokens, in classic scripts under
+//! The search index: the site's text as [`super::tokenizer`] tokens, in classic scripts under
 //! `search/` that the browser loads with `<script>` elements (so it works from `file://` and in
 //! WeChat's browser, where `fetch` of a local file, ES modules or WebAssembly do not).
 //!
@@ -12,7 +12,7 @@
 //! - *token shards* `search/t-N.js` (`__gpSearch.shard(N, {token: postings})`): a token lives in
 //!   shard `hash(token) % shards`, so a query loads only the shards of its own tokens. The
 //!   *postings* of a token say which documents hold it and in which fields (title, text,
-//!   caption), as a string of base-32 digits (see [`encode`]);
+//!   caption), as a string of base-32 digits (see [`super::part::encode`]);
 //! - *document shards* `search/d-N.js` (`__gpSearch.docs(N, {...})`): [`SHARD_DOCS`] documents
 //!   each (document `n` in shard `n / SHARD_DOCS`), with their guide, channel, anchor, title and
 //!   the first [`TEXT_CHARS`] characters of their text (captions after it), loaded only for the
@@ -27,14 +27,11 @@
 //! Drafts, and guides or channels with `search = false`, are left out.
 //!
 //! The index is made in two steps. Each guide's text becomes its [`Part`] (its documents, and
-//! its tokens' postings already encoded), in parallel and only when the guide changed: parts are
-//! kept by a hash of their guide's text (see [`Plan`] and [`Store`]), on disk for `build`
-//! ([`super::cache::Parts`]) and in memory for the preview. Then [`assemble`] merges the parts
-//! into the shards, copying their encoded postings. A build after one guide was edited
-//! tokenizes that guide alone.
-//!
-//! Tokens are numbers while a part is made ([`Key`]): a character or a pair of characters
-//! needs no string and no allocation, and is spelled out once per guide.
+//! its tokens' postings already encoded; see [`super::part`]), in parallel and only when the
+//! guide changed: parts are kept by a hash of their guide's text (see [`Plan`] and [`Store`]),
+//! on disk for `build` ([`super::cache::Parts`]) and in memory for the preview. Then
+//! [`assemble`] merges the parts into the shards, copying their encoded postings. A build after
+//! one guide was edited tokenizes that guide alone.
 
 use std::fmt::Write as _;
 use std::sync::Arc;

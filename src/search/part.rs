@@ -9,8 +9,8 @@
 //! guide's and channels' JSON, each document's JSON, each run's token and encoded postings) and
 //! its *numbers* (LEB128, see [`Part::numbers`]): where those strings are, the documents'
 //! channels, and each run's hash, first posting and last document. The runs are in the order of
-//! [`order`] of their hashes, with where each sixteenth of that order starts, so that
-//! [`Part::runs`] reads the runs of any group of shards as one stretch, decoding as it goes:
+//! `order` of their hashes, with where each sixteenth of that order starts, so that
+//! `Part::runs` reads the runs of any group of shards as one stretch, decoding as it goes:
 //! a part read from disk is checked once ([`Part::read`]) and never copied into other
 //! structures.
 
