@@ -33,8 +33,8 @@
 //! | [`images`] | screenshots: decoding, sizes, redaction, highlights, the image cache |
 //! | [`links`] | the address table, aliases, `links.lock`, QR codes, the staff share page |
 //! | [`render`] | the output jobs, the theme (Tera templates, static files), the print layout |
-//! | [`output`] | atomic writing (staging, stamp, swap), one owner per output path, PDFs |
-//! | [`search`] | the search tokenizer (the same rules as `static/search.js`) and the index under `search/`, built from the model |
+//! | [`output`] | atomic writing (staging, stamp, swap), the spare a rebuild brings up to date (`output::spare`, with page keys from `render::key`), one owner per output path, PDFs |
+//! | [`search`] | the search tokenizer (the same rules as `static/search.js`), each guide's part of the index, and the index under `search/` assembled from the parts |
 //! | [`serve`] | the live preview: session (incremental rebuilds) and HTTP |
 //! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing; `scaffold`: `init` and `new` |
 //! //! | [`import`] | `guidepost import FILE.docx`: a Word attachment → a guide folder (`docx` reads, `map` maps, `write` writes atomically, `report`) |
