@@ -37,7 +37,7 @@
 //! | [`search`] | the search tokenizer (the same rules as `static/search.js`), each guide's part of the index, and the index under `search/` assembled from the parts |
 //! | [`serve`] | the live preview: session (incremental rebuilds) and HTTP |
 //! | [`commands`] | `check`, `links` and `shots`: thin drivers over the [`pipeline`] that write nothing; `scaffold`: `init` and `new` |
-//! //! | [`import`] | `guidepost import FILE.docx`: a Word attachment → a guide folder (`docx` reads, `map` maps, `write` writes atomically, `report`) |
+//! | [`import`] | `guidepost import FILE.docx`: a Word attachment → a guide folder (`docx` reads, `map` maps, `write` writes atomically, `report`) |
 //! | [`diagnostic`] | diagnostics as data; `diagnostic::codes` is every code with its one severity |
 //! | [`cache`] | `.guidepost-cache/`, shared by images, QR codes and PDFs |
 //! | [`atomic`] | writing one file atomically (temporary file, rename): every single-file write of the build, the cache, the studio and `new` |
