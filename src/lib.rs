@@ -250,8 +250,8 @@ fn finish(
     };
 
     // the previous output is brought up to date: its pages of unchanged keys stay
-    let page_keys = render::key::keys(site, theme, links.card.as_ref(), renderer.search);
-    let manifests = output::spare::manifests(&opts.root);
+    let page_keys = render::key::keys(site, theme, &links, renderer.search);
+    let manifests = output::spare::manifests(&opts.root, output);
     let staging = output::Staging::new(output, Some(&manifests))
         .map_err(|e| format!("cannot prepare {}: {e}", opts.output.display()))?;
     // folders first, so parallel writers never race to create them
@@ -358,6 +358,7 @@ fn finish(
                     _ => (pdf::PdfState::None, String::new()),
                 };
                 html.pdf = state != pdf::PdfState::None;
+                let page_key = page_key.with_pdf(html.pdf);
                 let r = renderer.for_guide(gi, &html);
                 let mut errors = Vec::new();
                 for job in jobs {

@@ -401,10 +401,7 @@ impl Staging {
             .files
             .par_iter()
             .filter(|(rel, _)| !produced.contains(*rel))
-            .try_for_each(|(rel, _)| match std::fs::remove_file(self.dir.join(rel)) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
-            })?;
+            .try_for_each(|(rel, _)| gone(std::fs::remove_file(self.dir.join(rel))))?;
         let mut needed = HashSet::new();
         for p in produced.iter() {
             for (i, _) in p.match_indices('/') {
@@ -416,19 +413,12 @@ impl Staging {
             .collect();
         stale.sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
         for d in stale {
-            match std::fs::remove_dir_all(self.dir.join(d)) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
+            gone(std::fs::remove_dir_all(self.dir.join(d)))?;
         }
         // a new stamp file names the new generation's manifest; killed before the manifest is
         // written, the folder has none (and the next build makes its pages again)
-        let stamp = self.dir.join(STAMP);
-        match std::fs::remove_file(&stamp) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-        std::fs::write(&stamp, STAMP_TEXT)?;
+        // (atomically: killed at any moment, the folder is stamped, so recognisably ours)
+        crate::atomic::write(&self.dir.join(STAMP), STAMP_TEXT.as_bytes())?;
         let Some(id) = spare::generation(&self.dir) else {
             return Ok(());
         };
@@ -491,6 +481,17 @@ impl Staging {
     }
 }
 
+/// The result of removing a spare's file or folder that is not part of the new output: fine if
+/// it is gone already, or if the new output made a folder of it (a file once) or a file (a
+/// folder once), or removed its folder.
+fn gone(r: io::Result<()>) -> io::Result<()> {
+    use io::ErrorKind::{IsADirectory, NotADirectory, NotFound};
+    match r {
+        Err(e) if ![NotFound, IsADirectory, NotADirectory].contains(&e.kind()) => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Waits for an exclusive lock on the folder `dir`. A folder that cannot be locked (no read
 /// permission, a file system without `flock`) is built into unlocked, as before.
 #[cfg(target_os = "linux")]
@@ -535,6 +536,72 @@ mod tests {
             guard(&root, &foreign)
                 .unwrap_err()
                 .contains("not made by guidepost")
+        );
+    }
+
+    /// A path that was a file in the output before last and is a folder now, and one the other
+    /// way round: the spare is brought up to date without a complaint.
+    #[cfg(unix)]
+    #[test]
+    fn a_rebuild_turns_files_into_folders_and_folders_into_files() {
+        let t = tempfile::tempdir().unwrap();
+        let (target, manifests) = (t.path().join("public"), t.path().join("m"));
+        let build = |files: &[(&str, &str)]| {
+            let s = Staging::new(&target, Some(&manifests)).unwrap();
+            let dirs: Vec<&str> = files
+                .iter()
+                .filter_map(|f| f.0.rsplit_once('/'))
+                .map(|d| d.0)
+                .collect();
+            s.create_dirs(dirs).unwrap();
+            for (rel, text) in files {
+                s.write(rel, text.as_bytes()).unwrap();
+            }
+            s.commit().unwrap();
+        };
+        let before = [("a", "1"), ("x/y", "2")];
+        build(&before);
+        build(&before);
+        // the spare is now the first build's output
+        assert!(sibling(&target, "staging").join("x/y").is_file());
+        build(&[("a/b", "3"), ("x", "4")]);
+        assert_eq!(std::fs::read(target.join("a/b")).unwrap(), b"3");
+        assert_eq!(std::fs::read(target.join("x")).unwrap(), b"4");
+        let mut left: Vec<_> = std::fs::read_dir(&target)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, [STAMP, "a", "x"]);
+    }
+
+    /// A file whose name is not Unicode, put into the output by hand, is gone within two builds
+    /// (the spare holding it is not used, but made afresh).
+    #[cfg(unix)]
+    #[test]
+    fn a_file_named_in_no_unicode_does_not_survive_in_the_spare() {
+        use std::os::unix::ffi::OsStrExt;
+        let t = tempfile::tempdir().unwrap();
+        let (target, manifests) = (t.path().join("public"), t.path().join("m"));
+        let build = || {
+            let s = Staging::new(&target, Some(&manifests)).unwrap();
+            s.write("index.html", b"page").unwrap();
+            s.commit().unwrap();
+        };
+        build();
+        let odd = target.join(std::ffi::OsStr::from_bytes(b"\xff\xfe.html"));
+        std::fs::write(&odd, "left by hand").unwrap();
+        build();
+        build();
+        let names: Vec<_> = std::fs::read_dir(&target)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(
+            !sibling(&target, "staging")
+                .join(odd.file_name().unwrap())
+                .exists()
         );
     }
 

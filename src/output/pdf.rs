@@ -655,6 +655,9 @@ pub fn produce(
                     let page = staging.dir.join(&g.id.0).join("print/index.html");
                     let html = staging.dir.join(&g.id.0).join("print/pdf.html");
                     let pdf = plan.cache.join(pdf_name(g));
+                    // (a file of its own: the folder may be the previous output, whose file
+                    // of that name is not to be written through)
+                    let _ = std::fs::remove_file(&html);
                     let r = std::fs::read_to_string(&page)
                         .and_then(|t| std::fs::write(&html, crate::render::print::for_pdf(&t)))
                         .map_err(|e| format!("cannot prepare {}: {e}", html.display()))

@@ -141,7 +141,7 @@ impl Spare {
         let mut tops = Vec::new();
         for e in std::fs::read_dir(dir)? {
             let e = e?;
-            let name = e.file_name().to_string_lossy().into_owned();
+            let name = e.file_name().into_string().map_err(|_| not_unicode())?;
             if e.file_type()?.is_dir() {
                 spare.dirs.insert(name.clone());
                 tops.push(name);
@@ -161,7 +161,7 @@ impl Spare {
                 {
                     let e = e.map_err(io::Error::other)?;
                     let rel = e.path().strip_prefix(&base).unwrap_or(e.path());
-                    let rel = format!("{top}/{}", rel.to_string_lossy());
+                    let rel = format!("{top}/{}", rel.to_str().ok_or_else(not_unicode)?);
                     if e.file_type().is_dir() {
                         dirs.push(rel);
                     } else {
@@ -190,6 +190,15 @@ impl Spare {
         }
         Ok(spare)
     }
+}
+
+/// A name the spare cannot hold on to (its files are known by `/`-separated UTF-8 paths): such
+/// a spare is not used, and is deleted.
+fn not_unicode() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "a file name that is not valid Unicode",
+    )
 }
 
 /// A manifest: one line a page, `KEY DEV INO LEN MTIME PATH`.
@@ -247,9 +256,11 @@ pub fn write_manifest(
     Ok(())
 }
 
-/// The folder of the manifests of the site at `root`.
-pub fn manifests(root: &Path) -> PathBuf {
-    root.join(crate::cache::DIR).join("output")
+/// The folder of the manifests of the site at `root` built into `output` (one per output
+/// folder: two outputs of one site keep their manifests apart).
+pub fn manifests(root: &Path, output: &Path) -> PathBuf {
+    let id = blake3::hash(output.to_string_lossy().as_bytes()).to_hex();
+    root.join(crate::cache::DIR).join("output").join(&id[..16])
 }
 
 #[cfg(test)]

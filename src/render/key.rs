@@ -9,7 +9,10 @@
 //! - for a guide's pages (guide, channels, print layout, share page): the guide's model as the
 //!   earlier stages left it (front matter, every block of HTML with its links already resolved,
 //!   screenshots with their sizes and variants, slots, aliases): the links, QR codes and
-//!   excerpts of its pages are made from these;
+//!   excerpts of its pages are made from these; and the redirects that point at its pages as
+//!   the whole site settled them (an alias a guide implies gives way to another guide's page or
+//!   alias of the same address); and whether it has a PDF ([`PageKey::with_pdf`]: decided
+//!   from its print page, so only once its pages are rendered);
 //! - for the site's own pages (home, 404, sitemap, share page, search page, redirects): the home
 //!   page's intro and the keys of every guide.
 //!
@@ -23,6 +26,19 @@ use crate::render::theme::Theme;
 /// What a rendered page is made of, as a hash: pages of equal keys are equal, byte for byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageKey(pub [u8; 16]);
+
+impl PageKey {
+    /// The key of a guide's page rendered with (`true`) or without a link to the guide's PDF:
+    /// the key itself without.
+    pub fn with_pdf(self, pdf: bool) -> PageKey {
+        if !pdf {
+            return self;
+        }
+        let mut h = Blake(blake3::Hasher::new());
+        (self.0, "with a PDF").hash(&mut h);
+        h.key()
+    }
+}
 
 /// `std::hash::Hasher` into BLAKE3.
 struct Blake(blake3::Hasher);
@@ -60,12 +76,12 @@ fn program() -> Option<(u64, std::time::SystemTime)> {
     Some((m.len(), m.modified().ok()?))
 }
 
-/// The keys of the pages of `site` rendered through `theme`, with `card` (the share card's
-/// file, size and bytes) and the search index's manifest `search`.
+/// The keys of the pages of `site` rendered through `theme`, with its `links` (the share card,
+/// the redirects) and the search index's manifest `search`.
 pub fn keys(
     site: &Site,
     theme: &Theme,
-    card: Option<&crate::links::card::Card>,
+    links: &crate::links::Links<'_>,
     search: Option<&str>,
 ) -> Keys {
     use rayon::prelude::*;
@@ -78,17 +94,36 @@ pub fn keys(
     }
     theme.fingerprint.hash(&mut global);
     site.config.hash(&mut global);
-    if let Some(c) = card {
+    if let Some(c) = &links.card {
         (&c.file, c.width, c.height, c.bytes.as_slice()).hash(&mut global);
     }
     search.hash(&mut global);
-    let guide = |g: &Guide| {
+    // the redirects to each guide's pages
+    let mut redirects: Vec<Vec<&crate::links::Alias>> = vec![Vec::new(); site.guides.len()];
+    for a in &links.aliases {
+        if let Some(gi) = links.pages.get(a.target).and_then(|p| p.guide) {
+            redirects[gi].push(a);
+        }
+    }
+    let guide = |(g, redirects): (&Guide, &Vec<&crate::links::Alias>)| {
         let mut h = Blake(global.0.clone());
         "guide".hash(&mut h);
         g.hash(&mut h);
+        for a in redirects {
+            (
+                &a.path,
+                &a.file,
+                a.implied,
+                &a.written,
+                &links.pages[a.target].path,
+            )
+                .hash(&mut h);
+        }
         h.key()
     };
-    let guides: Vec<PageKey> = site.guides.par_iter().map(guide).collect();
+    let guides: Vec<PageKey> = (site.guides.par_iter().zip(&redirects))
+        .map(guide)
+        .collect();
     let mut h = Blake(global.0.clone());
     "site".hash(&mut h);
     site.intro.hash(&mut h);

@@ -191,10 +191,10 @@ fn store(root: &Path, version: &str, index: &Index) -> Option<Vec<(String, Blob)
 const PACK: &str = "parts.bin";
 const DELTA: &str = "parts-new.bin";
 /// The first bytes of both.
-const PACK_MAGIC: &[u8; 8] = b"gpparts2";
+const PACK_MAGIC: &[u8; 8] = b"gpparts3";
 
-/// Parts as a pack holds them: by key, text and numbers.
-type Packed = std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>;
+/// Parts as a pack holds them: by key, text, numbers and the hash of both.
+type Packed = std::collections::HashMap<String, (Vec<u8>, Vec<u8>, [u8; 32])>;
 /// A part's key, text and numbers, to be packed.
 type ToPack<'a> = (&'a str, (&'a [u8], &'a [u8]));
 
@@ -260,7 +260,7 @@ impl Parts {
         // each part's text and numbers: of this build's parts, or as the files had them
         let bytes = |k: &str| match (parts.get(k), old.get(k)) {
             (Some(p), _) => Some((p.text().as_bytes(), p.numbers())),
-            (None, Some((t, n))) => Some((t.as_slice(), n.as_slice())),
+            (None, Some((t, n, _))) => Some((t.as_slice(), n.as_slice())),
             (None, None) => None,
         };
         let Some(dir) = crate::cache::open(&root, SUB) else {
@@ -286,11 +286,22 @@ impl Parts {
     }
 }
 
-/// The bytes of a pack of `parts` (key, text, numbers).
+/// The hash a pack records of a part's text and numbers: a part changed on disk (a flipped bit
+/// that still reads as a part) is made again, not served.
+fn part_hash(text: &[u8], numbers: &[u8]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(&(text.len() as u64).to_le_bytes());
+    h.update(text);
+    h.update(numbers);
+    h.finalize().into()
+}
+
+/// The bytes of a pack of `parts` (key, text, numbers): their count, each one's key, the sizes
+/// of its text and numbers and their [`part_hash`], then each one's text and numbers.
 fn pack(parts: Vec<ToPack<'_>>) -> Vec<u8> {
     let size: usize = parts
         .iter()
-        .map(|(k, (t, n))| k.len() + t.len() + n.len() + 24)
+        .map(|(k, (t, n))| k.len() + t.len() + n.len() + 56)
         .sum();
     let mut out = Vec::with_capacity(size + 16);
     out.extend_from_slice(PACK_MAGIC);
@@ -300,6 +311,7 @@ fn pack(parts: Vec<ToPack<'_>>) -> Vec<u8> {
             out.extend_from_slice(&(len as u64).to_le_bytes());
         }
         out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(&part_hash(t, n));
     }
     for (_, (t, n)) in &parts {
         out.extend_from_slice(t);
@@ -337,15 +349,18 @@ fn unpack(path: &Path) -> Option<Packed> {
         take(24)?;
         let mut key = vec![0u8; take(k)?];
         f.read_exact(&mut key).ok()?;
-        index.push((String::from_utf8(key).ok()?, t, m));
+        let mut hash = [0u8; 32];
+        take(32)?;
+        f.read_exact(&mut hash).ok()?;
+        index.push((String::from_utf8(key).ok()?, t, m, hash));
     }
     let mut parts = std::collections::HashMap::with_capacity(index.len());
-    for (key, t, m) in index {
+    for (key, t, m, hash) in index {
         let mut text = vec![0u8; take(t)?];
         f.read_exact(&mut text).ok()?;
         let mut numbers = vec![0u8; take(m)?];
         f.read_exact(&mut numbers).ok()?;
-        parts.insert(key, (text, numbers));
+        parts.insert(key, (text, numbers, hash));
     }
     Some(parts)
 }
@@ -353,8 +368,11 @@ fn unpack(path: &Path) -> Option<Packed> {
 impl super::index::Store for Parts {
     fn get(&self, key: &str) -> Option<Arc<Part>> {
         let taken = (self.old.lock().unwrap_or_else(|e| e.into_inner())).remove(key);
-        let (text, numbers) = taken?;
-        let Some(part) = Part::read(text, numbers).map(Arc::new) else {
+        let (text, numbers, hash) = taken?;
+        let read = (part_hash(&text, &numbers) == hash)
+            .then(|| Part::read(text, numbers))
+            .flatten();
+        let Some(part) = read.map(Arc::new) else {
             self.damaged
                 .store(true, std::sync::atomic::Ordering::Relaxed);
             return None;

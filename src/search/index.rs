@@ -568,6 +568,28 @@ mod tests {
         assert_ne!(second.files, first.files);
     }
 
+    #[test]
+    fn a_part_changed_on_disk_is_made_again_even_when_it_still_reads() {
+        let (t, site) = site_with(&three_guides("登录"));
+        let plan = plan(&site);
+        let parts = crate::search::cache::Parts::open(t.path(), true);
+        let first = build_with(&site, &plan, &parts);
+        parts.store(&plan);
+        // one letter of a guide's URL changed: still a part, but not the one stored
+        let pack = t.path().join(".guidepost-cache/search/parts.bin");
+        let mut bytes = std::fs::read(&pack).unwrap();
+        let at = bytes
+            .windows(12)
+            .position(|w| w == b"a/index.html")
+            .unwrap();
+        bytes[at] = b'x';
+        std::fs::write(&pack, &bytes).unwrap();
+        let store = Counting(Memory::default(), Default::default());
+        let parts = crate::search::cache::Parts::open(t.path(), true);
+        assert!(parts.get(plan.keys().next().unwrap()).is_none());
+        assert_eq!(build_with(&site, &plan, &store).files, first.files);
+    }
+
     /// A part's bytes change only with [`FORMAT`]: a store keeps parts by a key that holds the
     /// format, so a change to what a part holds that keeps the format would hand back parts of
     /// the old kind. If this fails after such a change, change `FORMAT` and this hash.

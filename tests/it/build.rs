@@ -575,6 +575,22 @@ fn a_rebuild_keeps_what_did_not_change_and_equals_a_clean_build() {
     std::fs::remove_file(out.join("renew-card/index.html")).unwrap();
     rebuild("hand edits, the build after");
     rebuild("hand edits, the build after next");
+    // redirects: a guide's alias implies one for each of its channels, which gives way to
+    // another guide's alias of the same address (the first guide's pages list its redirects)
+    edit(
+        "content/other-card/_index.md",
+        "title = ",
+        "aliases = [\"/old-card/\"]\ntitle = ",
+    );
+    rebuild("a guide's alias");
+    rebuild("a guide's alias, again");
+    edit(
+        "content/renew-card/web.md",
+        "title = ",
+        "aliases = [\"/old-card/web/\"]\ntitle = ",
+    );
+    rebuild("another guide's alias of an implied address");
+    rebuild("another guide's alias of an implied address, again");
     // a guide removed
     std::fs::remove_dir_all(site.join("content/other-card")).unwrap();
     rebuild("a guide removed");

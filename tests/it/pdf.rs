@@ -249,6 +249,23 @@ fn pdf_of_one_guide_with_screenshots_and_a_stale_pdf_is_left_out() {
         stderr(&o)
     );
     assert!(stderr(&o).contains("= help: print it again: guidepost pdf image-code"));
+
+    // printed again, built, then the PDF cache deleted: a rebuild, which starts from the output
+    // before last (pages linking to the PDF), renders the guide's pages without the link
+    assert!(run(&site, &["pdf", "image-code"]).status.success());
+    assert!(run(&site, &["build"]).status.success());
+    let links = || select(&html(&site, "image-code/index.html"), ".doc-actions a").len();
+    assert_eq!(links(), 2);
+    std::fs::remove_dir_all(site.join(".guidepost-cache/pdf")).unwrap();
+    for _ in 0..2 {
+        assert!(run(&site, &["build"]).status.success());
+        assert!(!public.join("image-code/image-code.pdf").exists());
+        assert_eq!(
+            links(),
+            1,
+            "a page kept from a build with the PDF links to it"
+        );
+    }
 }
 
 #[test]
